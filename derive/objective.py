@@ -1,0 +1,262 @@
+r"""Objective: a loss expression, the parameters it is minimised over, and its data symbols.
+
+.. math:: \mathcal{L}(\theta),\quad \nabla_\theta \mathcal{L},\quad \nabla^2_\theta \mathcal{L}
+
+>>> obj = Objective("(w*x + b - y)**2", params="w b")
+>>> obj.params, obj.data
+((w, b), (x, y))
+>>> obj.gradient().T
+Matrix([[2*x*(b + w*x - y), 2*b + 2*w*x - 2*y]])
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import sympy
+from sympy.core.function import AppliedUndef
+
+from .errors import ObjectiveError, ParseError
+from .parse import check_name, parse
+
+__all__ = ["Objective", "ParamSpec"]
+
+ParamSpec = str | Iterable[str | sympy.Symbol]
+"""Parameters: ``"w b"`` (space or comma separated), or a sequence of names or Symbols."""
+
+
+class Objective:
+    """A real-valued loss of some parameters; every other free symbol is data.
+
+    Args:
+        expr: loss text (parsed safely, decimals exact) or a SymPy expression (kept as is).
+        params: the parameters θ, in order: ``"w b"``, ``["w", "b"]`` or Symbols.
+
+    Raises:
+        ParseError: the text is not a supported expression.
+        ObjectiveError: a parameter is missing from the loss, repeated or badly named,
+            or the loss is not a real scalar expression.
+
+    >>> Objective("2*x**2", params="x").hessian()
+    Matrix([[4]])
+    """
+
+    _expr: sympy.Expr
+    _source: str | None
+    _params: tuple[sympy.Symbol, ...]
+    _data: tuple[sympy.Symbol, ...]
+
+    def __init__(self, expr: str | sympy.Expr, params: ParamSpec) -> None:
+        if isinstance(expr, str):
+            source: str | None = expr
+            value = parse(expr)
+        elif isinstance(expr, sympy.Expr):
+            source = None
+            value = _check_expr(expr)
+        elif isinstance(expr, (int, float)) and not isinstance(expr, bool):
+            raise ObjectiveError("the loss is a constant: it must depend on the parameters")
+        else:
+            raise ObjectiveError(
+                f"the loss must be text or a SymPy expression, got {type(expr).__name__}"
+            )
+        resolved = _resolve_params(value, params)
+        free = value.free_symbols - set(resolved)
+        data = tuple(sorted(free, key=lambda s: s.name))
+        for name, field in (
+            ("_expr", value),
+            ("_source", source),
+            ("_params", resolved),
+            ("_data", data),
+        ):
+            object.__setattr__(self, name, field)
+
+    @property
+    def expr(self) -> sympy.Expr:
+        """The loss as a SymPy expression."""
+        return self._expr
+
+    @property
+    def params(self) -> tuple[sympy.Symbol, ...]:
+        """The parameters θ, in the order given."""
+        return self._params
+
+    @property
+    def data(self) -> tuple[sympy.Symbol, ...]:
+        """The other free symbols (data), sorted by name."""
+        return self._data
+
+    @property
+    def source(self) -> str | None:
+        """The loss text this objective was parsed from, or ``None``."""
+        return self._source
+
+    @functools.cached_property
+    def _gradient(self) -> sympy.ImmutableMatrix:
+        return sympy.ImmutableMatrix([sympy.diff(self._expr, p) for p in self._params])
+
+    @functools.cached_property
+    def _hessian(self) -> sympy.ImmutableMatrix:
+        g = self._gradient
+        n = len(self._params)
+        rows = [[sympy.diff(g[i], self._params[j]) for j in range(n)] for i in range(n)]
+        return sympy.ImmutableMatrix(rows)
+
+    def gradient(self) -> sympy.Matrix:
+        """∇L as an n×1 matrix, in parameter order."""
+        return sympy.Matrix(self._gradient)
+
+    def hessian(self) -> sympy.Matrix:
+        """∇²L as an n×n matrix, in parameter order."""
+        return sympy.Matrix(self._hessian)
+
+    def point(
+        self, values: Mapping[str | sympy.Symbol, Any], *, what: str = "point"
+    ) -> tuple[sympy.Expr, ...]:
+        """Exact coordinates for ``values`` (name or Symbol → number, text or expression).
+
+        Every parameter needs a value; floats are taken as their shortest decimal
+        (``0.1`` is ``1/10``); text is parsed safely.
+
+        >>> Objective("w*b", "w b").point({"w": 0.5, "b": "1/3"})
+        (1/2, 1/3)
+        """
+        if not isinstance(values, Mapping):
+            raise ObjectiveError(
+                f"{what} must map parameter names to values, got {type(values).__name__}"
+            )
+        by_name = {p.name: p for p in self._params}
+        given: dict[sympy.Symbol, sympy.Expr] = {}
+        for key, raw in values.items():
+            name = key.name if isinstance(key, sympy.Symbol) else key
+            if name not in by_name:
+                raise ObjectiveError(
+                    f"{what} names {name!r}, which is not a parameter (parameters: "
+                    f"{', '.join(by_name)})"
+                )
+            given[by_name[name]] = exact_value(raw, what=f"{what} value for {name}")
+        missing = [p.name for p in self._params if p not in given]
+        if missing:
+            raise ObjectiveError(f"{what} is missing a value for {', '.join(missing)}")
+        return tuple(given[p] for p in self._params)
+
+    def latex(self) -> str:
+        """The loss in LaTeX."""
+        return sympy.latex(self._expr)
+
+    def __repr__(self) -> str:
+        names = " ".join(p.name for p in self._params)
+        return f"Objective({str(self._expr)!r}, params={names!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Objective):
+            return NotImplemented
+        return self._expr == other._expr and self._params == other._params
+
+    def __hash__(self) -> int:
+        return hash((self._expr, self._params))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Objective is immutable; cannot set {name!r}")
+
+
+def exact_value(raw: Any, *, what: str = "value") -> sympy.Expr:
+    """An exact SymPy number or expression for a user-supplied value.
+
+    >>> exact_value(0.1), exact_value("2/3"), exact_value(3)
+    (1/10, 2/3, 3)
+    """
+    if isinstance(raw, bool):
+        raise ObjectiveError(f"{what} must be a number, got {raw!r}")
+    if isinstance(raw, int):
+        return sympy.Integer(raw)
+    if isinstance(raw, float):
+        if raw != raw or raw in (float("inf"), float("-inf")):
+            raise ObjectiveError(f"{what} must be finite, got {raw!r}")
+        return sympy.Rational(repr(raw))
+    if isinstance(raw, str):
+        try:
+            return parse(raw)
+        except ParseError as exc:
+            raise ObjectiveError(f"{what}: {exc}") from None
+    if isinstance(raw, sympy.Expr):
+        return _check_expr(raw)
+    try:
+        import numpy as np
+
+        if isinstance(raw, np.generic):
+            return exact_value(raw.item(), what=what)
+    except ImportError:  # pragma: no cover - numpy is a dependency
+        pass
+    raise ObjectiveError(
+        f"{what} must be a number, text or SymPy expression, got {type(raw).__name__}"
+    )
+
+
+def _check_expr(expr: sympy.Expr) -> sympy.Expr:
+    if isinstance(expr, sympy.MatrixExpr) or not expr.is_commutative:
+        raise ObjectiveError(f"the loss must be a scalar expression, got {type(expr).__name__}")
+    if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        raise ObjectiveError(f"the loss is undefined or infinite: {expr}")
+    if expr.has(sympy.I) or expr.is_extended_real is False:
+        raise ObjectiveError(f"the loss is not real-valued: {expr}")
+    undefined = sorted(str(f.func) for f in expr.atoms(AppliedUndef))
+    if undefined or expr.has(sympy.Derivative, sympy.Integral, sympy.Subs):
+        what = f"undefined function {undefined[0]!r}" if undefined else "an unevaluated operation"
+        raise ObjectiveError(
+            f"the loss uses {what}; write it out explicitly (for example exp(w) instead of f(w))"
+        )
+    if not all(isinstance(s, sympy.Symbol) for s in expr.free_symbols):
+        raise ObjectiveError("the loss's free symbols must be plain Symbols")
+    for symbol in expr.free_symbols:
+        try:
+            check_name(symbol.name, what="symbol name")
+        except ParseError as exc:
+            raise ObjectiveError(str(exc)) from None
+    return expr
+
+
+_SEPARATORS = re.compile(r"[\s,]+")
+
+
+def _resolve_params(expr: sympy.Expr, params: ParamSpec) -> tuple[sympy.Symbol, ...]:
+    if isinstance(params, str):
+        items: list[str | sympy.Symbol] = [p for p in _SEPARATORS.split(params.strip()) if p]
+    elif isinstance(params, sympy.Symbol):
+        items = [params]
+    else:
+        try:
+            items = list(params)
+        except TypeError:
+            raise ObjectiveError(
+                f"params must be names ('w b') or a sequence of names or Symbols, got "
+                f"{type(params).__name__}"
+            ) from None
+    if not items:
+        raise ObjectiveError("no parameters given: name them, e.g. params='w b'")
+    free = {s.name: s for s in expr.free_symbols}
+    resolved: list[sympy.Symbol] = []
+    for item in items:
+        if isinstance(item, sympy.Symbol):
+            name = item.name
+        elif isinstance(item, str):
+            name = item
+        else:
+            raise ObjectiveError(
+                f"a parameter must be a name or a Symbol, got {type(item).__name__}"
+            )
+        try:
+            check_name(name, what="parameter name")
+        except ParseError as exc:
+            raise ObjectiveError(str(exc)) from None
+        if name not in free:
+            present = ", ".join(sorted(free)) or "none"
+            raise ObjectiveError(
+                f"parameter {name!r} does not occur in the loss (its symbols: {present})"
+            )
+        if free[name] in resolved:
+            raise ObjectiveError(f"parameter {name!r} is given twice")
+        resolved.append(free[name])
+    return tuple(resolved)

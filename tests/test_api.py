@@ -1,0 +1,44 @@
+"""The public API is exactly what DESIGN.md promises; every module declares __all__."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import derive
+
+PUBLIC = {
+    "DeriveError",
+    "Directional",
+    "NumericError",
+    "Objective",
+    "ObjectiveError",
+    "ParseError",
+    "Taylor",
+    "VerificationError",
+    "__version__",
+    "directional",
+    "parse",
+    "taylor",
+}
+
+
+def test_public_names_are_pinned() -> None:
+    assert set(derive.__all__) == PUBLIC
+    for name in PUBLIC:
+        assert hasattr(derive, name), name
+
+
+def test_every_module_declares_all_and_it_resolves() -> None:
+    for info in pkgutil.walk_packages(derive.__path__, "derive."):
+        if info.name == "derive.__main__":
+            continue
+        module = importlib.import_module(info.name)
+        assert hasattr(module, "__all__"), info.name
+        for name in module.__all__:
+            assert hasattr(module, name), f"{info.name}.{name}"
+
+
+def test_every_error_is_a_derive_error() -> None:
+    for name in ("ParseError", "ObjectiveError", "VerificationError", "NumericError"):
+        assert issubclass(getattr(derive, name), derive.DeriveError)
