@@ -1,0 +1,221 @@
+"""The Cauchy–Schwarz core, written once for concrete ℝⁿ and for an abstract inner product.
+
+A :class:`Space` knows how to write ⟨a, b⟩ for its vectors and which rule proves
+expansions of it; :func:`cauchy_schwarz_steps` and :func:`steepest_steps` build the
+steps of the steepest-descent lemma in either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sympy
+
+from ..proof import (
+    AbsoluteValue,
+    Affine,
+    Assumption,
+    Fact,
+    Identity,
+    Inner,
+    InnerProduct,
+    Instantiate,
+    Positivity,
+    Power,
+    Rule,
+    Step,
+    Substitution,
+    SumOfSquares,
+    Transitivity,
+)
+
+__all__ = ["Space", "abstract_space", "cauchy_schwarz_steps", "concrete_space", "steepest_steps"]
+
+
+@dataclass(frozen=True)
+class Space:
+    """Vectors u and g with their inner products; ``u`` and ``g`` are columns (ℝⁿ) or symbols."""
+
+    u: Any
+    g: Any
+    concrete: bool
+    vectors: tuple[sympy.Symbol, ...] = ()
+
+    def inner(self, a: Any, b: Any) -> Any:
+        if self.concrete:
+            return sympy.Add(*(x * y for x, y in zip(a, b, strict=True)))
+        return Inner(a, b)
+
+    def norm(self, a: Any) -> Any:
+        return sympy.sqrt(self.inner(a, a))
+
+    def expansion_rule(self) -> Rule:
+        return Identity() if self.concrete else InnerProduct(self.vectors)
+
+    @property
+    def ug(self) -> Any:
+        return self.inner(self.u, self.g)
+
+    @property
+    def nu(self) -> Any:
+        return self.norm(self.u)
+
+    @property
+    def ng(self) -> Any:
+        return self.norm(self.g)
+
+
+def concrete_space(u: Any, g: Any) -> Space:
+    """ℝⁿ with coordinates: ``u`` and ``g`` are sequences of expressions."""
+    return Space(tuple(u), tuple(g), concrete=True)
+
+
+def abstract_space(u: sympy.Symbol, g: sympy.Symbol) -> Space:
+    """A real inner-product space, any dimension: ``u`` and ``g`` are vector symbols."""
+    return Space(u, g, concrete=False, vectors=(u, g))
+
+
+def cauchy_schwarz_steps(space: Space) -> tuple[Step, ...]:
+    """Steps ending in |⟨u, g⟩| ≤ ‖u‖‖g‖ (label 'cauchy-schwarz')."""
+    ug, nu, ng = space.ug, space.nu, space.ng
+    uu, gg = space.inner(space.u, space.u), space.inner(space.g, space.g)
+    if space.concrete:
+        squared = (
+            Step(
+                ug**2,
+                "<=",
+                uu * gg,
+                "Lagrange's identity: ‖u‖²‖g‖² − (uᵀg)² = Σ_{i<j} (u_i g_j − u_j g_i)², a sum of squares",
+                SumOfSquares(lagrange=(space.u, space.g)),
+                "cauchy-schwarz-squared",
+            ),
+        )
+    else:
+        t = sympy.Symbol("t", real=True)
+        u, g = space.u, space.g
+        square = Inner(u + t * g, u + t * g)
+        quadratic = uu + 2 * t * ug + t**2 * gg
+        squared = (
+            Step(
+                0,
+                "<=",
+                square,
+                "positivity of the inner product, for every real t",
+                Positivity(),
+                "positive",
+            ),
+            Step(
+                square,
+                "=",
+                quadratic,
+                "bilinearity and symmetry",
+                InnerProduct(space.vectors),
+                "expand",
+            ),
+            Step(
+                0,
+                "<=",
+                quadratic,
+                "so the quadratic in t is never negative",
+                Transitivity(("positive", "expand")),
+                "quadratic",
+            ),
+            Step(
+                0,
+                "<=",
+                uu - ug**2 / gg,
+                "take t = −⟨u, g⟩/⟨g, g⟩ (allowed since ⟨g, g⟩ > 0)",
+                Instantiate("quadratic", t, -ug / gg),
+                "discriminant",
+            ),
+            Step(
+                ug**2,
+                "<=",
+                uu * gg,
+                "multiply by ⟨g, g⟩ > 0 and add ⟨u, g⟩²",
+                Affine("discriminant", gg, ug**2),
+                "cauchy-schwarz-squared",
+            ),
+        )
+    root = Step(
+        sympy.Abs(ug),
+        "<=",
+        nu * ng,
+        "square roots of non-negative sides (√ is increasing)",
+        Power("cauchy-schwarz-squared", sympy.Rational(1, 2)),
+        "cauchy-schwarz",
+    )
+    return (*squared, root)
+
+
+def steepest_steps(space: Space, d: sympy.Symbol) -> tuple[tuple[Step, ...], tuple[Fact, ...]]:
+    """The lemma: ‖u‖ ≤ d and g ≠ 0 give ⟨u, g⟩ ≥ −d‖g‖, attained exactly at u* = −d g/‖g‖."""
+    ug, nu, ng = space.ug, space.nu, space.ng
+    uu, gg = space.inner(space.u, space.u), space.inner(space.g, space.g)
+    facts = (
+        Fact(d, ">", 0, "d > 0"),
+        Fact(gg, ">", 0, "g ≠ 0"),
+        Fact(nu, "<=", d, "‖u‖ ≤ d"),
+        Fact(ug, "=", -d * ng, "equality case", scope="hypothesis"),
+    )
+    if space.concrete:
+        ustar = tuple(-d * gi / ng for gi in space.g)
+        gap = tuple(ui - si for ui, si in zip(space.u, ustar, strict=True))
+    else:
+        ustar = -d * space.g / ng
+        gap = space.u - ustar
+    expand = space.expansion_rule()
+    steps = (
+        *cauchy_schwarz_steps(space),
+        Step(-nu * ng, "<=", ug, "|a| ≤ b gives −b ≤ a", AbsoluteValue("cauchy-schwarz"), "lower"),
+        Step(nu, "<=", d, "the step stays within radius d", Assumption(), "radius"),
+        Step(nu * ng, "<=", d * ng, "multiply by ‖g‖ ≥ 0", Affine("radius", ng), "scaled"),
+        Step(-d * ng, "<=", -nu * ng, "multiply by −1", Affine("scaled", -1), "negated"),
+        Step(
+            ug, ">=", -d * ng, "chain the two bounds", Transitivity(("negated", "lower")), "bound"
+        ),
+        Step(
+            space.inner(ustar, space.g),
+            "=",
+            -d * ng,
+            "u* = −d g/‖g‖ attains the bound",
+            expand,
+            "attained",
+        ),
+        Step(
+            space.inner(ustar, ustar),
+            "=",
+            d**2,
+            "and ‖u*‖ = d, so u* is allowed",
+            expand,
+            "feasible",
+        ),
+        Step(
+            space.inner(gap, gap),
+            "=",
+            uu + 2 * d * ug / ng + d**2,
+            "expand ‖u − u*‖²",
+            expand,
+            "distance",
+        ),
+        Step(
+            space.inner(gap, gap),
+            "=",
+            uu - d**2,
+            "if u attains the bound, ⟨u, g⟩ = −d‖g‖",
+            Substitution("equality case", "distance"),
+            "distance-at-equality",
+        ),
+        Step(uu, "<=", d**2, "square ‖u‖ ≤ d", Power("radius", 2), "radius-squared"),
+        Step(uu - d**2, "<=", 0, "subtract d²", Affine("radius-squared", 1, -(d**2)), "slack"),
+        Step(
+            space.inner(gap, gap),
+            "<=",
+            0,
+            "so ‖u − u*‖² ≤ 0: u = u*, the minimiser is unique",
+            Transitivity(("distance-at-equality", "slack")),
+            "unique",
+        ),
+    )
+    return steps, facts

@@ -1,0 +1,139 @@
+"""Steepest descent: the best first-order step within radius d is u* = −d·g/‖g‖.
+
+.. math::
+   \\|u\\| \\le d,\\ g \\ne 0 \\implies u^\\top g \\ge -d\\,\\|g\\|,
+   \\text{ with equality exactly at } u^* = -d\\,\\frac{g}{\\|g\\|}
+
+>>> steepest_descent(dim=3).verify().ok
+True
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from ..errors import ObjectiveError
+from ..proof import Affine, Derivation, Fact, Identity, Step, Substitution, Transitivity
+from ._space import Space, abstract_space, concrete_space, steepest_steps
+
+__all__ = ["MAX_DIM", "angle_steps", "steepest_descent"]
+
+MAX_DIM = 512
+FORMS = ("bound", "angle")
+
+
+def _space(dim: int | None, u: str = "u", g: str = "g") -> Space:
+    if dim is None:
+        return abstract_space(sympy.Symbol(u), sympy.Symbol(g))
+    if isinstance(dim, bool) or not isinstance(dim, int) or not 1 <= dim <= MAX_DIM:
+        raise ObjectiveError(
+            f"dim must be None (dimension-free) or a whole number from 1 to {MAX_DIM}, got {dim!r}"
+        )
+    return concrete_space(
+        sympy.symbols(f"{u}_1:{dim + 1}", real=True), sympy.symbols(f"{g}_1:{dim + 1}", real=True)
+    )
+
+
+def angle_steps(space: Space) -> tuple[tuple[Step, ...], tuple[Fact, ...]]:
+    """The lectures' cos β argument: −k ≤ k cos β = uᵀg ≤ k, smallest at β = 180°."""
+    beta = sympy.Symbol("beta", real=True)
+    ug, k = space.ug, space.nu * space.ng
+    uu, gg = space.inner(space.u, space.u), space.inner(space.g, space.g)
+    facts = (
+        Fact(uu, ">", 0, "u ≠ 0"),
+        Fact(gg, ">", 0, "g ≠ 0"),
+        Fact(sympy.cos(beta), "=", ug / k, "β is the angle between u and g", scope="hypothesis"),
+    )
+    steps = (
+        Step(ug, "<=", k, "|a| ≤ b gives a ≤ b", _absolute(), "upper"),
+        Step(-k, "<=", ug, "|a| ≤ b gives −b ≤ a", _absolute(), "lower"),
+        Step(
+            k * sympy.cos(beta),
+            "=",
+            ug,
+            "by the definition of β",
+            Substitution("β is the angle between u and g"),
+            "k-cos",
+        ),
+        Step(
+            -k,
+            "<=",
+            k * sympy.cos(beta),
+            "so −k ≤ k cos β",
+            Transitivity(("lower", "k-cos")),
+            "k-lower",
+        ),
+        Step(
+            k * sympy.cos(beta),
+            "<=",
+            k,
+            "and k cos β ≤ k",
+            Transitivity(("k-cos", "upper")),
+            "k-upper",
+        ),
+        Step(
+            -1,
+            "<=",
+            sympy.cos(beta),
+            "divide by k = ‖u‖‖g‖ > 0",
+            Affine("k-lower", 1 / k),
+            "cos-lower",
+        ),
+        Step(sympy.cos(beta), "<=", 1, "divide by k > 0", Affine("k-upper", 1 / k), "cos-upper"),
+        Step(
+            k * sympy.cos(sympy.pi),
+            "=",
+            -k,
+            "the least value −k is reached at β = 180°",
+            Identity(),
+            "angle-180",
+        ),
+    )
+    return steps, facts
+
+
+def _absolute() -> Affine | object:
+    from ..proof import AbsoluteValue
+
+    return AbsoluteValue("cauchy-schwarz")
+
+
+def steepest_descent(dim: int | None = None, *, form: str = "bound") -> Derivation:
+    """The steepest-descent lemma, proved by Cauchy–Schwarz.
+
+    Args:
+        dim: ``None`` for any real inner-product space (the discriminant argument from
+            the axioms), or n for ℝⁿ with coordinates (Lagrange's identity as the
+            sum-of-squares certificate).
+        form: ``"bound"`` (uᵀg ≥ −d‖g‖, attainment, uniqueness) or ``"angle"`` (the
+            lectures' −k ≤ k cos β ≤ k, least at β = 180°).
+
+    Raises:
+        ObjectiveError: for a bad dimension or form.
+
+    >>> d = steepest_descent(dim=None)
+    >>> d.verify().summary()
+    'verified: 19 of 19 steps proved'
+    """
+    if form not in FORMS:
+        raise ObjectiveError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
+    space = _space(dim)
+    where = "ℝ^" + str(dim) if dim is not None else "any real inner-product space"
+    if form == "angle":
+        from ._space import cauchy_schwarz_steps
+
+        steps, facts = angle_steps(space)
+        return Derivation(
+            f"Steepest descent by the angle β ({where})",
+            (*cauchy_schwarz_steps(space), *steps),
+            facts,
+            "uᵀg = k cos β is least, −k, when cos β = −1: u points opposite to g (β = 180°).",
+        )
+    d = sympy.Symbol("d", positive=True)
+    steps, facts = steepest_steps(space, d)
+    return Derivation(
+        f"Steepest descent by Cauchy–Schwarz ({where})",
+        steps,
+        facts,
+        "Within ‖u‖ ≤ d the first-order change uᵀg is least, −d‖g‖, exactly at u* = −d g/‖g‖.",
+    )

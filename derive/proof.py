@@ -1,0 +1,1196 @@
+r"""The proof kernel: steps, derivations, the rules that check them, and reports.
+
+A :class:`Step` states ``lhs rel rhs`` with a human justification and a machine
+:class:`Rule`. :meth:`Derivation.verify` runs every rule here, in this module, and only
+here can a step become ``"proved"``:
+
+* an exact check succeeded (polynomial/rational canonical form, SymPy simplification
+  only as a fallback; never floating point), and
+* every identity the check relied on agreed with a second witness at random points
+  (exact rational arithmetic where the value is rational, mpmath at 40 digits
+  otherwise). A disagreement marks the step ``"failed"``: a CAS bug caught.
+
+A step whose check does not go through is ``"failed"`` when a counterexample to it turns
+up (exact, or evaluated to 50 digits), else ``"unproved"``.
+
+>>> import sympy
+>>> x = sympy.Symbol("x", real=True)
+>>> good = Step((x + 1)**2, "=", x**2 + 2*x + 1, "expand", Identity())
+>>> Derivation("square", steps=(good,)).verify().ok
+True
+>>> bad = Step((x + 1)**2, "=", x**2 + 1, "expand", Identity())
+>>> Derivation("square", steps=(bad,)).verify().steps[0].status
+'failed'
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import symengine as se
+import sympy
+
+from .errors import VerificationError
+
+__all__ = [
+    "RELATIONS",
+    "AbsoluteValue",
+    "Affine",
+    "Assumption",
+    "Derivation",
+    "Fact",
+    "Identity",
+    "Inner",
+    "InnerProduct",
+    "Instantiate",
+    "Positivity",
+    "Power",
+    "QuadraticForm",
+    "Report",
+    "Rule",
+    "Sign",
+    "Step",
+    "StepReport",
+    "Substitution",
+    "SumOfSquares",
+    "Transitivity",
+    "Truncation",
+]
+
+RELATIONS = ("=", "<=", "<", ">=", ">", "=O")
+"""Relations of steps; '=O' is equality up to O(varᵏ⁺¹) (see :class:`Truncation`)."""
+FACT_RELATIONS = ("=", "<=", "<", ">=", ">", "!=", ">0")
+"""Relations of assumptions; '>0' states that a matrix is positive definite."""
+
+WITNESS_POINTS = 2
+WITNESS_DIGITS = 40
+SEARCH_POINTS = 12
+_TINY = sympy.Float(10) ** -(WITNESS_DIGITS - 5)
+
+
+class Inner(sympy.Function):
+    """An abstract real inner product ⟨a, b⟩, for dimension-free arguments."""
+
+    nargs = 2
+    is_extended_real = True
+    is_real = True
+    is_finite = True
+
+    def _latex(self, printer: Any) -> str:
+        a, b = (printer._print(arg) for arg in self.args)
+        return rf"\left\langle {a}, {b} \right\rangle"
+
+
+# ----------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class Fact:
+    """An assumption ``lhs rel rhs`` (d > 0, ‖u‖ ≤ d, H ≻ 0 written with rel '>0').
+
+    ``scope`` is '' for a standing assumption, 'definition' for a fresh symbol naming an
+    expression (g_w = ∂L/∂w), 'hypothesis' for a case assumption. Definitions and
+    hypotheses are left out when sampling witness points.
+    """
+
+    lhs: Any
+    rel: str
+    rhs: Any = sympy.Integer(0)
+    text: str = ""
+    scope: str = ""
+
+    def __post_init__(self) -> None:
+        if self.rel not in FACT_RELATIONS:
+            raise VerificationError(
+                f"an assumption's relation must be one of {', '.join(FACT_RELATIONS)}; got {self.rel!r}"
+            )
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A machine rule; subclasses carry the data the kernel checks."""
+
+    @property
+    def name(self) -> str:
+        return _RULE_NAMES[type(self).__name__]
+
+    @property
+    def premises(self) -> tuple[str | int, ...]:
+        return ()
+
+
+@dataclass(frozen=True)
+class Identity(Rule):
+    """``lhs = rhs`` holds identically (unevaluated derivatives are carried out first)."""
+
+
+@dataclass(frozen=True)
+class Assumption(Rule):
+    """The step is one of the derivation's assumptions."""
+
+
+@dataclass(frozen=True)
+class Sign(Rule):
+    """``e > 0``, ``e ≥ 0`` (or ``e < 0``, ``e ≤ 0``) by structural sign rules over the assumptions."""
+
+
+@dataclass(frozen=True)
+class SumOfSquares(Rule):
+    """``lhs ≤ rhs`` because rhs − lhs = constant + Σ cₖ·qₖ² with every cₖ ≥ 0 (constant > 0 for <).
+
+    ``terms`` holds (cₖ, qₖ) pairs; ``lagrange = (u, g)`` adds the Lagrange identity's
+    squares Σ_{i<j} (uᵢgⱼ − uⱼgᵢ)², built directly in SymEngine for speed.
+    """
+
+    terms: tuple[tuple[Any, Any], ...] = ()
+    constant: Any = sympy.Integer(0)
+    lagrange: tuple[tuple[Any, ...], tuple[Any, ...]] | None = None
+
+    def size(self) -> int:
+        """How many squares the certificate has."""
+        n = len(self.lagrange[0]) if self.lagrange else 0
+        return len(self.terms) + n * (n - 1) // 2
+
+
+@dataclass(frozen=True)
+class Affine(Rule):
+    """From ``a R b`` (step ``premise``) conclude ``c·a + s R c·b + s``; c ≥ 0 is checked
+    (c > 0 for strict relations) and a provably non-positive c reverses the relation."""
+
+    premise: str | int
+    factor: Any = sympy.Integer(1)
+    shift: Any = sympy.Integer(0)
+
+    @property
+    def premises(self) -> tuple[str | int, ...]:
+        return (self.premise,)
+
+
+@dataclass(frozen=True)
+class Power(Rule):
+    """Monotone powers on non-negatives: from ``a R b`` with a, b ≥ 0 conclude ``aᵖ R bᵖ``
+    (p a whole number, or its reciprocal: then the conclusion's sides to the power 1/p
+    must be the premise's)."""
+
+    premise: str | int
+    exponent: Any = sympy.Rational(1, 2)
+
+    @property
+    def premises(self) -> tuple[str | int, ...]:
+        return (self.premise,)
+
+
+@dataclass(frozen=True)
+class AbsoluteValue(Rule):
+    """From ``|a| ≤ b`` conclude ``−b ≤ a`` or ``a ≤ b``."""
+
+    premise: str | int
+
+    @property
+    def premises(self) -> tuple[str | int, ...]:
+        return (self.premise,)
+
+
+@dataclass(frozen=True)
+class Transitivity(Rule):
+    """Chain ``a R₁ b``, ``b R₂ c``, … into ``a R c`` (strict if any link is; an
+    equality may be used either way round)."""
+
+    chain: tuple[str | int, ...]
+
+    @property
+    def premises(self) -> tuple[str | int, ...]:
+        return self.chain
+
+
+@dataclass(frozen=True)
+class Substitution(Rule):
+    """From the equality ``x = v`` (a step, or an assumption named by its text) and the
+    statement ``into``, conclude that statement with v for x (or x for v). Without
+    ``into``, the step itself must become an identity once x is replaced by v."""
+
+    equality: str | int
+    into: str | int | None = None
+
+    @property
+    def premises(self) -> tuple[str | int, ...]:
+        return (self.equality,) if self.into is None else (self.equality, self.into)
+
+
+@dataclass(frozen=True)
+class Instantiate(Rule):
+    """A statement proved for every real ``symbol`` (unconstrained by any assumption)
+    holds at ``value``, whose denominator must be provably non-zero."""
+
+    premise: str | int
+    symbol: sympy.Symbol
+    value: Any
+
+    @property
+    def premises(self) -> tuple[str | int, ...]:
+        return (self.premise,)
+
+
+@dataclass(frozen=True)
+class Truncation(Rule):
+    """``lhs = rhs + O(varᵏ⁺¹)``: the coefficients of var⁰ … varᵏ in lhs − rhs are exactly
+    zero; each is a derivative at var = 0, checked as an identity."""
+
+    var: sympy.Symbol
+    order: int
+
+
+@dataclass(frozen=True)
+class InnerProduct(Rule):
+    """``lhs = rhs`` by bilinearity and symmetry of ⟨·,·⟩ over the given vector symbols."""
+
+    vectors: tuple[sympy.Symbol, ...]
+
+
+@dataclass(frozen=True)
+class Positivity(Rule):
+    """``0 ≤ ⟨a, a⟩``: the positivity axiom of an inner product."""
+
+
+@dataclass(frozen=True)
+class QuadraticForm(Rule):
+    """``0 ≤ vᵀHv`` for a matrix H assumed positive definite (``0 < vᵀHv`` needs v ≠ 0)."""
+
+    matrix: Any
+    vector: Any
+
+
+_RULE_NAMES = {
+    "Identity": "identity",
+    "Assumption": "assumption",
+    "Sign": "sign rules",
+    "SumOfSquares": "sum of squares",
+    "Affine": "multiply/add",
+    "Power": "monotone power",
+    "AbsoluteValue": "absolute value",
+    "Transitivity": "transitivity",
+    "Substitution": "substitution",
+    "Instantiate": "instantiation",
+    "Truncation": "truncation",
+    "InnerProduct": "inner-product axioms",
+    "Positivity": "positivity axiom",
+    "QuadraticForm": "positive definite form",
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a derivation: ``lhs rel rhs``, why (for people) and a rule (for the kernel)."""
+
+    lhs: Any
+    rel: str
+    rhs: Any
+    why: str
+    rule: Rule
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if self.rel not in RELATIONS:
+            raise VerificationError(
+                f"a step's relation must be one of {', '.join(RELATIONS)}; got {self.rel!r}"
+            )
+        if not isinstance(self.rule, Rule) or type(self.rule) not in _CHECKS:
+            raise VerificationError(
+                f"a step's rule must be one of the kernel's rules, got {self.rule!r}"
+            )
+
+
+@dataclass(frozen=True)
+class StepReport:
+    """The kernel's verdict on one step."""
+
+    index: int
+    label: str
+    status: str
+    rule: str
+    reason: str = ""
+    counterexample: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    """The verdicts on every step; ``ok`` only when every step is proved."""
+
+    title: str
+    steps: tuple[StepReport, ...]
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.steps) and all(s.status == "proved" for s in self.steps)
+
+    @property
+    def failures(self) -> tuple[StepReport, ...]:
+        return tuple(s for s in self.steps if s.status != "proved")
+
+    def summary(self) -> str:
+        """One line: 'verified: 12 of 12 steps proved', or the first step that is not."""
+        proved = sum(s.status == "proved" for s in self.steps)
+        if self.ok:
+            return f"verified: {proved} of {len(self.steps)} steps proved"
+        first = self.failures[0] if self.failures else None
+        where = ""
+        if first is not None:
+            where = f"; step {first.index + 1} ({first.label or first.rule}) {first.status}: {first.reason}"
+        return f"NOT verified: {proved} of {len(self.steps)} steps proved{where}"
+
+
+@dataclass(frozen=True, eq=False)
+class Derivation:
+    """A titled sequence of checked steps under stated assumptions."""
+
+    title: str
+    steps: tuple[Step, ...]
+    assumptions: tuple[Fact, ...] = ()
+    conclusion: str = ""
+
+    def step(self, ref: str | int) -> Step:
+        """A step by label or 0-based index."""
+        return self.steps[self.index(ref)]
+
+    def index(self, ref: str | int) -> int:
+        """The 0-based position of a step given by label or index."""
+        if isinstance(ref, int):
+            if 0 <= ref < len(self.steps):
+                return ref
+            raise VerificationError(f"{self.title}: no step {ref}")
+        for i, s in enumerate(self.steps):
+            if s.label == ref:
+                return i
+        raise VerificationError(f"{self.title}: no step labelled {ref!r}")
+
+    def verify(self) -> Report:
+        """Check every step with the kernel."""
+        return _verify(self)
+
+    def replace_step(self, ref: str | int, step: Step) -> Derivation:
+        """A copy with one step replaced (for mutation tests and experiments)."""
+        i = self.index(ref)
+        steps = (*self.steps[:i], step, *self.steps[i + 1 :])
+        return Derivation(self.title, steps, self.assumptions, self.conclusion)
+
+
+# ----------------------------------------------------------------------------- kernel
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status: str
+    reason: str = ""
+    point: Mapping[str, str] | None = None
+
+
+_PROVED = _Outcome("proved")
+
+
+class _Context:
+    def __init__(self, derivation: Derivation) -> None:
+        self.derivation = derivation
+        self.facts = derivation.assumptions
+        self.results: list[_Outcome] = []
+        self.rng = random.Random(derivation.title)
+        self.positive: set[Any] = set()
+        self.nonnegative: set[Any] = set()
+        self.nonzero: set[Any] = set()
+        self.definitions: dict[Any, Any] = {}
+        for f in self.facts:
+            if f.scope == "definition":
+                self._define(f)
+            elif not f.scope:
+                for expr, kind in _fact_signs(f):
+                    {"pos": self.positive, "nonneg": self.nonnegative, "nonzero": self.nonzero}[
+                        kind
+                    ].add(expr)
+        self.sampled = tuple(f for f in self.facts if not f.scope)
+
+    def _define(self, f: Fact) -> None:
+        """A definition names an expression by a fresh symbol: once, not circularly."""
+        name, value = f.lhs, sympy.sympify(f.rhs)
+        if f.rel != "=" or not isinstance(name, sympy.Symbol):
+            raise VerificationError(
+                f"a definition must read symbol = expression, got {f.lhs} {f.rel} {f.rhs}"
+            )
+        if name in self.definitions or name in value.free_symbols:
+            raise VerificationError(f"{name} is defined twice, or in terms of itself")
+        if value.free_symbols & set(self.definitions) or any(
+            name in v.free_symbols for v in self.definitions.values()
+        ):
+            raise VerificationError(f"the definition of {name} refers to another defined symbol")
+        self.definitions[name] = value
+
+    def expand_definitions(self, expr: Any) -> Any:
+        return sympy.sympify(expr).xreplace(self.definitions) if self.definitions else expr
+
+    def premise(self, ref: str | int, current: int) -> tuple[Step | None, _Outcome | None]:
+        try:
+            i = self.derivation.index(ref)
+        except VerificationError as exc:
+            return None, _Outcome("unproved", str(exc))
+        if i >= current:
+            return None, _Outcome(
+                "unproved", f"refers to step {i + 1}, which does not come before it"
+            )
+        if self.results[i].status != "proved":
+            return None, _Outcome("unproved", f"relies on step {i + 1}, which is not proved")
+        return self.derivation.steps[i], None
+
+
+def _fact_signs(f: Fact) -> list[tuple[Any, str]]:
+    lhs, rel, rhs = f.lhs, f.rel, f.rhs
+    if rel in (">", ">=") and rhs == 0:
+        return [(lhs, "pos" if rel == ">" else "nonneg")]
+    if rel in ("<", "<=") and lhs == 0:
+        return [(rhs, "pos" if rel == "<" else "nonneg")]
+    if rel == "!=" and rhs == 0:
+        return [(lhs, "nonzero")]
+    return []
+
+
+def _verify(d: Derivation) -> Report:
+    start = time.perf_counter()
+    try:
+        ctx = _Context(d)
+    except VerificationError as exc:
+        reports = [
+            StepReport(i, s.label, "unproved", s.rule.name, str(exc)) for i, s in enumerate(d.steps)
+        ]
+        return Report(d.title, tuple(reports), time.perf_counter() - start)
+    reports = []
+    for i, step in enumerate(d.steps):
+        try:
+            outcome = _CHECKS[type(step.rule)](step, i, ctx)
+        except VerificationError as exc:
+            outcome = _Outcome("unproved", str(exc))
+        except (
+            TypeError,
+            ValueError,
+            ZeroDivisionError,
+            AttributeError,
+            NotImplementedError,
+        ) as exc:
+            outcome = _Outcome("unproved", f"the check could not be carried out: {exc}")
+        ctx.results.append(outcome)
+        reports.append(
+            StepReport(i, step.label, outcome.status, step.rule.name, outcome.reason, outcome.point)
+        )
+    return Report(d.title, tuple(reports), time.perf_counter() - start)
+
+
+# ---- identities
+
+
+def _cells(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, sympy.MatrixBase) else [value]
+
+
+def _shape(value: Any) -> tuple[int, int]:
+    return value.shape if isinstance(value, sympy.MatrixBase) else (1, 1)
+
+
+def _atomize(expr: Any) -> Any:
+    """Replace each ⟨a, b⟩ by a real symbol (non-negative when a = b) for checking and sampling."""
+    if not isinstance(expr, sympy.Basic) or not expr.has(Inner):
+        return expr
+    atoms = {}
+    for e in expr.atoms(Inner):
+        a, b = (str(arg).replace(" ", "") for arg in e.args)
+        same = e.args[0] == e.args[1]
+        atoms[e] = sympy.Symbol(f"<{a},{b}>", real=True, nonnegative=True if same else None)
+    return expr.xreplace(atoms)
+
+
+def _prepare(diff: Any) -> Any:
+    diff = sympy.sympify(diff)
+    if diff.has(sympy.Derivative):
+        diff = diff.doit()
+    return _atomize(diff)
+
+
+def _fast_zero(diff: Any, extra_se: Any = None) -> bool:
+    """Exact, in SymEngine: polynomial expansion, then reduction of radicals and inverses."""
+    try:
+        total = se.sympify(diff) if extra_se is None else se.sympify(diff) + extra_se
+        return _radical_zero(se.expand(total), depth=4)
+    except (TypeError, ValueError, RuntimeError, NotImplementedError):
+        return False
+
+
+def _radical_zero(expr: Any, depth: int) -> bool:
+    """Is ``expr`` zero? Write Bᵖᐟᵠ as rᵖᑫ'ᐟᵠ with r = B^(1/Q), clear r from denominators,
+    reduce with r^Q = B and require every remaining power of r to have a zero coefficient.
+
+    Each step is exact (substitution, multiplication by a non-zero factor, the relation
+    r^Q = B), and zero coefficients are sufficient for zero.
+    """
+    if expr == 0:
+        return True
+    if depth == 0:
+        return False
+    radicals = [
+        p
+        for p in expr.atoms(se.Pow)
+        if not isinstance(p.args[0], se.Symbol) and not (p.args[1].is_integer and p.args[1] > 0)
+    ]
+    if not radicals:
+        return False
+    base = radicals[0].args[0]
+    exponents = {p: Fraction(str(p.args[1])) for p in radicals if p.args[0] == base}
+    q = math.lcm(*(e.denominator for e in exponents.values()))
+    r = se.Symbol(f"_radical_{depth}")
+    expr = se.expand(expr.subs({p: r ** int(e * q) for p, e in exponents.items()}))
+    terms = se.Add.make_args(expr)
+    by_power: dict[int, list[Any]] = {}
+    for term in terms:
+        k = _degree(term, r)
+        by_power.setdefault(k, []).append(term / r**k if k else term)
+    lowest = min(by_power)
+    shift = -((lowest // q) * q) if lowest < 0 else 0  # multiply by r^shift = B^(shift/q)
+    reduced: dict[int, Any] = {}
+    for k, parts in by_power.items():
+        k2 = k + shift
+        reduced[k2 % q] = reduced.get(k2 % q, 0) + se.Add(*parts) * base ** (k2 // q)
+    return all(_radical_zero(se.expand(c), depth - 1) for c in reduced.values())
+
+
+def _degree(term: Any, r: Any) -> int:
+    """The power of r in a single expanded term."""
+    for factor in se.Mul.make_args(term):
+        if factor == r:
+            return 1
+        if isinstance(factor, se.Pow) and factor.args[0] == r:
+            return int(factor.args[1])
+    return 0
+
+
+def _slow_zero(diff: Any, extra_se: Any = None) -> bool:
+    """Exact, in SymPy: rational canonical form, then simplification as a last resort."""
+    if extra_se is not None:
+        diff = diff + sympy.sympify(extra_se)
+    if diff == 0 or sympy.cancel(sympy.together(sympy.expand(diff))) == 0:
+        return True
+    return bool(sympy.simplify(diff) == 0)
+
+
+def _point(symbols: Sequence[Any], ctx: _Context) -> dict[Any, Any]:
+    point = {}
+    for s in symbols:
+        value = sympy.Rational(ctx.rng.randint(1, 36), ctx.rng.randint(1, 9))
+        if not (s.is_nonnegative or s in ctx.positive or s in ctx.nonnegative):
+            value *= ctx.rng.choice((-1, 1))
+        point[s] = value
+    return point
+
+
+def _admissible(point: Mapping[Any, Any], ctx: _Context) -> bool:
+    """Do the standing assumptions that involve only assigned symbols hold at the point?"""
+    for f in ctx.sampled:
+        if f.rel == ">0" or isinstance(f.lhs, sympy.MatrixBase):
+            continue
+        difference = _atomize(sympy.sympify(f.lhs) - sympy.sympify(f.rhs))
+        if not difference.free_symbols <= set(point):
+            continue
+        value = sympy.N(difference.xreplace(point), 30)
+        if not value.is_extended_real:
+            return False
+        tolerance = sympy.Float(10) ** -25
+        holds = {
+            "=": abs(value) < tolerance,
+            "<=": value <= tolerance,
+            "<": value < 0,
+            ">=": value >= -tolerance,
+            ">": value > 0,
+            "!=": abs(value) > tolerance,
+        }[f.rel]
+        if not holds:
+            return False
+    return True
+
+
+def _free(diff: Any, extra_se: Any) -> list[Any]:
+    symbols = set(diff.free_symbols) if isinstance(diff, sympy.Basic) else set()
+    if extra_se is not None:
+        symbols |= {sympy.Symbol(str(s)) for s in extra_se.free_symbols}
+    by_name: dict[str, Any] = {}
+    for s in symbols:
+        if s.name not in by_name or s.is_real:
+            by_name[s.name] = s
+    return [by_name[n] for n in sorted(by_name)]
+
+
+def _evaluate(diff: Any, extra_se: Any, point: Mapping[Any, Any]) -> Any:
+    """The value at a rational point: exact when rational, else to 40 digits (mpmath); None if undefined."""
+    try:
+        total = se.sympify(diff) + (extra_se if extra_se is not None else 0)
+        value = total.subs({se.Symbol(s.name): se.sympify(v) for s, v in point.items()})
+        exact = sympy.sympify(value)
+    except (TypeError, ValueError, RuntimeError, NotImplementedError, ZeroDivisionError):
+        exact = sympy.sympify(diff).xreplace(point)
+    if exact.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+        return None
+    if exact.is_Rational:
+        return exact
+    number = sympy.N(exact, WITNESS_DIGITS + 10)
+    if number.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo) or not number.is_extended_real:
+        return None
+    return number
+
+
+def _shown(point: Mapping[Any, Any]) -> dict[str, str]:
+    return {s.name: str(v) for s, v in point.items()}
+
+
+def _witness(diff: Any, extra_se: Any, ctx: _Context) -> _Outcome:
+    """Second witness for an identity the exact check accepted."""
+    symbols = _free(diff, extra_se)
+    checked = 0
+    for _ in range(4 * WITNESS_POINTS):
+        point = _point(symbols, ctx)
+        if not _admissible(point, ctx):
+            continue
+        value = _evaluate(diff, extra_se, point)
+        if value is None:
+            continue
+        if abs(value) > _TINY:
+            reason = f"the exact check said zero but the value is {value} here (a CAS bug caught)"
+            return _Outcome("failed", reason, _shown(point))
+        checked += 1
+        if checked >= WITNESS_POINTS or not symbols:
+            break
+    return _PROVED
+
+
+def _counterexample(
+    diff: Any, extra_se: Any, ctx: _Context
+) -> tuple[Mapping[str, str] | None, Any]:
+    symbols = _free(diff, extra_se)
+    for _ in range(SEARCH_POINTS if symbols else 1):
+        point = _point(symbols, ctx)
+        if not _admissible(point, ctx):
+            continue
+        value = _evaluate(diff, extra_se, point)
+        if value is not None and abs(value) > sympy.Float(10) ** -30:
+            return _shown(point), value
+    return None, None
+
+
+def _zero(diff: Any, ctx: _Context) -> _Outcome:
+    """Decide ``diff ≡ 0``: proved (and witnessed), failed (counterexample) or unproved.
+
+    The fast exact check runs first; a cheap numeric probe for a counterexample comes
+    before SymPy's slower canonical forms, so a false identity is refuted quickly.
+    """
+    diff = _prepare(diff)
+    if not _fast_zero(diff):
+        point, value = _counterexample(diff, None, ctx)
+        if point is not None:
+            return _Outcome(
+                "failed", f"not an identity: the difference is {value} at this point", point
+            )
+        if not _slow_zero(diff):
+            return _Outcome(
+                "unproved", "could not show the difference is zero, and found no counterexample"
+            )
+    return _witness(diff, None, ctx)
+
+
+def _identical(a: Any, b: Any, ctx: _Context) -> _Outcome:
+    if _shape(a) != _shape(b):
+        return _Outcome("failed", f"the sides have different shapes {_shape(a)} and {_shape(b)}")
+    for x, y in zip(_cells(a), _cells(b), strict=True):
+        diff = sympy.sympify(x) - sympy.sympify(y)
+        outcome = _zero(diff, ctx)
+        if outcome.status == "unproved" and ctx.definitions:
+            outcome = _zero(ctx.expand_definitions(diff), ctx)
+        if outcome.status != "proved":
+            return outcome
+    return _PROVED
+
+
+# ---- signs
+
+
+def _sign(expr: Any, ctx: _Context) -> int:
+    """2: provably > 0, 1: provably ≥ 0, 0: unknown. Structural rules over the assumptions."""
+    expr = sympy.sympify(expr)
+    if expr in ctx.positive:
+        return 2
+    if expr in ctx.nonnegative:
+        return 1
+    if expr.is_Rational:
+        return 2 if expr > 0 else (1 if expr == 0 else 0)
+    if expr in (sympy.pi, sympy.E):
+        return 2
+    if expr.is_Symbol:
+        return 2 if expr.is_positive else (1 if expr.is_nonnegative else 0)
+    if isinstance(expr, sympy.exp):
+        return 2 if expr.args[0].is_extended_real else 0
+    if isinstance(expr, sympy.Abs):
+        return 2 if _nonzero(expr.args[0], ctx) else 1
+    if isinstance(expr, Inner):
+        return 1 if expr.args[0] == expr.args[1] else 0
+    if expr.is_Pow:
+        base, exponent = expr.args
+        if exponent.is_Integer and exponent % 2 == 0:
+            return 2 if _nonzero(base, ctx) else 1
+        b = _sign(base, ctx)
+        if b == 2 and exponent.is_extended_real:
+            return 2
+        return 1 if b == 1 and exponent.is_Rational and exponent > 0 else 0
+    if expr.is_Mul or expr.is_Add:
+        signs = [_sign(a, ctx) for a in expr.args]
+        if min(signs) == 0:
+            return 0
+        return min(signs) if expr.is_Mul else max(signs)
+    return 0
+
+
+def _nonzero(expr: Any, ctx: _Context) -> bool:
+    expr = sympy.sympify(expr)
+    if (
+        expr in ctx.nonzero
+        or expr**2 in ctx.positive
+        or _sign(expr, ctx) == 2
+        or _sign(-expr, ctx) == 2
+    ):
+        return True
+    if expr.is_Rational:
+        return bool(expr != 0)
+    if expr.is_Mul:
+        return all(_nonzero(a, ctx) for a in expr.args)
+    if expr.is_Pow:
+        return _nonzero(expr.args[0], ctx)
+    return False
+
+
+# ---- relations
+
+
+_SWAP = {">=": "<=", ">": "<"}
+
+
+def _as_le(statement: Any) -> tuple[Any, str, Any]:
+    """Normalise ≥ and > to ≤ and < by swapping sides."""
+    lhs, rel, rhs = statement.lhs, statement.rel, statement.rhs
+    if rel in _SWAP:
+        return rhs, _SWAP[rel], lhs
+    return lhs, rel, rhs
+
+
+def _refute(step: Step, ctx: _Context, reason: str) -> _Outcome:
+    """The rule did not go through: look for a counterexample to the step's statement."""
+    lhs, rel, rhs = _as_le(step)
+    if isinstance(lhs, sympy.MatrixBase) or isinstance(rhs, sympy.MatrixBase) or rel == "=O":
+        return _Outcome("unproved", reason)
+    diff = _prepare(ctx.expand_definitions(sympy.sympify(rhs) - sympy.sympify(lhs)))
+    symbols = _free(diff, None)
+    for _ in range(SEARCH_POINTS if symbols else 1):
+        point = _point(symbols, ctx)
+        if not _admissible(point, ctx):
+            continue
+        value = _evaluate(diff, None, point)
+        if value is None:
+            continue
+        big = abs(value) > sympy.Float(10) ** -30
+        if (
+            (rel == "=" and big)
+            or (rel in ("<=", "<") and value < 0 and big)
+            or (rel == "<" and value == 0)
+        ):
+            return _Outcome(
+                "failed", f"{reason}; the statement is false at this point", _shown(point)
+            )
+    return _Outcome("unproved", reason)
+
+
+def _sides(pairs: Sequence[tuple[Any, Any]], step: Step, ctx: _Context, reason: str) -> _Outcome:
+    """Every pair identical; else a CAS bug propagates, or a counterexample is sought."""
+    for mine, theirs in pairs:
+        outcome = _identical(mine, theirs, ctx)
+        if outcome.status == "proved":
+            continue
+        if "CAS bug" in outcome.reason:
+            return outcome
+        return _refute(step, ctx, reason)
+    return _PROVED
+
+
+def _weaker(given: str, claimed: str) -> bool:
+    """Does a ``given`` relation justify the ``claimed`` one (equal, or '<' for '<=')?"""
+    return given == claimed or (given == "<" and claimed == "<=")
+
+
+# ---- the rules
+
+
+def _check_identity(step: Step, i: int, ctx: _Context) -> _Outcome:
+    if step.rel != "=":
+        return _Outcome("unproved", f"the identity rule proves '=', not {step.rel!r}")
+    return _identical(step.lhs, step.rhs, ctx)
+
+
+def _check_assumption(step: Step, i: int, ctx: _Context) -> _Outcome:
+    target = _as_le(step)
+    for f in ctx.facts:
+        if f.rel in ("!=", ">0") or f.scope == "definition":
+            continue
+        if _as_le(f) == target or (
+            f.rel == "=" == step.rel and (f.rhs, f.lhs) == (step.lhs, step.rhs)
+        ):
+            return _PROVED
+    return _refute(step, ctx, "the step is not one of the stated assumptions")
+
+
+def _check_sign(step: Step, i: int, ctx: _Context) -> _Outcome:
+    lo, rel, hi = _as_le(step)
+    if rel not in ("<=", "<") or (lo != 0 and hi != 0):
+        return _Outcome("unproved", "the sign rules prove e > 0, e ≥ 0, e < 0 or e ≤ 0")
+    subject = hi if lo == 0 else -sympy.sympify(lo)
+    need = 2 if rel == "<" else 1
+    if _sign(subject, ctx) >= need:
+        return _PROVED
+    return _refute(
+        step, ctx, f"{subject} is not provably {'positive' if need == 2 else 'non-negative'}"
+    )
+
+
+def _check_sos(step: Step, i: int, ctx: _Context) -> _Outcome:
+    rule = step.rule
+    assert isinstance(rule, SumOfSquares)
+    lhs, rel, rhs = _as_le(step)
+    if rel not in ("<=", "<"):
+        return _Outcome("unproved", f"a sum of squares proves '≤' or '<', not {step.rel!r}")
+    for c, _ in rule.terms:
+        if _sign(c, ctx) == 0:
+            return _refute(step, ctx, f"certificate coefficient {c} is not provably non-negative")
+    constant_sign = _sign(rule.constant, ctx)
+    if constant_sign == 0 or (rel == "<" and constant_sign < 2):
+        need = "positive" if rel == "<" else "non-negative"
+        return _refute(
+            step, ctx, f"the certificate's constant {rule.constant} is not provably {need}"
+        )
+    certificate = rule.constant + sympy.Add(*(c * q**2 for c, q in rule.terms))
+    extra = None
+    if rule.lagrange is not None:
+        u, g = ([se.sympify(x) for x in side] for side in rule.lagrange)
+        n = len(u)
+        extra = -se.Add(
+            *[(u[a] * g[b] - u[b] * g[a]) ** 2 for a in range(n) for b in range(a + 1, n)]
+        )
+    diff = _prepare(sympy.sympify(rhs) - sympy.sympify(lhs) - certificate)
+    if not (_fast_zero(diff, extra) or _slow_zero(diff, extra)):
+        return _refute(step, ctx, "rhs − lhs is not the certificate's sum of squares")
+    return _witness(diff, extra, ctx)
+
+
+def _check_affine(step: Step, i: int, ctx: _Context) -> _Outcome:
+    rule = step.rule
+    assert isinstance(rule, Affine)
+    premise, problem = ctx.premise(rule.premise, i)
+    if premise is None:
+        return problem or _Outcome("unproved")
+    a, rel, b = _as_le(premise)
+    c, s = sympy.sympify(rule.factor), sympy.sympify(rule.shift)
+    strict = rel == "<"
+    need = 2 if strict else 1
+    if rel in ("=", "=O") or _sign(c, ctx) >= need:
+        lo, hi = c * a + s, c * b + s
+    elif _sign(-c, ctx) >= need:
+        lo, hi = c * b + s, c * a + s
+    else:
+        return _refute(
+            step,
+            ctx,
+            f"the factor {c} is not provably {'positive' if strict else 'non-negative'}, nor its opposite",
+        )
+    target_lo, target_rel, target_hi = _as_le(step)
+    if not _weaker(rel, target_rel):
+        return _refute(
+            step, ctx, f"multiplying a {rel!r} statement gives {rel!r}, not {step.rel!r}"
+        )
+    reason = f"the sides are not the premise's sides times {c} plus {s}"
+    return _sides(((lo, target_lo), (hi, target_hi)), step, ctx, reason)
+
+
+def _check_power(step: Step, i: int, ctx: _Context) -> _Outcome:
+    rule = step.rule
+    assert isinstance(rule, Power)
+    premise, problem = ctx.premise(rule.premise, i)
+    if premise is None:
+        return problem or _Outcome("unproved")
+    a, rel, b = _as_le(premise)
+    lo, target_rel, hi = _as_le(step)
+    if not _weaker(rel, target_rel) or rel == "=O":
+        return _refute(step, ctx, f"a monotone power keeps the relation {rel!r}")
+    p = sympy.Rational(rule.exponent)
+    if p <= 0 or (p.q != 1 and p.p != 1):
+        return _Outcome(
+            "unproved", "the exponent must be a positive whole number or its reciprocal"
+        )
+    sides = (lo, hi, a, b) if p.q == 1 else (lo, hi)
+    for side in sides:
+        if _sign(side, ctx) == 0:
+            return _refute(step, ctx, f"{side} is not provably non-negative")
+    pairs = ((lo, a**p), (hi, b**p)) if p.q == 1 else ((lo**p.q, a), (hi**p.q, b))
+    return _sides(pairs, step, ctx, "the sides are not the premise's sides raised to the power")
+
+
+def _check_absolute(step: Step, i: int, ctx: _Context) -> _Outcome:
+    rule = step.rule
+    assert isinstance(rule, AbsoluteValue)
+    premise, problem = ctx.premise(rule.premise, i)
+    if premise is None:
+        return problem or _Outcome("unproved")
+    a, rel, b = _as_le(premise)
+    if not isinstance(a, sympy.Abs) or rel not in ("<=", "<"):
+        return _Outcome("unproved", "the premise must read |a| ≤ b")
+    inner = a.args[0]
+    lo, target_rel, hi = _as_le(step)
+    if not _weaker(rel, target_rel):
+        return _refute(step, ctx, "the relation must be the premise's")
+    for pairs in (((lo, inner), (hi, b)), ((lo, -b), (hi, inner))):
+        if all(_identical(x, y, ctx).status == "proved" for x, y in pairs):
+            return _PROVED
+    return _refute(step, ctx, "the step is neither −b ≤ a nor a ≤ b for the premise |a| ≤ b")
+
+
+def _combine(first: str, second: str) -> str:
+    """The relation of a chain: strict if any link is, '=' only if every link is."""
+    if "<" in (first, second):
+        return "<"
+    return "<=" if "<=" in (first, second) else "="
+
+
+def _check_transitivity(step: Step, i: int, ctx: _Context) -> _Outcome:
+    rule = step.rule
+    assert isinstance(rule, Transitivity)
+    links = []
+    for ref in rule.chain:
+        premise, problem = ctx.premise(ref, i)
+        if premise is None:
+            return problem or _Outcome("unproved")
+        if premise.rel == "=O":
+            return _Outcome("unproved", "a truncated equality cannot be chained")
+        links.append(_as_le(premise))
+    if len(links) < 2:
+        return _Outcome("unproved", "a chain needs two links or more")
+
+    def meets(x: Any, y: Any) -> bool:
+        return _identical(x, y, ctx).status == "proved"
+
+    if (
+        links[0][1] == "="
+        and not meets(links[0][2], links[1][0])
+        and meets(links[0][0], links[1][0])
+    ):
+        links[0] = (links[0][2], "=", links[0][0])
+    relation = links[0][1]
+    for k in range(1, len(links)):
+        c, r2, e = links[k]
+        if not meets(links[k - 1][2], c):
+            if r2 == "=" and meets(links[k - 1][2], e):
+                links[k] = (e, "=", c)
+            else:
+                return _refute(
+                    step,
+                    ctx,
+                    "the chain's links do not meet (a right side is not the next left side)",
+                )
+        relation = _combine(relation, r2)
+    lo, target_rel, hi = _as_le(step)
+    if not _weaker(relation, target_rel):
+        return _refute(step, ctx, f"the chain gives {relation!r}, not {step.rel!r}")
+    return _sides(
+        ((lo, links[0][0]), (hi, links[-1][2])),
+        step,
+        ctx,
+        "the step's sides are not the chain's ends",
+    )
+
+
+def _equality(
+    ref: str | int, i: int, ctx: _Context
+) -> tuple[tuple[Any, Any] | None, _Outcome | None]:
+    """An equality x = v from a proved step, or from an assumption named by its text."""
+    if isinstance(ref, str):
+        for f in ctx.facts:
+            if f.text == ref and f.rel == "=":
+                return (f.lhs, f.rhs), None
+    premise, problem = ctx.premise(ref, i)
+    if premise is None:
+        return None, problem
+    if premise.rel != "=":
+        return None, _Outcome("unproved", "substitution needs an equality")
+    return (premise.lhs, premise.rhs), None
+
+
+def _check_substitution(step: Step, i: int, ctx: _Context) -> _Outcome:
+    rule = step.rule
+    assert isinstance(rule, Substitution)
+    pair, problem = _equality(rule.equality, i, ctx)
+    if pair is None:
+        return problem or _Outcome("unproved")
+    x, v = pair
+    if rule.into is None:
+        if step.rel != "=":
+            return _Outcome("unproved", "substitution without a premise proves equalities")
+        pairs = [(sympy.sympify(step.lhs).subs(x, v), sympy.sympify(step.rhs).subs(x, v))]
+        return _sides(pairs, step, ctx, f"the sides differ even with {x} replaced by {v}")
+    into, problem = ctx.premise(rule.into, i)
+    if into is None:
+        return problem or _Outcome("unproved")
+    if step.rel != into.rel:
+        return _refute(step, ctx, f"substitution keeps the relation {into.rel!r}")
+    for old, new in ((x, v), (v, x)):
+        pairs = [
+            (mine, sympy.sympify(theirs).subs(old, new))
+            for mine, theirs in ((step.lhs, into.lhs), (step.rhs, into.rhs))
+        ]
+        if all(_identical(a, b, ctx).status == "proved" for a, b in pairs):
+            return _PROVED
+    return _refute(step, ctx, f"the step is not the premise with {x} replaced by {v} (or back)")
+
+
+def _check_instantiate(step: Step, i: int, ctx: _Context) -> _Outcome:
+    rule = step.rule
+    assert isinstance(rule, Instantiate)
+    premise, problem = ctx.premise(rule.premise, i)
+    if premise is None:
+        return problem or _Outcome("unproved")
+    t = rule.symbol
+    for f in ctx.facts:
+        if f.rel != ">0" and t in sympy.sympify(f.lhs - f.rhs).free_symbols:
+            return _Outcome(
+                "unproved", f"{t} is constrained by an assumption, so it cannot be instantiated"
+            )
+    value = sympy.sympify(rule.value)
+    _, denominator = sympy.fraction(sympy.together(value))
+    if not _nonzero(denominator, ctx):
+        return _Outcome(
+            "unproved", f"the value's denominator {denominator} is not provably non-zero"
+        )
+    if step.rel != premise.rel:
+        return _refute(step, ctx, "instantiation keeps the relation")
+    pairs = [
+        (mine, sympy.sympify(theirs).xreplace({t: value}))
+        for mine, theirs in ((step.lhs, premise.lhs), (step.rhs, premise.rhs))
+    ]
+    return _sides(pairs, step, ctx, f"the step is not the premise at {t} = {value}")
+
+
+def _check_truncation(step: Step, i: int, ctx: _Context) -> _Outcome:
+    rule = step.rule
+    assert isinstance(rule, Truncation)
+    if step.rel != "=O":
+        return _Outcome("unproved", "truncation proves '= … + O(varᵏ⁺¹)' steps")
+    difference = ctx.expand_definitions(sympy.sympify(step.lhs) - sympy.sympify(step.rhs))
+    own = {s.name: s for s in difference.free_symbols}
+    v = se.Symbol(rule.var.name)
+    current = se.sympify(difference)
+    for j in range(rule.order + 1):
+        coefficient = sympy.sympify(current.subs({v: 0}))
+        coefficient = coefficient.xreplace(
+            {s: own.get(s.name, s) for s in coefficient.free_symbols}
+        )
+        outcome = _zero(coefficient, ctx)
+        if outcome.status != "proved":
+            reason = f"the coefficient of {rule.var}^{j} in lhs − rhs is not zero: {outcome.reason}"
+            return _Outcome(outcome.status, reason, outcome.point)
+        current = current.diff(v)
+    return _PROVED
+
+
+def _linear(a: Any, vectors: Sequence[sympy.Symbol]) -> dict[sympy.Symbol, Any]:
+    """Coefficients of a linear combination of the vectors (⟨·,·⟩ values are scalars)."""
+    scalars = {e: sympy.Dummy() for e in sympy.sympify(a).atoms(Inner)}
+    expanded = sympy.expand(sympy.sympify(a).xreplace(scalars))
+    parts = {v: expanded.coeff(v) for v in vectors}
+    rest = sympy.expand(expanded - sum(c * v for v, c in parts.items()))
+    if any(c.has(*vectors) for c in parts.values()) or rest != 0:
+        raise VerificationError(
+            f"{a} is not a linear combination of {', '.join(map(str, vectors))}"
+        )
+    back = {d: e for e, d in scalars.items()}
+    return {v: c.xreplace(back) for v, c in parts.items()}
+
+
+def _bilinear(expr: Any, vectors: Sequence[sympy.Symbol]) -> Any:
+    order = {v: k for k, v in enumerate(vectors)}
+
+    def expand_one(a: Any, b: Any) -> Any:
+        total = sympy.Integer(0)
+        for v, cv in _linear(a, vectors).items():
+            for w, cw in _linear(b, vectors).items():
+                total += cv * cw * Inner(*sorted((v, w), key=order.__getitem__))
+        return total
+
+    return sympy.sympify(expr).replace(
+        lambda e: isinstance(e, Inner), lambda e: expand_one(*e.args)
+    )
+
+
+def _check_inner(step: Step, i: int, ctx: _Context) -> _Outcome:
+    rule = step.rule
+    assert isinstance(rule, InnerProduct)
+    if step.rel != "=":
+        return _Outcome("unproved", "the inner-product axioms prove equalities")
+    expanded = _bilinear(step.lhs, rule.vectors) - _bilinear(step.rhs, rule.vectors)
+    outcome = _zero(expanded, ctx)
+    if outcome.status == "proved":
+        return outcome
+    return _Outcome(
+        outcome.status,
+        f"the sides differ after expanding ⟨·,·⟩ bilinearly: {outcome.reason}",
+        outcome.point,
+    )
+
+
+def _check_positivity(step: Step, i: int, ctx: _Context) -> _Outcome:
+    lo, rel, hi = _as_le(step)
+    if rel == "<=" and lo == 0 and isinstance(hi, Inner) and hi.args[0] == hi.args[1]:
+        return _PROVED
+    return _Outcome("unproved", "the positivity axiom reads 0 ≤ ⟨a, a⟩")
+
+
+def _check_quadratic_form(step: Step, i: int, ctx: _Context) -> _Outcome:
+    rule = step.rule
+    assert isinstance(rule, QuadraticForm)
+    matrix, vector = sympy.ImmutableMatrix(rule.matrix), sympy.ImmutableMatrix(rule.vector)
+    if not any(f.rel == ">0" and sympy.ImmutableMatrix(f.lhs) == matrix for f in ctx.facts):
+        return _Outcome("unproved", "the matrix is not assumed positive definite")
+    lo, rel, hi = _as_le(step)
+    if lo != 0 or rel not in ("<=", "<"):
+        return _Outcome("unproved", "the rule proves 0 ≤ vᵀHv")
+    if rel == "<" and not any(_nonzero(c, ctx) for c in vector):
+        return _Outcome("unproved", "0 < vᵀHv needs v ≠ 0")
+    return _sides(
+        ((hi, (vector.T * matrix * vector)[0, 0]),), step, ctx, "the step's side is not vᵀHv"
+    )
+
+
+_CHECKS: dict[type, Callable[[Step, int, _Context], _Outcome]] = {
+    Identity: _check_identity,
+    Assumption: _check_assumption,
+    Sign: _check_sign,
+    SumOfSquares: _check_sos,
+    Affine: _check_affine,
+    Power: _check_power,
+    AbsoluteValue: _check_absolute,
+    Transitivity: _check_transitivity,
+    Substitution: _check_substitution,
+    Instantiate: _check_instantiate,
+    Truncation: _check_truncation,
+    InnerProduct: _check_inner,
+    Positivity: _check_positivity,
+    QuadraticForm: _check_quadratic_form,
+}
