@@ -72,6 +72,7 @@ WITNESS_POINTS = 2
 WITNESS_DIGITS = 40
 SEARCH_POINTS = 12
 _TINY = sympy.Float(10) ** -(WITNESS_DIGITS - 5)
+_ZERO, _ONE, _HALF = sympy.Integer(0), sympy.Integer(1), sympy.Rational(1, 2)
 
 
 class Inner(sympy.Function):
@@ -101,14 +102,15 @@ class Fact:
 
     lhs: Any
     rel: str
-    rhs: Any = sympy.Integer(0)
+    rhs: Any = _ZERO
     text: str = ""
     scope: str = ""
 
     def __post_init__(self) -> None:
         if self.rel not in FACT_RELATIONS:
             raise VerificationError(
-                f"an assumption's relation must be one of {', '.join(FACT_RELATIONS)}; got {self.rel!r}"
+                f"an assumption's relation must be one of {', '.join(FACT_RELATIONS)}; "
+                f"got {self.rel!r}"
             )
 
 
@@ -137,7 +139,8 @@ class Assumption(Rule):
 
 @dataclass(frozen=True)
 class Sign(Rule):
-    """``e > 0``, ``e ≥ 0`` (or ``e < 0``, ``e ≤ 0``) by structural sign rules over the assumptions."""
+    """``e > 0``, ``e ≥ 0`` (or ``e < 0``, ``e ≤ 0``) by structural sign rules over the
+    assumptions."""
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,7 @@ class SumOfSquares(Rule):
     """
 
     terms: tuple[tuple[Any, Any], ...] = ()
-    constant: Any = sympy.Integer(0)
+    constant: Any = _ZERO
     lagrange: tuple[tuple[Any, ...], tuple[Any, ...]] | None = None
 
     def size(self) -> int:
@@ -164,8 +167,8 @@ class Affine(Rule):
     (c > 0 for strict relations) and a provably non-positive c reverses the relation."""
 
     premise: str | int
-    factor: Any = sympy.Integer(1)
-    shift: Any = sympy.Integer(0)
+    factor: Any = _ONE
+    shift: Any = _ZERO
 
     @property
     def premises(self) -> tuple[str | int, ...]:
@@ -179,7 +182,7 @@ class Power(Rule):
     must be the premise's)."""
 
     premise: str | int
-    exponent: Any = sympy.Rational(1, 2)
+    exponent: Any = _HALF
 
     @property
     def premises(self) -> tuple[str | int, ...]:
@@ -342,7 +345,8 @@ class Report:
         first = self.failures[0] if self.failures else None
         where = ""
         if first is not None:
-            where = f"; step {first.index + 1} ({first.label or first.rule}) {first.status}: {first.reason}"
+            name = first.label or first.rule
+            where = f"; step {first.index + 1} ({name}) {first.status}: {first.reason}"
         return f"NOT verified: {proved} of {len(self.steps)} steps proved{where}"
 
 
@@ -629,7 +633,8 @@ def _free(diff: Any, extra_se: Any) -> list[Any]:
 
 
 def _evaluate(diff: Any, extra_se: Any, point: Mapping[Any, Any]) -> Any:
-    """The value at a rational point: exact when rational, else to 40 digits (mpmath); None if undefined."""
+    """The value at a rational point: exact when rational, else 40 digits (mpmath); None if
+    undefined there."""
     try:
         total = se.sympify(diff) + (extra_se if extra_se is not None else 0)
         value = total.subs({se.Symbol(s.name): se.sympify(v) for s, v in point.items()})
@@ -911,7 +916,8 @@ def _check_affine(step: Step, i: int, ctx: _Context) -> _Outcome:
         return _refute(
             step,
             ctx,
-            f"the factor {c} is not provably {'positive' if strict else 'non-negative'}, nor its opposite",
+            f"the factor {c} is not provably {'positive' if strict else 'non-negative'}, "
+            "nor its opposite",
         )
     target_lo, target_rel, target_hi = _as_le(step)
     if not _weaker(rel, target_rel):

@@ -80,13 +80,15 @@ def cauchy_schwarz_steps(space: Space) -> tuple[Step, ...]:
     """Steps ending in |⟨u, g⟩| ≤ ‖u‖‖g‖ (label 'cauchy-schwarz')."""
     ug, nu, ng = space.ug, space.nu, space.ng
     uu, gg = space.inner(space.u, space.u), space.inner(space.g, space.g)
+    squared: tuple[Step, ...]
     if space.concrete:
         squared = (
             Step(
                 ug**2,
                 "<=",
                 uu * gg,
-                "Lagrange's identity: ‖u‖²‖g‖² − (uᵀg)² = Σ_{i<j} (u_i g_j − u_j g_i)², a sum of squares",
+                "Lagrange's identity: ‖u‖²‖g‖² − (uᵀg)² = Σ_{i<j} (u_i g_j − u_j g_i)², "
+                "a sum of squares",
                 SumOfSquares(lagrange=(space.u, space.g)),
                 "cauchy-schwarz-squared",
             ),
