@@ -419,18 +419,18 @@ class _Context:
         self.sampled = tuple(f for f in self.facts if not f.scope)
 
     def _define(self, f: Fact) -> None:
-        """A definition names an expression by a fresh symbol: once, not circularly."""
-        name, value = f.lhs, sympy.sympify(f.rhs)
+        """A definition names an expression by a fresh symbol: once, and only in terms of
+        earlier definitions (stored expanded), so definitions can never be circular."""
+        name = f.lhs
         if f.rel != "=" or not isinstance(name, sympy.Symbol):
             raise VerificationError(
                 f"a definition must read symbol = expression, got {f.lhs} {f.rel} {f.rhs}"
             )
+        value = sympy.sympify(f.rhs).xreplace(self.definitions)
         if name in self.definitions or name in value.free_symbols:
             raise VerificationError(f"{name} is defined twice, or in terms of itself")
-        if value.free_symbols & set(self.definitions) or any(
-            name in v.free_symbols for v in self.definitions.values()
-        ):
-            raise VerificationError(f"the definition of {name} refers to another defined symbol")
+        if any(name in v.free_symbols for v in self.definitions.values()):
+            raise VerificationError(f"{name} is used by an earlier definition; define it first")
         self.definitions[name] = value
 
     def expand_definitions(self, expr: Any) -> Any:
@@ -964,9 +964,10 @@ def _check_absolute(step: Step, i: int, ctx: _Context) -> _Outcome:
     lo, target_rel, hi = _as_le(step)
     if not _weaker(rel, target_rel):
         return _refute(step, ctx, "the relation must be the premise's")
-    for pairs in (((lo, inner), (hi, b)), ((lo, -b), (hi, inner))):
-        if all(_identical(x, y, ctx).status == "proved" for x, y in pairs):
-            return _PROVED
+    for a_ in (inner, -inner):  # |a| = |−a|: SymPy may have moved a sign inside
+        for pairs in (((lo, a_), (hi, b)), ((lo, -b), (hi, a_))):
+            if all(_identical(x, y, ctx).status == "proved" for x, y in pairs):
+                return _PROVED
     return _refute(step, ctx, "the step is neither −b ≤ a nor a ≤ b for the premise |a| ≤ b")
 
 

@@ -54,8 +54,8 @@ def angle_steps(space: Space) -> tuple[tuple[Step, ...], tuple[Fact, ...]]:
         Fact(sympy.cos(beta), "=", ug / k, "β is the angle between u and g", scope="hypothesis"),
     )
     steps = (
-        Step(ug, "<=", k, "|a| ≤ b gives a ≤ b", AbsoluteValue("cauchy-schwarz"), "upper"),
-        Step(-k, "<=", ug, "|a| ≤ b gives −b ≤ a", AbsoluteValue("cauchy-schwarz"), "lower"),
+        Step(ug, "<=", k, "|a| ≤ b gives a ≤ b", AbsoluteValue("cauchy-schwarz"), "angle-upper"),
+        Step(-k, "<=", ug, "|a| ≤ b gives −b ≤ a", AbsoluteValue("cauchy-schwarz"), "angle-lower"),
         Step(
             k * sympy.cos(beta),
             "=",
@@ -69,7 +69,7 @@ def angle_steps(space: Space) -> tuple[tuple[Step, ...], tuple[Fact, ...]]:
             "<=",
             k * sympy.cos(beta),
             "so −k ≤ k cos β",
-            Transitivity(("lower", "k-cos")),
+            Transitivity(("angle-lower", "k-cos")),
             "k-lower",
         ),
         Step(
@@ -77,7 +77,7 @@ def angle_steps(space: Space) -> tuple[tuple[Step, ...], tuple[Fact, ...]]:
             "<=",
             k,
             "and k cos β ≤ k",
-            Transitivity(("k-cos", "upper")),
+            Transitivity(("k-cos", "angle-upper")),
             "k-upper",
         ),
         Step(

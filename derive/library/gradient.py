@@ -1,0 +1,251 @@
+r"""Gradient descent for a given loss: the lectures' whole argument, checked step by step.
+
+.. math::
+   \mathcal{L}(\theta + \eta u) = \mathcal{L}(\theta) + \eta\, u^\top \nabla\mathcal{L}(\theta)
+   + \tfrac{\eta^2}{2} u^\top \nabla^2\mathcal{L}(\theta) u + O(\eta^3),
+   \qquad \theta_{\text{new}} = \theta - \eta \nabla\mathcal{L}(\theta)
+
+>>> from derive.objective import Objective
+>>> d = gradient_descent(Objective("w**2 + b**2", "w b"))
+>>> d.verify().ok
+True
+>>> d.step("update-w").rhs
+w - 2*eta*w
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from ..errors import ObjectiveError
+from ..objective import Objective
+from ..proof import (
+    Affine,
+    Assumption,
+    Derivation,
+    Fact,
+    Identity,
+    Sign,
+    Step,
+    Substitution,
+    Truncation,
+)
+from ..taylor import _fresh
+from ._space import concrete_space, steepest_steps
+from .steepest import angle_steps
+
+__all__ = ["FORMS", "gradient_descent"]
+
+FORMS = ("lecture", "disc")
+
+
+def gradient_descent(obj: Objective, *, form: str = "lecture") -> Derivation:
+    """The derivation of gradient descent for ``obj``.
+
+    Args:
+        obj: the loss and its parameters θ.
+        form: ``"lecture"`` (Taylor expansion of L(θ + ηu), the descent condition, the
+            steepest direction by Cauchy–Schwarz and by the angle β, the update rule
+            and the per-parameter update equations), or ``"disc"`` (the linear model
+            s + u(θ₁ − a) + v(θ₂ − b) minimised over a disc of radius d).
+
+    Raises:
+        ObjectiveError: for an unknown form or something that is not an Objective.
+    """
+    if not isinstance(obj, Objective):
+        raise ObjectiveError(f"gradient_descent() needs an Objective, got {type(obj).__name__}")
+    if form not in FORMS:
+        raise ObjectiveError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
+    return _lecture(obj) if form == "lecture" else _disc(obj)
+
+
+def _partials(obj: Objective) -> tuple[Step, ...]:
+    return tuple(
+        Step(
+            sympy.Derivative(obj.expr, p, evaluate=False),
+            "=",
+            g,
+            f"differentiate the loss with respect to {p}",
+            Identity(),
+            f"partial-{p}",
+        )
+        for p, g in zip(obj.params, obj.gradient(), strict=True)
+    )
+
+
+def _lecture(obj: Objective) -> Derivation:
+    params, n = obj.params, len(obj.params)
+    eta = sympy.Symbol("eta", positive=True)
+    d = sympy.Symbol("d", positive=True)
+    u = _fresh(obj, "u")
+    g = _fresh(obj, "g")
+    h = {
+        (i, j): sympy.Symbol(f"h_{params[i].name}_{params[j].name}", real=True)
+        for i in range(n)
+        for j in range(i, n)
+    }
+    gradient, hessian = obj.gradient(), obj.hessian()
+    definitions = tuple(
+        Fact(g[i], "=", gradient[i], f"g_{params[i].name} = ∂L/∂{params[i].name}", "definition")
+        for i in range(n)
+    ) + tuple(
+        Fact(
+            h[i, j],
+            "=",
+            hessian[i, j],
+            f"h_{params[i].name}{params[j].name} = ∂²L/∂{params[i].name}∂{params[j].name}",
+            "definition",
+        )
+        for (i, j) in h
+    )
+    loss = obj.expr
+    shifted = loss.xreplace({p: p + eta * ui for p, ui in zip(params, u, strict=True)})
+    first = sympy.Add(*(ui * gi for ui, gi in zip(u, g, strict=True)))
+    second = sympy.Add(*(u[i] * u[j] * h[min(i, j), max(i, j)] for i in range(n) for j in range(n)))
+    norm_sq = sympy.Add(*(gi**2 for gi in g))
+    space = concrete_space(u, g)
+    lemma, lemma_facts = steepest_steps(space, d)
+    angle, angle_facts = angle_steps(space)
+    descent = Fact(first, "<", 0, "descent condition", "hypothesis")
+    steps = (
+        *_partials(obj),
+        Step(
+            shifted,
+            "=O",
+            loss + eta * first + eta**2 / 2 * second,
+            "Taylor's theorem in η: L + η uᵀ∇L + (η²/2) uᵀ∇²L u + O(η³)",
+            Truncation(eta, 2),
+            "taylor",
+        ),
+        Step(
+            shifted - loss,
+            "=O",
+            eta * first,
+            "for small η the first-order term decides the change in loss",
+            Truncation(eta, 1),
+            "first-order",
+        ),
+        Step(first, "<", 0, "we want a decrease: uᵀ∇L < 0", Assumption(), "descent-condition"),
+        Step(
+            eta * first,
+            "<",
+            0,
+            "η > 0 keeps the sign",
+            Affine("descent-condition", eta),
+            "decrease",
+        ),
+        *lemma,
+        *angle,
+        Step(
+            d / sympy.sqrt(norm_sq),
+            ">",
+            0,
+            "u* = (d/‖∇L‖)(−∇L): a positive multiple of −∇L",
+            Sign(),
+            "direction",
+        ),
+        Step(norm_sq, ">", 0, "∇L ≠ 0", Assumption(), "gradient-nonzero"),
+        Step(
+            loss.xreplace({p: p - eta * gi for p, gi in zip(params, g, strict=True)}),
+            "=O",
+            loss - eta * norm_sq,
+            "stepping along −∇L changes the loss by −η‖∇L‖² to first order",
+            Truncation(eta, 1),
+            "gd-first-order",
+        ),
+        Step(
+            -eta * norm_sq,
+            "<",
+            0,
+            "which is a decrease",
+            Affine("gradient-nonzero", -eta),
+            "gd-decrease",
+        ),
+        *(
+            Step(
+                p - eta * gi,
+                "=",
+                p - eta * gradient[i],
+                f"the update equation: {p} ← {p} − η ∂L/∂{p}",
+                Substitution(f"g_{p.name} = ∂L/∂{p.name}"),
+                f"update-{p.name}",
+            )
+            for i, (p, gi) in enumerate(zip(params, g, strict=True))
+        ),
+    )
+    return Derivation(
+        f"Gradient descent for L({', '.join(p.name for p in params)}) = {loss}",
+        steps,
+        (*definitions, *lemma_facts, *angle_facts, descent),
+        "θ_new = θ − η ∇L(θ): move against the gradient, with learning rate η > 0.",
+    )
+
+
+def _disc(obj: Objective) -> Derivation:
+    params, n = obj.params, len(obj.params)
+    a = _fresh(obj, "a")
+    names = ("u", "v") if n == 2 else tuple(f"c_{p.name}" for p in params)
+    taken = {s.name for s in obj.expr.free_symbols}
+    if taken & {*names, "s", "d", "eta", "epsilon"}:
+        raise ObjectiveError(
+            "the disc form names its quantities s, u, v, d, eta and epsilon; rename the loss's symbols"
+        )
+    c = tuple(sympy.Symbol(name, real=True) for name in names)
+    s = sympy.Symbol("s", real=True)
+    eta = sympy.Symbol("eta", positive=True)
+    eps = sympy.Symbol("epsilon", positive=True)
+    d = sympy.Symbol("d", positive=True)
+    at = dict(zip(params, a, strict=True))
+    partials = [gi.xreplace(at) for gi in obj.gradient()]
+    norm = sympy.sqrt(sympy.Add(*(ci**2 for ci in c)))
+    definitions = (
+        Fact(s, "=", obj.expr.xreplace(at), "s = L(a)", "definition"),
+        *(
+            Fact(ci, "=", pi, f"{ci} = ∂L/∂{p}(a)", "definition")
+            for ci, pi, p in zip(c, partials, params, strict=True)
+        ),
+        Fact(eta, "=", d / norm, "η = d/‖∇L(a)‖", "definition"),
+    )
+    offset = tuple(p - ai for p, ai in zip(params, a, strict=True))
+    lemma, facts = steepest_steps(concrete_space(offset, c), d)
+    linear = s + sympy.Add(*(ci * oi for ci, oi in zip(c, offset, strict=True)))
+    near = obj.expr.xreplace({p: ai + eps * (p - ai) for p, ai in zip(params, a, strict=True)})
+    steps = (
+        Step(
+            near,
+            "=O",
+            linear.xreplace({p: ai + eps * (p - ai) for p, ai in zip(params, a, strict=True)}),
+            "Taylor: in a small circle, L(θ) ≈ s + u(θ₁ − a) + v(θ₂ − b)",
+            Truncation(eps, 1),
+            "linear-model",
+        ),
+        *lemma,
+        *(
+            Step(
+                ai - d * ci / norm,
+                "=",
+                ai - eta * ci,
+                "the minimiser in the circle, with η = d/‖(u, v)‖",
+                Substitution("η = d/‖∇L(a)‖"),
+                f"minimiser-{p.name}",
+            )
+            for p, ai, ci in zip(params, a, c, strict=True)
+        ),
+        *(
+            Step(
+                ai - eta * ci,
+                "=",
+                ai - eta * pi,
+                "this is gradient descent",
+                Substitution(f"{ci} = ∂L/∂{p}(a)"),
+                f"update-{p.name}",
+            )
+            for p, ai, ci, pi in zip(params, a, c, partials, strict=True)
+        ),
+    )
+    return Derivation(
+        f"Gradient descent on a disc of radius d for L({', '.join(p.name for p in params)})",
+        steps,
+        (*definitions, *facts),
+        "(θ₁, θ₂) = (a, b) − η (u, v): the smallest value of the linear model in the circle.",
+    )
