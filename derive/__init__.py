@@ -11,8 +11,18 @@ from .errors import NumericError as NumericError
 from .errors import ObjectiveError as ObjectiveError
 from .errors import ParseError as ParseError
 from .errors import VerificationError as VerificationError
+from .library import gradient_descent as gradient_descent
+from .library import learning_rate_bound as learning_rate_bound
+from .library import newton_step as newton_step
+from .library import steepest_descent as steepest_descent
+from .library import step_size as step_size
 from .objective import Objective as Objective
 from .parse import parse as parse
+from .proof import Derivation as Derivation
+from .proof import Fact as Fact
+from .proof import Report as Report
+from .proof import Step as Step
+from .proof import StepReport as StepReport
 from .taylor import Directional as Directional
 from .taylor import Taylor as Taylor
 from .taylor import directional as directional
@@ -21,16 +31,26 @@ from .taylor import taylor as taylor
 __version__ = "0.1.0"
 
 __all__ = [
+    "Derivation",
     "DeriveError",
     "Directional",
+    "Fact",
     "NumericError",
     "Objective",
     "ObjectiveError",
     "ParseError",
+    "Report",
+    "Step",
+    "StepReport",
     "Taylor",
     "VerificationError",
     "__version__",
     "directional",
+    "gradient_descent",
+    "learning_rate_bound",
+    "newton_step",
     "parse",
+    "steepest_descent",
+    "step_size",
     "taylor",
 ]

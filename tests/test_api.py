@@ -9,16 +9,26 @@ import derive
 
 PUBLIC = {
     "DeriveError",
+    "Derivation",
     "Directional",
+    "Fact",
     "NumericError",
     "Objective",
     "ObjectiveError",
     "ParseError",
+    "Report",
+    "Step",
+    "StepReport",
     "Taylor",
     "VerificationError",
     "__version__",
     "directional",
+    "gradient_descent",
+    "learning_rate_bound",
+    "newton_step",
     "parse",
+    "step_size",
+    "steepest_descent",
     "taylor",
 }
 

@@ -1,0 +1,264 @@
+r"""Newton's step: the minimiser of the second-order model when ∇²L ≻ 0.
+
+.. math::
+   m(s) = \mathcal{L} + g^\top s + \tfrac12 s^\top H s,\qquad
+   m(s) - m(s^*) = \tfrac12 (s - s^*)^\top H (s - s^*) \ge 0,\qquad s^* = -H^{-1} g
+
+>>> from derive.objective import Objective
+>>> d = newton_step(Objective("(w - 1)**2 + 3*b**2 + w*b", "w b"))
+>>> d.verify().ok
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sympy
+
+from ..errors import NumericError, ObjectiveError
+from ..objective import Objective, exact_value
+from ..proof import (
+    Affine,
+    Derivation,
+    Fact,
+    Identity,
+    QuadraticForm,
+    Step,
+    SumOfSquares,
+    Transitivity,
+    Truncation,
+)
+from ..taylor import _fresh
+
+__all__ = ["MAX_SYMBOLIC", "newton_step", "substitute_data"]
+
+MAX_SYMBOLIC = 4
+"""Largest number of parameters for the symbolic-Hessian argument (H⁻¹ in closed form)."""
+
+
+def substitute_data(obj: Objective, data: Mapping[str, Any] | None) -> sympy.Expr:
+    """The loss with given data values substituted exactly."""
+    if not data:
+        return obj.expr
+    by_name = {s.name: s for s in obj.data}
+    values = {}
+    for name, raw in data.items():
+        if name not in by_name:
+            known = ", ".join(by_name) or "none"
+            raise ObjectiveError(
+                f"data names {name!r}, which is not a data symbol (data symbols: {known})"
+            )
+        values[by_name[name]] = exact_value(raw, what=f"data value for {name}")
+    return obj.expr.xreplace(values)
+
+
+def newton_step(
+    obj: Objective,
+    at: Mapping[str | sympy.Symbol, Any] | None = None,
+    *,
+    data: Mapping[str, Any] | None = None,
+) -> Derivation:
+    """Derive Newton's step for ``obj``.
+
+    Args:
+        obj: the loss.
+        at: a point θ₀; with it (or when the Hessian is constant) the Hessian is a
+            concrete matrix and positive definiteness is certified by an exact LDLᵀ sum
+            of squares. Without it, H ≻ 0 is an assumption and g, H are named symbols.
+        data: values for data symbols.
+
+    Raises:
+        NumericError: the concrete Hessian is not positive definite (no minimiser).
+        ObjectiveError: bad point or data, or a symbolic Hessian with more than
+            ``MAX_SYMBOLIC`` parameters.
+    """
+    if not isinstance(obj, Objective):
+        raise ObjectiveError(f"newton_step() needs an Objective, got {type(obj).__name__}")
+    loss = substitute_data(obj, data)
+    work = Objective(loss, obj.params) if data else obj
+    hessian = work.hessian()
+    if at is not None:
+        return _concrete(work, work.point(at, what="at"))
+    if not hessian.free_symbols:  # a quadratic: the Hessian is one matrix, θ stays symbolic
+        return _concrete(work, work.params)
+    if len(obj.params) > MAX_SYMBOLIC:
+        raise ObjectiveError(
+            f"the symbolic argument handles up to {MAX_SYMBOLIC} parameters; give a point with at=..."
+        )
+    return _symbolic(work)
+
+
+def _model_steps(
+    loss_shifted: Any,
+    loss0: Any,
+    g: sympy.Matrix,
+    h: sympy.Matrix,
+    s: sympy.Matrix,
+    eta: sympy.Symbol,
+) -> tuple[Any, Any, sympy.Matrix, tuple[Step, ...]]:
+    def model(v: sympy.Matrix) -> Any:
+        return loss0 + (g.T * v)[0, 0] + (v.T * h * v)[0, 0] / 2
+
+    star = -h.LUsolve(g) if not h.free_symbols else -h.inv() * g
+    star = sympy.ImmutableMatrix(star.applyfunc(sympy.cancel))
+    gap = s - star
+    quadratic = (gap.T * h * gap)[0, 0] / 2
+    steps = (
+        Step(
+            loss_shifted,
+            "=O",
+            loss0 + eta * (g.T * s)[0, 0] + eta**2 * (s.T * h * s)[0, 0] / 2,
+            "Taylor's theorem to second order: the model m(s) = L + gᵀs + ½ sᵀHs",
+            Truncation(eta, 2),
+            "model",
+        ),
+        Step(
+            h * star,
+            "=",
+            -g,
+            "s* = −H⁻¹g solves H s* = −g, where the model's gradient vanishes",
+            Identity(),
+            "normal-equations",
+        ),
+        Step(
+            model(s) - model(star),
+            "=",
+            quadratic,
+            "complete the square",
+            Identity(),
+            "complete-square",
+        ),
+    )
+    return model(s), model(star), star, steps
+
+
+def _closing_steps(m_s: Any, m_star: Any, quadratic: Any) -> tuple[Step, ...]:
+    return (
+        Step(
+            0,
+            "<=",
+            m_s - m_star,
+            "so m(s) − m(s*) ≥ 0",
+            Transitivity(("curvature", "complete-square")),
+            "gap",
+        ),
+        Step(
+            m_star,
+            "<=",
+            m_s,
+            "s* minimises the model: θ_new = θ − H⁻¹∇L",
+            Affine("gap", 1, m_star),
+            "minimum",
+        ),
+    )
+
+
+def _concrete(obj: Objective, point: tuple[Any, ...]) -> Derivation:
+    params, n = obj.params, len(obj.params)
+    at = dict(zip(params, point, strict=True))
+    g = obj.gradient().xreplace(at)
+    h = obj.hessian().xreplace(at)
+    loss0 = obj.expr.xreplace(at)
+    if h.free_symbols:
+        raise ObjectiveError(
+            f"the Hessian depends on {', '.join(sorted(map(str, h.free_symbols)))}: give values with data=..."
+        )
+    try:
+        lower, diagonal = h.LDLdecomposition(hermitian=False)
+    except (ValueError, ZeroDivisionError):
+        raise NumericError(
+            "the Hessian is singular here: Newton's model has no unique minimiser"
+        ) from None
+    pivots = [diagonal[k, k] for k in range(n)]
+    if not all(sympy.sympify(p).is_positive for p in pivots):
+        raise NumericError(
+            f"the Hessian is not positive definite here (LDLᵀ pivots {pivots}): the second-order "
+            "model has no minimiser"
+        )
+    eta = sympy.Symbol("eta", positive=True)
+    s = sympy.Matrix(_fresh(obj, "s"))
+    shifted = obj.expr.xreplace(
+        {p: a + eta * si for p, a, si in zip(params, point, s, strict=True)}
+    )
+    m_s, m_star, star, steps = _model_steps(shifted, loss0, g, h, s, eta)
+    gap = s - star
+    coordinates = lower.T * gap
+    certificate = SumOfSquares(terms=tuple((pivots[k] / 2, coordinates[k]) for k in range(n)))
+    quadratic = (gap.T * h * gap)[0, 0] / 2
+    where = ", ".join(f"{p} = {a}" for p, a in zip(params, point, strict=True) if p != a)
+    return Derivation(
+        f"Newton's step at {where}" if where else f"Newton's step for L = {obj.expr}",
+        (
+            *steps,
+            Step(
+                0,
+                "<=",
+                quadratic,
+                "H = L D Lᵀ with positive pivots: a sum of squares",
+                certificate,
+                "curvature",
+            ),
+            *_closing_steps(m_s, m_star, quadratic),
+            Step(
+                sympy.Matrix(point) + star,
+                "=",
+                sympy.Matrix(point) - h.inv() * g,
+                "the Newton update θ₀ − H⁻¹∇L(θ₀)",
+                Identity(),
+                "update",
+            ),
+        ),
+        (),
+        f"θ_new = θ₀ − H⁻¹∇L(θ₀) = {tuple(sympy.Matrix(point) + star)}",
+    )
+
+
+def _symbolic(obj: Objective) -> Derivation:
+    params, n = obj.params, len(obj.params)
+    eta = sympy.Symbol("eta", positive=True)
+    g = sympy.Matrix(_fresh(obj, "g"))
+    names = {
+        (i, j): sympy.Symbol(f"h_{params[i].name}_{params[j].name}", real=True)
+        for i in range(n)
+        for j in range(i, n)
+    }
+    h = sympy.Matrix(n, n, lambda i, j: names[min(i, j), max(i, j)])
+    s = sympy.Matrix(_fresh(obj, "s"))
+    gradient, hessian = obj.gradient(), obj.hessian()
+    definitions = tuple(
+        Fact(g[i], "=", gradient[i], f"g_{params[i].name} = ∂L/∂{params[i].name}", "definition")
+        for i in range(n)
+    ) + tuple(
+        Fact(names[i, j], "=", hessian[i, j], f"h_{i}{j} = ∂²L", "definition") for (i, j) in names
+    )
+    shifted = obj.expr.xreplace({p: p + eta * si for p, si in zip(params, s, strict=True)})
+    m_s, m_star, star, steps = _model_steps(shifted, obj.expr, g, h, s, eta)
+    gap = s - star
+    quadratic = (gap.T * h * gap)[0, 0] / 2
+    return Derivation(
+        f"Newton's step for L({', '.join(p.name for p in params)}) = {obj.expr}",
+        (
+            *steps,
+            Step(
+                0,
+                "<=",
+                (gap.T * h * gap)[0, 0],
+                "H ≻ 0",
+                QuadraticForm(h, gap),
+                "positive-definite",
+            ),
+            Step(
+                0,
+                "<=",
+                quadratic,
+                "halve it",
+                Affine("positive-definite", sympy.Rational(1, 2)),
+                "curvature",
+            ),
+            *_closing_steps(m_s, m_star, quadratic),
+        ),
+        (*definitions, Fact(h, ">0", 0, "∇²L ≻ 0")),
+        "θ_new = θ − (∇²L)⁻¹∇L, wherever the Hessian is positive definite.",
+    )

@@ -1,0 +1,229 @@
+r"""Step size: for a quadratic loss, gradient descent is stable exactly for 0 < η < 2/λ_max.
+
+.. math::
+   \theta_{k+1} - \theta^* = (I - \eta H)(\theta_k - \theta^*),\qquad
+   |1 - \eta\lambda| < 1 \iff 0 < \eta\lambda < 2
+
+>>> from derive.objective import Objective
+>>> learning_rate_bound(Objective("2*x**2", "x"))
+1/2
+>>> d = step_size(Objective("2*x**2", "x"), lr="0.1", start={"x": 1}, steps=2)
+>>> [s.rhs for s in d.steps if s.label.startswith("iterate")]
+[3/5, 9/25]
+>>> d.verify().ok
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sympy
+
+from ..errors import NumericError, ObjectiveError
+from ..objective import Objective, exact_value
+from ..proof import Affine, Assumption, Derivation, Fact, Identity, Sign, Step
+from .newton import substitute_data
+
+__all__ = ["MAX_ITERATES", "learning_rate_bound", "step_size"]
+
+MAX_ITERATES = 50
+
+
+def _hessian(
+    obj: Objective, at: Mapping[str | sympy.Symbol, Any] | None, data: Mapping[str, Any] | None
+) -> tuple[Objective, sympy.Matrix]:
+    if not isinstance(obj, Objective):
+        raise ObjectiveError(f"expected an Objective, got {type(obj).__name__}")
+    work = Objective(substitute_data(obj, data), obj.params) if data else obj
+    hessian = work.hessian()
+    if hessian.free_symbols & set(obj.params):
+        if at is None:
+            raise ObjectiveError(
+                "the loss is not quadratic in its parameters, so no step size is stable "
+                "everywhere; give a point with at=... for the local bound there"
+            )
+        values = dict(zip(obj.params, work.point(at, what="at"), strict=True))
+        hessian = hessian.xreplace(values)
+    if hessian.free_symbols:
+        names = ", ".join(sorted(map(str, hessian.free_symbols)))
+        raise ObjectiveError(
+            f"the Hessian depends on the data {names}: give their values with data=..."
+        )
+    return work, hessian
+
+
+def _largest_eigenvalue(hessian: sympy.Matrix) -> tuple[Any, list[Any]]:
+    eigenvalues = list(hessian.eigenvals())
+    if any(sympy.N(sympy.im(e), 30) != 0 for e in eigenvalues):
+        raise NumericError("the Hessian has complex eigenvalues; it should be symmetric")
+    largest = max(eigenvalues, key=lambda e: sympy.N(e, 50))
+    if not sympy.N(largest, 50) > 0:
+        raise NumericError(
+            f"the loss has no positive curvature (largest Hessian eigenvalue {largest}): "
+            "gradient descent converges for no step size"
+        )
+    return largest, eigenvalues
+
+
+def learning_rate_bound(
+    obj: Objective,
+    at: Mapping[str | sympy.Symbol, Any] | None = None,
+    *,
+    data: Mapping[str, Any] | None = None,
+) -> sympy.Expr:
+    """The exact supremum of stable step sizes, 2/λ_max(∇²L).
+
+    For a quadratic loss the bound holds everywhere; otherwise ``at`` gives the point
+    whose Hessian sets a local bound.
+
+    Raises:
+        ObjectiveError: a non-quadratic loss without ``at``, or missing data values.
+        NumericError: no positive curvature (no step size converges).
+    """
+    _, hessian = _hessian(obj, at, data)
+    largest, _ = _largest_eigenvalue(hessian)
+    return sympy.radsimp(2 / largest)
+
+
+def step_size(
+    obj: Objective,
+    *,
+    lr: Any = None,
+    start: Mapping[str | sympy.Symbol, Any] | None = None,
+    steps: int = 2,
+    at: Mapping[str | sympy.Symbol, Any] | None = None,
+    data: Mapping[str, Any] | None = None,
+) -> Derivation:
+    """The derivation of the stable step sizes, with a worked run when ``lr`` and ``start`` are given.
+
+    Raises:
+        ObjectiveError: as :func:`learning_rate_bound`, or bad ``lr``/``start``/``steps``.
+        NumericError: a singular Hessian (no unique minimiser) or no positive curvature.
+    """
+    work, hessian = _hessian(obj, at, data)
+    largest, eigenvalues = _largest_eigenvalue(hessian)
+    params, n = work.params, len(work.params)
+    if hessian.det() == 0:
+        raise NumericError("the Hessian is singular: the loss has no unique minimiser")
+    eta = sympy.Symbol("eta", positive=True)
+    theta = sympy.Matrix(params)
+    gradient = work.gradient()
+    quadratic = at is None
+    steps_out: list[Step] = []
+    facts = [Fact(eta, "<", 2 / largest, "η below the bound", "hypothesis")]
+    if quadratic:
+        g0 = gradient.xreplace(dict.fromkeys(params, 0))
+        optimum = -hessian.LUsolve(g0)
+        steps_out += [
+            Step(
+                gradient,
+                "=",
+                hessian * theta + g0,
+                "a quadratic's gradient is affine: ∇L = Hθ + ∇L(0)",
+                Identity(),
+                "affine-gradient",
+            ),
+            Step(
+                theta - eta * gradient - optimum,
+                "=",
+                (sympy.eye(n) - eta * hessian) * (theta - optimum),
+                "one step of gradient descent multiplies the error by I − ηH",
+                Identity(),
+                "iteration-matrix",
+            ),
+        ]
+    for k, (value, _, vectors) in enumerate(hessian.eigenvects()):
+        v = vectors[0]
+        steps_out.append(
+            Step(
+                (sympy.eye(n) - eta * hessian) * v,
+                "=",
+                (1 - eta * value) * v,
+                f"along an eigenvector of H (λ = {value}) it multiplies by 1 − ηλ",
+                Identity(),
+                f"eigen-{k}",
+            )
+        )
+    steps_out += [
+        Step(eta, "<", 2 / largest, "take η below 2/λ_max", Assumption(), "below-bound"),
+        Step(
+            eta * largest,
+            "<",
+            2,
+            "multiply by λ_max > 0",
+            Affine("below-bound", largest),
+            "eta-lambda",
+        ),
+        Step(
+            -1,
+            "<",
+            1 - eta * largest,
+            "so 1 − ηλ_max > −1",
+            Affine("eta-lambda", -1, 1),
+            "no-overshoot",
+        ),
+        Step(0, "<", eta * largest, "η > 0 and λ_max > 0", Sign(), "positive-rate"),
+        Step(
+            1 - eta * largest,
+            "<",
+            1,
+            "and 1 − ηλ_max < 1",
+            Affine("positive-rate", -1, 1),
+            "contracts",
+        ),
+        Step(
+            1 - 2 / largest * largest,
+            "=",
+            -1,
+            "at η = 2/λ_max the factor is −1: the iterates oscillate for ever",
+            Identity(),
+            "at-bound",
+        ),
+    ]
+    if lr is not None or start is not None:
+        steps_out += _iterates(work, lr, start, steps)
+    bound = 2 / largest
+    return Derivation(
+        f"Stable step sizes for L({', '.join(p.name for p in params)}) = {work.expr}",
+        tuple(steps_out),
+        tuple(facts),
+        f"Gradient descent is stable exactly for 0 < η < 2/λ_max = {bound} "
+        f"(eigenvalues of ∇²L: {', '.join(map(str, eigenvalues))}); a small η converges slowly, "
+        "an η near or above the bound oscillates or diverges.",
+    )
+
+
+def _iterates(obj: Objective, lr: Any, start: Any, count: int) -> list[Step]:
+    if lr is None or start is None:
+        raise ObjectiveError("a worked run needs both lr and start")
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_ITERATES:
+        raise ObjectiveError(
+            f"steps must be a whole number from 1 to {MAX_ITERATES}, got {count!r}"
+        )
+    rate = exact_value(lr, what="lr")
+    if not (rate.is_Rational and rate > 0):
+        raise ObjectiveError(f"lr must be a positive number, got {lr!r}")
+    point = sympy.Matrix(obj.point(start, what="start"))
+    gradient = obj.gradient()
+    steps = []
+    for k in range(count):
+        g = gradient.xreplace(dict(zip(obj.params, point, strict=True)))
+        following = point - rate * g
+        shown = [
+            sympy.Add(x, sympy.Mul(-rate, gx, evaluate=False), evaluate=False)
+            for x, gx in zip(point, g, strict=True)
+        ]
+        steps.append(
+            Step(
+                shown[0] if len(shown) == 1 else sympy.Matrix(shown),
+                "=",
+                following[0] if len(shown) == 1 else following,
+                f"θ_{k + 1} = θ_{k} − η∇L(θ_{k}) with η = {rate}",
+                Identity(),
+                f"iterate-{k + 1}",
+            )
+        )
+        point = following
+    return steps
