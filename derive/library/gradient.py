@@ -10,7 +10,7 @@ r"""Gradient descent for a given loss: the lectures' whole argument, checked ste
 >>> d.verify().ok
 True
 >>> d.step("update-w").rhs
-w - 2*eta*w
+-2*eta*w + w
 """
 
 from __future__ import annotations
@@ -188,7 +188,8 @@ def _disc(obj: Objective) -> Derivation:
     taken = {s.name for s in obj.expr.free_symbols}
     if taken & {*names, "s", "d", "eta", "epsilon"}:
         raise ObjectiveError(
-            "the disc form names its quantities s, u, v, d, eta and epsilon; rename the loss's symbols"
+            "the disc form names its quantities s, u, v, d, eta and epsilon; "
+            "rename the loss's symbols"
         )
     c = tuple(sympy.Symbol(name, real=True) for name in names)
     s = sympy.Symbol("s", real=True)

@@ -85,7 +85,8 @@ def newton_step(
         return _concrete(work, work.params)
     if len(obj.params) > MAX_SYMBOLIC:
         raise ObjectiveError(
-            f"the symbolic argument handles up to {MAX_SYMBOLIC} parameters; give a point with at=..."
+            f"the symbolic argument handles up to {MAX_SYMBOLIC} parameters; "
+            "give a point with at=..."
         )
     return _symbolic(work)
 
@@ -163,7 +164,8 @@ def _concrete(obj: Objective, point: tuple[Any, ...]) -> Derivation:
     loss0 = obj.expr.xreplace(at)
     if h.free_symbols:
         raise ObjectiveError(
-            f"the Hessian depends on {', '.join(sorted(map(str, h.free_symbols)))}: give values with data=..."
+            f"the Hessian depends on {', '.join(sorted(map(str, h.free_symbols)))}: "
+            "give values with data=..."
         )
     try:
         lower, diagonal = h.LDLdecomposition(hermitian=False)

@@ -96,7 +96,7 @@ def step_size(
     at: Mapping[str | sympy.Symbol, Any] | None = None,
     data: Mapping[str, Any] | None = None,
 ) -> Derivation:
-    """The derivation of the stable step sizes, with a worked run when ``lr`` and ``start`` are given.
+    """The derivation of the stable step sizes; a worked run when ``lr`` and ``start`` are given.
 
     Raises:
         ObjectiveError: as :func:`learning_rate_bound`, or bad ``lr``/``start``/``steps``.
