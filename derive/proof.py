@@ -416,7 +416,11 @@ class _Context:
                     {"pos": self.positive, "nonneg": self.nonnegative, "nonzero": self.nonzero}[
                         kind
                     ].add(expr)
-        self.sampled = tuple(f for f in self.facts if not f.scope)
+        self.sampled = tuple(
+            (_atomize(sympy.sympify(f.lhs) - sympy.sympify(f.rhs)), f.rel)
+            for f in self.facts
+            if not f.scope and f.rel != ">0" and not isinstance(f.lhs, sympy.MatrixBase)
+        )
 
     def _define(self, f: Fact) -> None:
         """A definition names an expression by a fresh symbol: once, and only in terms of
@@ -516,16 +520,17 @@ def _atomize(expr: Any) -> Any:
 
 def _prepare(diff: Any) -> Any:
     diff = sympy.sympify(diff)
-    if diff.has(sympy.Derivative):
-        diff = diff.doit()
-    return _atomize(diff)
+    if not diff.has(sympy.Derivative, Inner):
+        return diff
+    return _atomize(diff.doit() if diff.has(sympy.Derivative) else diff)
 
 
-def _fast_zero(diff: Any, extra_se: Any = None) -> bool:
+def _fast_zero(fast: Any) -> bool:
     """Exact, in SymEngine: polynomial expansion, then reduction of radicals and inverses."""
+    if fast is None:
+        return False
     try:
-        total = se.sympify(diff) if extra_se is None else se.sympify(diff) + extra_se
-        return _radical_zero(se.expand(total), depth=4)
+        return _radical_zero(se.expand(fast), depth=4)
     except (TypeError, ValueError, RuntimeError, NotImplementedError):
         return False
 
@@ -598,10 +603,7 @@ def _point(symbols: Sequence[Any], ctx: _Context) -> dict[Any, Any]:
 
 def _admissible(point: Mapping[Any, Any], ctx: _Context) -> bool:
     """Do the standing assumptions that involve only assigned symbols hold at the point?"""
-    for f in ctx.sampled:
-        if f.rel == ">0" or isinstance(f.lhs, sympy.MatrixBase):
-            continue
-        difference = _atomize(sympy.sympify(f.lhs) - sympy.sympify(f.rhs))
+    for difference, rel in ctx.sampled:
         if not difference.free_symbols <= set(point):
             continue
         value = sympy.N(difference.xreplace(point), 30)
@@ -615,7 +617,7 @@ def _admissible(point: Mapping[Any, Any], ctx: _Context) -> bool:
             ">=": value >= -tolerance,
             ">": value > 0,
             "!=": abs(value) > tolerance,
-        }[f.rel]
+        }[rel]
         if not holds:
             return False
     return True
@@ -632,12 +634,22 @@ def _free(diff: Any, extra_se: Any) -> list[Any]:
     return [by_name[n] for n in sorted(by_name)]
 
 
-def _evaluate(diff: Any, extra_se: Any, point: Mapping[Any, Any]) -> Any:
-    """The value at a rational point: exact when rational, else 40 digits (mpmath); None if
-    undefined there."""
+def _symengine(diff: Any, extra_se: Any) -> Any:
+    """diff (+ extra) as one SymEngine expression, or None where SymEngine cannot hold it."""
     try:
-        total = se.sympify(diff) + (extra_se if extra_se is not None else 0)
-        value = total.subs({se.Symbol(s.name): se.sympify(v) for s, v in point.items()})
+        total = se.sympify(diff)
+        return total + extra_se if extra_se is not None else total
+    except (TypeError, ValueError, RuntimeError, NotImplementedError):
+        return None
+
+
+def _evaluate(diff: Any, fast: Any, point: Mapping[Any, Any]) -> Any:
+    """The value at a rational point: exact when rational, else 40 digits (mpmath); None if
+    undefined there. ``fast`` is diff in SymEngine (or None)."""
+    try:
+        if fast is None:
+            raise TypeError
+        value = fast.subs({se.Symbol(s.name): se.sympify(v) for s, v in point.items()})
         exact = sympy.sympify(value)
     except (TypeError, ValueError, RuntimeError, NotImplementedError, ZeroDivisionError):
         exact = sympy.sympify(diff).xreplace(point)
@@ -655,15 +667,16 @@ def _shown(point: Mapping[Any, Any]) -> dict[str, str]:
     return {s.name: str(v) for s, v in point.items()}
 
 
-def _witness(diff: Any, extra_se: Any, ctx: _Context) -> _Outcome:
+def _witness(diff: Any, extra_se: Any, ctx: _Context, fast: Any = None) -> _Outcome:
     """Second witness for an identity the exact check accepted."""
     symbols = _free(diff, extra_se)
+    fast = fast if fast is not None else _symengine(diff, extra_se)
     checked = 0
     for _ in range(4 * WITNESS_POINTS):
         point = _point(symbols, ctx)
         if not _admissible(point, ctx):
             continue
-        value = _evaluate(diff, extra_se, point)
+        value = _evaluate(diff, fast, point)
         if value is None:
             continue
         if abs(value) > _TINY:
@@ -679,11 +692,12 @@ def _counterexample(
     diff: Any, extra_se: Any, ctx: _Context
 ) -> tuple[Mapping[str, str] | None, Any]:
     symbols = _free(diff, extra_se)
+    fast = _symengine(diff, extra_se)
     for _ in range(SEARCH_POINTS if symbols else 1):
         point = _point(symbols, ctx)
         if not _admissible(point, ctx):
             continue
-        value = _evaluate(diff, extra_se, point)
+        value = _evaluate(diff, fast, point)
         if value is not None and abs(value) > sympy.Float(10) ** -30:
             return _shown(point), value
     return None, None
@@ -696,7 +710,8 @@ def _zero(diff: Any, ctx: _Context) -> _Outcome:
     before SymPy's slower canonical forms, so a false identity is refuted quickly.
     """
     diff = _prepare(diff)
-    if not _fast_zero(diff):
+    fast = _symengine(diff, None)
+    if not _fast_zero(fast):
         point, value = _counterexample(diff, None, ctx)
         if point is not None:
             return _Outcome(
@@ -706,7 +721,7 @@ def _zero(diff: Any, ctx: _Context) -> _Outcome:
             return _Outcome(
                 "unproved", "could not show the difference is zero, and found no counterexample"
             )
-    return _witness(diff, None, ctx)
+    return _witness(diff, None, ctx, fast)
 
 
 def _identical(a: Any, b: Any, ctx: _Context) -> _Outcome:
@@ -799,11 +814,12 @@ def _refute(step: Step, ctx: _Context, reason: str) -> _Outcome:
         return _Outcome("unproved", reason)
     diff = _prepare(ctx.expand_definitions(sympy.sympify(rhs) - sympy.sympify(lhs)))
     symbols = _free(diff, None)
+    fast = _symengine(diff, None)
     for _ in range(SEARCH_POINTS if symbols else 1):
         point = _point(symbols, ctx)
         if not _admissible(point, ctx):
             continue
-        value = _evaluate(diff, None, point)
+        value = _evaluate(diff, fast, point)
         if value is None:
             continue
         big = abs(value) > sympy.Float(10) ** -30
@@ -893,9 +909,10 @@ def _check_sos(step: Step, i: int, ctx: _Context) -> _Outcome:
             *[(u[a] * g[b] - u[b] * g[a]) ** 2 for a in range(n) for b in range(a + 1, n)]
         )
     diff = _prepare(sympy.sympify(rhs) - sympy.sympify(lhs) - certificate)
-    if not (_fast_zero(diff, extra) or _slow_zero(diff, extra)):
+    fast = _symengine(diff, extra)
+    if not (_fast_zero(fast) or _slow_zero(diff, extra)):
         return _refute(step, ctx, "rhs − lhs is not the certificate's sum of squares")
-    return _witness(diff, extra, ctx)
+    return _witness(diff, extra, ctx, fast)
 
 
 def _check_affine(step: Step, i: int, ctx: _Context) -> _Outcome:
@@ -1041,6 +1058,12 @@ def _equality(
     return (premise.lhs, premise.rhs), None
 
 
+_REPLACERS: tuple[Callable[[Any, Any, Any], Any], ...] = (
+    lambda e, old, new: sympy.sympify(e).xreplace({old: new}),  # exact subtrees: fast
+    lambda e, old, new: sympy.sympify(e).subs(old, new),  # also inside sums: slower
+)
+
+
 def _check_substitution(step: Step, i: int, ctx: _Context) -> _Outcome:
     rule = step.rule
     assert isinstance(rule, Substitution)
@@ -1051,20 +1074,24 @@ def _check_substitution(step: Step, i: int, ctx: _Context) -> _Outcome:
     if rule.into is None:
         if step.rel != "=":
             return _Outcome("unproved", "substitution without a premise proves equalities")
-        pairs = [(sympy.sympify(step.lhs).subs(x, v), sympy.sympify(step.rhs).subs(x, v))]
+        for replace in _REPLACERS:
+            pairs = [(replace(step.lhs, x, v), replace(step.rhs, x, v))]
+            if all(_identical(a, b, ctx).status == "proved" for a, b in pairs):
+                return _PROVED
         return _sides(pairs, step, ctx, f"the sides differ even with {x} replaced by {v}")
     into, problem = ctx.premise(rule.into, i)
     if into is None:
         return problem or _Outcome("unproved")
     if step.rel != into.rel:
         return _refute(step, ctx, f"substitution keeps the relation {into.rel!r}")
-    for old, new in ((x, v), (v, x)):
-        pairs = [
-            (mine, sympy.sympify(theirs).subs(old, new))
-            for mine, theirs in ((step.lhs, into.lhs), (step.rhs, into.rhs))
-        ]
-        if all(_identical(a, b, ctx).status == "proved" for a, b in pairs):
-            return _PROVED
+    for replace in _REPLACERS:
+        for old, new in ((x, v), (v, x)):
+            pairs = [
+                (mine, replace(theirs, old, new))
+                for mine, theirs in ((step.lhs, into.lhs), (step.rhs, into.rhs))
+            ]
+            if all(_identical(a, b, ctx).status == "proved" for a, b in pairs):
+                return _PROVED
     return _refute(step, ctx, f"the step is not the premise with {x} replaced by {v} (or back)")
 
 

@@ -144,6 +144,14 @@ def _lecture(obj: Objective) -> Derivation:
             Sign(),
             "direction",
         ),
+        Step(
+            0,
+            "<",
+            eta * d / sympy.sqrt(norm_sq),
+            "so θ + ηu* = θ − (ηd/‖∇L‖)∇L: a step against the gradient with a positive rate",
+            Affine("direction", eta),
+            "positive-rate",
+        ),
         Step(norm_sq, ">", 0, "∇L ≠ 0", Assumption(), "gradient-nonzero"),
         Step(
             loss.xreplace({p: p - eta * gi for p, gi in zip(params, g, strict=True)}),
