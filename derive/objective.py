@@ -14,13 +14,14 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import sympy
 from sympy.core.function import AppliedUndef
 
 from .errors import ObjectiveError, ParseError
 from .parse import check_name, parse
+from .vectors import expand_vectors, parse_spec
 
 __all__ = ["Objective", "ParamSpec"]
 
@@ -33,7 +34,11 @@ class Objective:
 
     Args:
         expr: loss text (parsed safely, decimals exact) or a SymPy expression (kept as is).
-        params: the parameters θ, in order: ``"w b"``, ``["w", "b"]`` or Symbols.
+        params: the parameters θ, in order: ``"w b"``, ``["w", "b"]`` or Symbols; a vector
+            parameter is declared with its length, ``"w:100 b"``.
+        data: optional declarations of data symbols, needed for vectors: ``"x:100 y"``.
+            Vectors appear in the text only inside ``dot``, ``sum`` and ``norm``; the
+            objective expands them to components w_1 … w_m, in declaration order.
 
     Raises:
         ParseError: the text is not a supported expression.
@@ -48,11 +53,25 @@ class Objective:
     _source: str | None
     _params: tuple[sympy.Symbol, ...]
     _data: tuple[sympy.Symbol, ...]
+    _structured: sympy.Expr
+    _blocks: tuple[Block, ...]
+    _data_blocks: tuple[Block, ...]
 
-    def __init__(self, expr: str | sympy.Expr, params: ParamSpec) -> None:
+    def __init__(
+        self, expr: str | sympy.Expr, params: ParamSpec, data: ParamSpec | None = None
+    ) -> None:
+        param_spec = parse_spec(params, what="parameter")
+        data_spec = parse_spec(data, what="data symbol") if data is not None else []
+        lengths = {name: size for name, size in (*param_spec, *data_spec) if size is not None}
+        seen = [name for name, _ in (*param_spec, *data_spec)]
+        repeated = sorted({n for n in seen if seen.count(n) > 1})
+        if repeated:
+            raise ObjectiveError(f"parameter {repeated[0]!r} is given twice")
         if isinstance(expr, str):
             source: str | None = expr
-            value = parse(expr)
+            value = parse(expr, vectors=lengths)
+        elif lengths:
+            raise ObjectiveError("vector declarations (name:length) need the loss as text")
         elif isinstance(expr, sympy.Expr):
             source = None
             value = _check_expr(expr)
@@ -62,16 +81,34 @@ class Objective:
             raise ObjectiveError(
                 f"the loss must be text or a SymPy expression, got {type(expr).__name__}"
             )
-        resolved = _resolve_params(value, params)
-        free = value.free_symbols - set(resolved)
-        data = tuple(sorted(free, key=lambda s: s.name))
+        structured = value
+        blocks, data_blocks, expanded = _blocks(structured, param_spec, data_spec, lengths, params)
+        resolved = tuple(s for b in blocks for s in b.symbols)
         for name, field in (
-            ("_expr", value),
+            ("_expr", expanded),
             ("_source", source),
             ("_params", resolved),
-            ("_data", data),
+            ("_data", tuple(s for b in data_blocks for s in b.symbols)),
+            ("_structured", structured),
+            ("_blocks", blocks),
+            ("_data_blocks", data_blocks),
         ):
             object.__setattr__(self, name, field)
+
+    @property
+    def structured(self) -> sympy.Expr:
+        """The loss with vectors kept whole (VectorSum atoms over representative components)."""
+        return self._structured
+
+    @property
+    def blocks(self) -> tuple[Block, ...]:
+        """The parameters as declared: (name, length or None, component symbols)."""
+        return self._blocks
+
+    @property
+    def data_blocks(self) -> tuple[Block, ...]:
+        """The data symbols as blocks: declared vectors and scalars, by name."""
+        return self._data_blocks
 
     @property
     def expr(self) -> sympy.Expr:
@@ -147,8 +184,10 @@ class Objective:
         return sympy.latex(self._expr)
 
     def __repr__(self) -> str:
-        names = " ".join(p.name for p in self._params)
-        return f"Objective({str(self._expr)!r}, params={names!r})"
+        names = " ".join(
+            b.name if b.length is None else f"{b.name}:{b.length}" for b in self._blocks
+        )
+        return f"Objective({str(self._structured)!r}, params={names!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Objective):
@@ -221,42 +260,76 @@ def _check_expr(expr: sympy.Expr) -> sympy.Expr:
 _SEPARATORS = re.compile(r"[\s,]+")
 
 
-def _resolve_params(expr: sympy.Expr, params: ParamSpec) -> tuple[sympy.Symbol, ...]:
-    if isinstance(params, str):
-        items: list[str | sympy.Symbol] = [p for p in _SEPARATORS.split(params.strip()) if p]
-    elif isinstance(params, sympy.Symbol):
-        items = [params]
-    else:
-        try:
-            items = list(params)
-        except TypeError:
-            raise ObjectiveError(
-                f"params must be names ('w b') or a sequence of names or Symbols, got "
-                f"{type(params).__name__}"
-            ) from None
-    if not items:
+class Block(NamedTuple):
+    """A declared name: a scalar (length None, one symbol) or a vector and its components."""
+
+    name: str
+    length: int | None
+    symbols: tuple[sympy.Symbol, ...]
+    representative: sympy.Symbol
+
+
+def _blocks(
+    structured: sympy.Expr,
+    param_spec: list[tuple[str, int | None]],
+    data_spec: list[tuple[str, int | None]],
+    lengths: dict[str, int],
+    raw_params: Any,
+) -> tuple[tuple[Block, ...], tuple[Block, ...], sympy.Expr]:
+    """Resolve declared names against the loss; expand vectors to components."""
+    if not param_spec:
         raise ObjectiveError("no parameters given: name them, e.g. params='w b'")
-    free = {s.name: s for s in expr.free_symbols}
-    resolved: list[sympy.Symbol] = []
-    for item in items:
-        if isinstance(item, sympy.Symbol):
-            name = item.name
-        elif isinstance(item, str):
-            name = item
-        else:
-            raise ObjectiveError(
-                f"a parameter must be a name or a Symbol, got {type(item).__name__}"
-            )
+    free = {s.name: s for s in structured.free_symbols}
+    given = {}
+    if not isinstance(raw_params, str):
         try:
-            check_name(name, what="parameter name")
-        except ParseError as exc:
-            raise ObjectiveError(str(exc)) from None
+            given = {p.name: p for p in raw_params if isinstance(p, sympy.Symbol)}
+        except TypeError:
+            given = {}
+    components: dict[sympy.Symbol, tuple[sympy.Symbol, ...]] = {}
+    taken = set(free)
+    for name, size in (*param_spec, *data_spec):
+        if size is None or name not in free:
+            continue
+        names = [f"{name}_{i}" for i in range(1, size + 1)]
+        clash = sorted(taken & set(names))
+        if clash:
+            raise ObjectiveError(
+                f"vector {name!r} has a component {clash[0]!r} that is also a symbol of the loss"
+            )
+        components[free[name]] = tuple(sympy.Symbol(n, real=True) for n in names)
+    expanded = expand_vectors(structured, components) if components else structured
+
+    def block(name: str, size: int | None) -> Block:
+        rep = free[name]
+        return Block(name, size, components.get(rep, (rep,)), rep)
+
+    params = []
+    for name, size in param_spec:
         if name not in free:
             present = ", ".join(sorted(free)) or "none"
             raise ObjectiveError(
                 f"parameter {name!r} does not occur in the loss (its symbols: {present})"
             )
-        if free[name] in resolved:
-            raise ObjectiveError(f"parameter {name!r} is given twice")
-        resolved.append(free[name])
-    return tuple(resolved)
+        if name in given and given[name] is not free[name] and size is None:
+            pass  # a Symbol given by name resolves to the loss's own symbol of that name
+        params.append(block(name, size))
+    param_names = {n for n, _ in param_spec}
+    declared = [
+        block(name, size) for name, size in data_spec if name in free and name not in param_names
+    ]
+    for name, _ in data_spec:
+        if name not in free:
+            raise ObjectiveError(f"data {name!r} does not occur in the loss")
+    rest = sorted(
+        (
+            s
+            for s in structured.free_symbols
+            if s.name not in param_names and s.name not in {b.name for b in declared}
+        ),
+        key=lambda s: s.name,
+    )
+    data_blocks = sorted(
+        (*declared, *(Block(s.name, None, (s,), s) for s in rest)), key=lambda b: b.name
+    )
+    return tuple(params), tuple(data_blocks), expanded

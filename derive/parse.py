@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 import sympy
 
 from .errors import ParseError
+from .vectors import VectorSum
 
 __all__ = ["CONSTANTS", "FUNCTIONS", "MAX_LENGTH", "NAME_PATTERN", "check_name", "parse"]
 
@@ -74,6 +75,8 @@ FUNCTIONS: Mapping[str, tuple[tuple[int, ...], Callable[..., sympy.Expr]]] = {
 """Callable names: arities accepted and the SymPy builder (sigmoid, softplus expand)."""
 
 CONSTANTS: Mapping[str, sympy.Expr] = {"pi": sympy.pi}
+VECTOR_FUNCTIONS = ("dot", "norm", "sum")
+"""Reductions over declared vectors: dot(a, b) = Σ aᵢbᵢ, sum(a) = Σ aᵢ, norm(a) = √Σ aᵢ²."""
 
 _DESCRIPTIONS = {
     ast.Attribute: "attribute access",
@@ -112,12 +115,18 @@ def check_name(name: str, *, what: str = "name") -> str:
     return name
 
 
-def parse(text: str, symbols: Mapping[str, sympy.Symbol] | None = None) -> sympy.Expr:
+def parse(
+    text: str,
+    symbols: Mapping[str, sympy.Symbol] | None = None,
+    vectors: Mapping[str, int] | None = None,
+) -> sympy.Expr:
     """Parse loss text into a SymPy expression without evaluating any code.
 
     Args:
         text: the loss, e.g. ``"log(1 + exp(-y*(w*x + b)))"``.
         symbols: symbols to use for given names; other names become real Symbols.
+        vectors: names of vectors and their lengths; they may appear only inside
+            ``dot(a, b)``, ``sum(a)`` and ``norm(a)``, which become VectorSum atoms.
 
     Returns:
         The expression; every name is a real ``Symbol``, every literal exact.
@@ -160,7 +169,7 @@ def parse(text: str, symbols: Mapping[str, sympy.Symbol] | None = None) -> sympy
             "simplify it or use fewer terms"
         ) from None
     _check_size(tree.body, source)
-    expr = _Builder(source, symbols or {}).build(tree.body)
+    expr = _Builder(source, symbols or {}, vectors or {}).build(tree.body)
     _check_real(expr, flat)
     return expr
 
@@ -228,9 +237,13 @@ def _check_real(expr: sympy.Expr, text: str) -> None:
 class _Builder:
     """Builds SymPy objects directly from whitelisted syntax nodes."""
 
-    def __init__(self, source: _Source, symbols: Mapping[str, sympy.Symbol]) -> None:
+    def __init__(
+        self, source: _Source, symbols: Mapping[str, sympy.Symbol], vectors: Mapping[str, int]
+    ) -> None:
         self.source = source
         self.symbols = dict(symbols)
+        self.vectors = dict(vectors)
+        self.inside_vector_call = 0
 
     def fail(self, message: str, node: ast.AST) -> ParseError:
         column = self.source.node_column(node)
@@ -336,17 +349,51 @@ class _Builder:
                 "underscores (for example 'theta')",
                 node,
             )
+        if name in self.vectors and not self.inside_vector_call:
+            raise self.fail(
+                f"{name!r} is a vector of length {self.vectors[name]}: use it inside dot(), "
+                "sum() or norm()",
+                node,
+            )
         if name not in self.symbols:
             self.symbols[name] = sympy.Symbol(name, real=True)
         return self.symbols[name]
+
+    def _vector_call(self, node: ast.Call, name: str) -> sympy.Expr:
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+            raise self.fail(f"{name}() takes plain arguments", node)
+        expected = 2 if name == "dot" else 1
+        if len(node.args) != expected:
+            raise self.fail(f"{name}() takes {expected} argument(s), got {len(node.args)}", node)
+        self.inside_vector_call += 1
+        try:
+            if self.inside_vector_call > 1:
+                raise self.fail(f"{name}() cannot be nested inside another dot, sum or norm", node)
+            args = [self.build(a) for a in node.args]
+        finally:
+            self.inside_vector_call -= 1
+        summand = (
+            args[0] * args[1] if name == "dot" else args[0] ** 2 if name == "norm" else args[0]
+        )
+        used = {s.name for s in summand.free_symbols if s.name in self.vectors}
+        if not used:
+            raise self.fail(f"{name}() needs a declared vector (for example params='w:10')", node)
+        lengths = {self.vectors[n] for n in used}
+        if len(lengths) > 1:
+            shown = ", ".join(f"{n}:{self.vectors[n]}" for n in sorted(used))
+            raise self.fail(f"{name}() mixes vectors of different lengths ({shown})", node)
+        total = VectorSum(summand, lengths.pop())
+        return sympy.sqrt(total) if name == "norm" else total
 
     def _call(self, node: ast.Call) -> sympy.Expr:
         if not isinstance(node.func, ast.Name):
             what = _DESCRIPTIONS.get(type(node.func), "expression")
             raise self.fail(f"unsupported syntax: call of a {what}", node)
         name = node.func.id
+        if name in VECTOR_FUNCTIONS:
+            return self._vector_call(node, name)
         if name not in FUNCTIONS:
-            known = ", ".join(sorted(FUNCTIONS))
+            known = ", ".join(sorted((*FUNCTIONS, *VECTOR_FUNCTIONS)))
             raise self.fail(f"unknown function {name!r} (supported: {known})", node)
         if node.keywords:
             raise self.fail(f"{name}() takes no keyword arguments", node)
