@@ -6,6 +6,9 @@
 (2, 4*x - 4, 2*(x - 1)**2)
 """
 
+from ._version import __version__ as __version__
+from .emit import UpdateRule as UpdateRule
+from .emit import emit as emit
 from .errors import DeriveError as DeriveError
 from .errors import NumericError as NumericError
 from .errors import ObjectiveError as ObjectiveError
@@ -28,8 +31,6 @@ from .taylor import Taylor as Taylor
 from .taylor import directional as directional
 from .taylor import taylor as taylor
 
-__version__ = "0.1.0"
-
 __all__ = [
     "Derivation",
     "DeriveError",
@@ -43,9 +44,11 @@ __all__ = [
     "Step",
     "StepReport",
     "Taylor",
+    "UpdateRule",
     "VerificationError",
     "__version__",
     "directional",
+    "emit",
     "gradient_descent",
     "learning_rate_bound",
     "newton_step",

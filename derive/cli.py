@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import sympy
 
-from . import __version__
+from ._version import __version__
 from .errors import DeriveError
 from .examples import SIGMOID_NEURON, SIGMOID_NEURON_TEXT
 from .objective import Objective

@@ -1,0 +1,231 @@
+r"""Code generation: NumPy source for the loss, its gradient and Hessian, vectorised over rows.
+
+Vectors stay whole: each ``VectorSum`` atom of the loss becomes one array reduction
+(``X @ w`` through BLAS when its summand is a parameter vector times a data vector), the
+scalar link ∂f/∂z is printed once with common-subexpression elimination, and the
+gradient of a vector parameter is assembled as ``Xᵀ r / N``. The Hessian (for Newton) is
+printed from the component-wise expressions.
+
+The generated text is plain Python that imports only NumPy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sympy
+from sympy.printing.numpy import NumPyPrinter
+
+from .errors import ObjectiveError
+from .objective import Block, Objective
+from .vectors import VectorSum
+
+__all__ = ["MAX_HESSIAN_PARAMS", "Generated", "generate"]
+
+MAX_HESSIAN_PARAMS = 200
+"""Most parameters for which a Hessian is printed (n² expressions)."""
+
+
+class _Printer(NumPyPrinter):
+    """NumPy printer with a fixed module alias and stable output."""
+
+    def __init__(self) -> None:
+        super().__init__({"fully_qualified_modules": False, "allow_unknown_functions": False})
+
+    def _module_format(self, fqn: str, register: bool = True) -> str:
+        return "np." + fqn.split(".")[-1] if fqn.startswith("numpy.") else fqn
+
+
+@dataclass(frozen=True)
+class Generated:
+    """The text of the functions, and what they take."""
+
+    loss: str
+    gradient: str
+    hessian: str | None
+    data_names: tuple[str, ...]
+
+
+def _name(symbol: sympy.Symbol) -> str:
+    return symbol.name
+
+
+def _assignments(
+    exprs: Sequence[sympy.Expr], targets: Sequence[str], indent: str = "    "
+) -> list[str]:
+    """``targets = exprs`` with common subexpressions hoisted into temporaries."""
+    printer = _Printer()
+    replacements, reduced = sympy.cse(
+        list(exprs), symbols=sympy.numbered_symbols("_t"), optimizations="basic"
+    )
+    lines = [f"{indent}{sym} = {printer.doprint(value)}" for sym, value in replacements]
+    lines += [
+        f"{indent}{target} = {printer.doprint(value)}"
+        for target, value in zip(targets, reduced, strict=True)
+    ]
+    return lines
+
+
+def _bilinear(
+    summand: sympy.Expr, params: dict[sympy.Symbol, Block], data: dict[sympy.Symbol, Block]
+) -> tuple[sympy.Expr, sympy.Symbol, sympy.Symbol] | None:
+    """summand = c · p · x with p a parameter vector and x a data vector (c constant)?"""
+    coefficient, factors = summand.as_coeff_mul()
+    if len(factors) != 2:
+        return None
+    a, b = factors
+    if a in data and b in params:
+        a, b = b, a
+    if a in params and b in data and params[a].length and data[b].length:
+        return coefficient, a, b
+    return None
+
+
+def generate(obj: Objective, *, hessian: bool = False) -> Generated:
+    """The NumPy source of ``loss``, ``gradient`` (and ``hessian``) for ``obj``."""
+    params = {b.representative: b for b in obj.blocks}
+    data = {b.representative: b for b in obj.data_blocks}
+    data_names = tuple(b.name for b in obj.data_blocks)
+    signature = ", ".join(("theta", *data_names))
+    unpack = _unpack(obj)
+    atoms = sorted(obj.structured.atoms(VectorSum), key=sympy.default_sort_key)
+    z = [sympy.Symbol(f"_z{k}", real=True) for k in range(len(atoms))]
+    f = obj.structured.xreplace(dict(zip(atoms, z, strict=True)))
+    reductions: list[str] = []
+    for k, atom in enumerate(atoms):
+        bilinear = _bilinear(atom.summand, params, data)
+        if bilinear is not None:
+            c, p, x = bilinear
+            scale = "" if c == 1 else f"{_Printer().doprint(c)} * "
+            reductions.append(f"    _z{k} = {scale}({x.name} @ {p.name})")
+        else:
+            reductions.append(f"    _z{k} = _reduce({_columnwise(atom.summand, params, data)})")
+
+    loss_lines = [
+        f"def loss({signature}):",
+        '    """The mean loss over the rows of the data."""',
+        *unpack,
+        *reductions,
+    ]
+    loss_lines += _assignments([f], ["_f"])
+    loss_lines += ["    return float(np.mean(_f))"]
+
+    scalar_params = [b for b in obj.blocks if b.length is None]
+    vector_params = [b for b in obj.blocks if b.length is not None]
+    links = [sympy.diff(f, zk) for zk in z]
+    direct = [sympy.diff(f, b.representative) for b in scalar_params]
+    grad_lines = [
+        f"def gradient({signature}):",
+        '    """∇L at theta: the mean over rows of the per-row gradient."""',
+        *unpack,
+        *reductions,
+        *_assignments(
+            [*direct, *links],
+            [*(f"_d_{b.name}" for b in scalar_params), *(f"_r{k}" for k in range(len(z)))],
+        ),
+    ]
+    parts: dict[str, str] = {}
+    for b in scalar_params:
+        terms = [f"_d_{b.name}"]
+        for k, atom in enumerate(atoms):
+            inner = sympy.diff(atom.summand, b.representative)
+            if inner != 0:
+                terms.append(f"_r{k} * _reduce({_columnwise(inner, params, data)})")
+        parts[b.name] = f"np.atleast_1d(np.mean({' + '.join(terms)}))"
+    for b in vector_params:
+        terms = []
+        for k, atom in enumerate(atoms):
+            inner = sympy.diff(atom.summand, b.representative)
+            if inner == 0:
+                continue
+            bilinear = _bilinear(atom.summand, params, data)
+            if bilinear is not None and bilinear[1] == b.representative:
+                c, _, x = bilinear
+                scale = "" if c == 1 else f"{_Printer().doprint(c)} * "
+                terms.append(f"{scale}({x.name}.T @ _rows(_r{k}, {x.name})) / {x.name}.shape[0]")
+            else:
+                terms.append(f"_rowmean(_col(_r{k}) * ({_columnwise(inner, params, data)}))")
+        parts[b.name] = " + ".join(terms) if terms else f"np.zeros({b.length})"
+    grad_lines += [
+        f"    return np.concatenate([{', '.join(f'np.broadcast_to({parts[b.name]}, ({b.length or 1},))' for b in obj.blocks)}]).astype(float)"
+    ]
+
+    hessian_text = None
+    if hessian:
+        n = len(obj.params)
+        if n > MAX_HESSIAN_PARAMS:
+            raise ObjectiveError(
+                f"Newton's method prints an n×n Hessian; at most {MAX_HESSIAN_PARAMS} parameters (got {n})"
+            )
+        expanded_unpack = _unpack_components(obj)
+        h = obj.hessian()
+        cells = [(i, j) for i in range(n) for j in range(i, n)]
+        hess_lines = [
+            f"def hessian({signature}):",
+            '    """∇²L at theta: the mean over rows of the per-row Hessian."""',
+            *expanded_unpack,
+            *_assignments([h[i, j] for i, j in cells], [f"_h{i}_{j}" for i, j in cells]),
+            f"    _H = np.empty(({n}, {n}))",
+        ]
+        for i, j in cells:
+            hess_lines.append(f"    _H[{i}, {j}] = _H[{j}, {i}] = np.mean(_h{i}_{j})")
+        hess_lines.append("    return _H")
+        hessian_text = "\n".join(hess_lines)
+    return Generated("\n".join(loss_lines), "\n".join(grad_lines), hessian_text, data_names)
+
+
+def _unpack(obj: Objective) -> list[str]:
+    lines, start = [], 0
+    for b in obj.blocks:
+        if b.length is None:
+            lines.append(f"    {b.name} = theta[{start}]")
+            start += 1
+        else:
+            lines.append(f"    {b.name} = theta[{start}:{start + b.length}]")
+            start += b.length
+    return lines
+
+
+def _unpack_components(obj: Objective) -> list[str]:
+    lines = [f"    {p.name} = theta[{i}]" for i, p in enumerate(obj.params)]
+    for b in obj.data_blocks:
+        if b.length is None:
+            continue
+        lines += [f"    {s.name} = {b.name}[:, {i}]" for i, s in enumerate(b.symbols)]
+    return lines
+
+
+def _columnwise(
+    expr: sympy.Expr, params: dict[sympy.Symbol, Block], data: dict[sympy.Symbol, Block]
+) -> str:
+    """Print an elementwise summand: vectors as arrays, per-row scalars as columns."""
+    mapping = {}
+    for s in expr.free_symbols:
+        block = data.get(s)
+        if block is not None and block.length is None:
+            mapping[s] = sympy.Symbol(f"_col({s.name})")
+    return _Printer().doprint(expr.xreplace(mapping))
+
+
+HELPERS = '''
+def _col(a):
+    """A per-row quantity as a column, to broadcast against rows of a data matrix."""
+    a = np.asarray(a, dtype=float)
+    return a[..., None] if a.ndim else a
+
+
+def _reduce(a):
+    """Σ over the last (component) axis."""
+    return np.sum(a, axis=-1)
+
+
+def _rows(r, x):
+    """A per-row quantity as a vector of the data's rows."""
+    return np.broadcast_to(np.asarray(r, dtype=float), (x.shape[0],))
+
+
+def _rowmean(a):
+    """Mean over rows of a (rows × components) array; a plain vector is already per component."""
+    return a.mean(axis=0) if np.ndim(a) == 2 else a
+'''
