@@ -27,7 +27,7 @@ from .codegen import HELPERS, generate
 from .errors import NumericError, ObjectiveError
 from .objective import Objective
 
-__all__ = ["METHODS", "RESERVED", "UpdateRule", "emit"]
+__all__ = ["METHODS", "RESERVED", "BoundRule", "UpdateRule", "emit"]
 
 METHODS = ("gd", "momentum", "nesterov", "newton")
 MAX_STEPS = 10_000_000
@@ -97,7 +97,7 @@ def step(theta, state, lr, momentum{params}):
 _RUN = """
 def run(theta0, steps, lr, momentum=0.0{defaults}):
     \"\"\"The trajectory θ₀, θ₁, …, θ_steps as a (steps + 1) × n float64 array.\"\"\"
-    trajectory = np.empty((steps + 1, {n}))
+    trajectory = np.empty((steps + 1, {n})){layout}
     theta = np.array(theta0, dtype=float)
     trajectory[0] = theta
     state = None
@@ -182,6 +182,18 @@ class UpdateRule:
         with np.errstate(over="ignore", invalid="ignore"):
             return self._call("run", theta, int(steps), lr, momentum, **self._data(data))
 
+    def bind(self, data: Mapping[str, Any] | None = None) -> BoundRule:
+        """The rule with its data checked once, for a training loop of single steps.
+
+        The arrays are validated here, not at every step; change them afterwards and the
+        responsibility is yours.
+        """
+        prepared = self._data(data)
+        for b in self.objective.data_blocks:  # the layout run() uses: both products stream
+            if b.length is not None:
+                prepared[b.name] = np.asfortranarray(prepared[b.name])
+        return BoundRule(self, prepared)
+
     def check(self, dps: int = 50, **options: Any) -> Any:
         """Check the emitted numbers against an mpmath reference; see :func:`derive.numeric.check`."""
         from .numeric import check
@@ -244,10 +256,11 @@ class UpdateRule:
                 )
                 raise ObjectiveError(f"data is missing {b.name!r} ({shape})")
             try:
-                array = np.array(data[b.name], dtype=float)
+                array = np.asarray(data[b.name], dtype=float)  # no copy for float64 arrays
             except (TypeError, ValueError):
                 raise ObjectiveError(f"data[{b.name!r}] must be numeric") from None
-            if not np.all(np.isfinite(array)):
+            # one pass: NaN and ±inf make the sum non-finite; only then look closer
+            if not np.isfinite(array.sum()) and not np.all(np.isfinite(array)):
                 raise ObjectiveError(f"data[{b.name!r}] contains NaN or infinity")
             if b.length is not None:
                 if array.ndim == 1:
@@ -273,6 +286,23 @@ class UpdateRule:
         if rows == 0:
             raise ObjectiveError("the data have no rows")
         return out
+
+
+@dataclass(frozen=True, eq=False)
+class BoundRule:
+    """An update rule with validated data: ``step`` costs only the emitted arithmetic."""
+
+    rule: UpdateRule
+    data: Mapping[str, Any] = field(repr=False)
+
+    def step(self, theta: Any, lr: float, state: Any = None, momentum: float = 0.0) -> tuple[np.ndarray, Any]:
+        """One update (theta, lr and momentum are still checked; they are small)."""
+        lr, momentum = self.rule._rates(lr, momentum)
+        theta = self.rule._theta(theta, "theta")
+        if state is not None:
+            state = self.rule._theta(state, "state")
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self.rule._call("step", theta, state, lr, momentum, **self.data)
 
 
 def emit(obj: Objective, method: str = "gd") -> UpdateRule:
@@ -339,7 +369,12 @@ SIZE = {len(obj.params)}
     if generated.hessian:
         body += ["", "", generated.hessian]
     body.append(_STEP[method].format(params=fragments["params"], args=fragments["args"]))
+    layout = "".join(
+        f"\n    {b.name} = np.asfortranarray({b.name})  # column-major: X @ w and Xᵀ r both stream"
+        for b in obj.data_blocks
+        if b.length is not None
+    )
     body.append(
-        _RUN.format(n=len(obj.params), defaults=fragments["defaults"], args=fragments["args"])
+        _RUN.format(n=len(obj.params), defaults=fragments["defaults"], args=fragments["args"], layout=layout)
     )
     return "\n".join(body)
