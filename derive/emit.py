@@ -295,7 +295,9 @@ class BoundRule:
     rule: UpdateRule
     data: Mapping[str, Any] = field(repr=False)
 
-    def step(self, theta: Any, lr: float, state: Any = None, momentum: float = 0.0) -> tuple[np.ndarray, Any]:
+    def step(
+        self, theta: Any, lr: float, state: Any = None, momentum: float = 0.0
+    ) -> tuple[np.ndarray, Any]:
         """One update (theta, lr and momentum are still checked; they are small)."""
         lr, momentum = self.rule._rates(lr, momentum)
         theta = self.rule._theta(theta, "theta")
@@ -375,6 +377,8 @@ SIZE = {len(obj.params)}
         if b.length is not None
     )
     body.append(
-        _RUN.format(n=len(obj.params), defaults=fragments["defaults"], args=fragments["args"], layout=layout)
+        _RUN.format(
+            n=len(obj.params), defaults=fragments["defaults"], args=fragments["args"], layout=layout
+        )
     )
     return "\n".join(body)

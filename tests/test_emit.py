@@ -51,8 +51,22 @@ def neuron_grad(t: np.ndarray) -> np.ndarray:
 
 
 CASES: list[tuple[str, Objective, Callable[[np.ndarray], np.ndarray], dict, np.ndarray, float]] = [
-    ("quadratic", Objective("(w - 1)**2 + 3*b**2 + w*b", "w b"), quad_grad, {}, np.array([2.0, -1.0]), 0.1),
-    ("rosenbrock", Objective("(1 - a)**2 + 100*(c - a**2)**2", "a c"), rosen_grad, {}, np.array([-1.2, 1.0]), 1e-3),
+    (
+        "quadratic",
+        Objective("(w - 1)**2 + 3*b**2 + w*b", "w b"),
+        quad_grad,
+        {},
+        np.array([2.0, -1.0]),
+        0.1,
+    ),
+    (
+        "rosenbrock",
+        Objective("(1 - a)**2 + 100*(c - a**2)**2", "a c"),
+        rosen_grad,
+        {},
+        np.array([-1.2, 1.0]),
+        1e-3,
+    ),
     (
         "logistic",
         Objective("log(1 + exp(-y*(dot(w, x) + b)))", params="w:5 b", data="x:5 y"),
@@ -65,7 +79,14 @@ CASES: list[tuple[str, Objective, Callable[[np.ndarray], np.ndarray], dict, np.n
 ]
 
 
-def textbook(method: str, grad: Callable[[np.ndarray], np.ndarray], theta: np.ndarray, steps: int, lr: float, mu: float) -> np.ndarray:
+def textbook(
+    method: str,
+    grad: Callable[[np.ndarray], np.ndarray],
+    theta: np.ndarray,
+    steps: int,
+    lr: float,
+    mu: float,
+) -> np.ndarray:
     path, v = [theta.copy()], None
     for _ in range(steps):
         g = grad(theta)
@@ -79,9 +100,17 @@ def textbook(method: str, grad: Callable[[np.ndarray], np.ndarray], theta: np.nd
 
 
 @pytest.mark.parametrize("method", ["gd", "momentum", "nesterov"])
-@pytest.mark.parametrize(("name", "obj", "grad", "data", "theta0", "lr"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("name", "obj", "grad", "data", "theta0", "lr"), CASES, ids=[c[0] for c in CASES]
+)
 def test_trajectories_match_textbook_implementations(
-    method: str, name: str, obj: Objective, grad: Callable, data: dict, theta0: np.ndarray, lr: float
+    method: str,
+    name: str,
+    obj: Objective,
+    grad: Callable,
+    data: dict,
+    theta0: np.ndarray,
+    lr: float,
 ) -> None:
     rule = emit(obj, method)
     mu = 0.9 if method != "gd" else 0.0
@@ -124,7 +153,9 @@ def test_vector_gradient_uses_array_operations_not_scalar_expressions() -> None:
 
 
 def test_source_runs_in_a_fresh_interpreter_with_numpy_only(tmp_path: object) -> None:
-    obj = Objective("log(1 + exp(-y*(dot(w, x) + b))) + norm(w)**2/100", params="w:5 b", data="x:5 y")
+    obj = Objective(
+        "log(1 + exp(-y*(dot(w, x) + b))) + norm(w)**2/100", params="w:5 b", data="x:5 y"
+    )
     rule = emit(obj, "nesterov")
     expected = rule.run(np.full(6, 0.1), 15, 0.3, momentum=0.8, data={"x": X, "y": Y})
     path = tmp_path / "step.py"  # type: ignore[operator]
@@ -141,7 +172,13 @@ def test_source_runs_in_a_fresh_interpreter_with_numpy_only(tmp_path: object) ->
         np.save("out.npy", step.run(np.full(6, 0.1), 15, 0.3, 0.8, x=x, y=y))
         """
     )
-    done = subprocess.run([sys.executable, "-I", "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert np.array_equal(np.load(tmp_path / "out.npy"), expected)  # type: ignore[operator]
 
@@ -168,24 +205,46 @@ GOOD = {"x": np.ones((4, 3)), "y": np.ones(4)}
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: RULE.run(np.zeros(3), 2, 0.1, 0.9, GOOD), r"theta0 must have shape \(4,\), got \(3,\)"),
+        (
+            lambda: RULE.run(np.zeros(3), 2, 0.1, 0.9, GOOD),
+            r"theta0 must have shape \(4,\), got \(3,\)",
+        ),
         (lambda: RULE.run([0, 0, 0, np.nan], 2, 0.1, 0.9, GOOD), "theta0 contains NaN or infinity"),
         (lambda: RULE.run(np.zeros(4), 2, -0.1, 0.9, GOOD), "lr must be a positive finite number"),
-        (lambda: RULE.run(np.zeros(4), 2, float("nan"), 0.9, GOOD), "lr must be a positive finite number"),
+        (
+            lambda: RULE.run(np.zeros(4), 2, float("nan"), 0.9, GOOD),
+            "lr must be a positive finite number",
+        ),
         (lambda: RULE.run(np.zeros(4), 2, 0.1, 0.0, GOOD), "momentum needs momentum > 0"),
         (lambda: RULE.run(np.zeros(4), -1, 0.1, 0.9, GOOD), "steps must be a whole number"),
         (lambda: RULE.run(np.zeros(4), 2, 0.1, 0.9, {"x": np.ones((4, 3))}), "data is missing 'y'"),
         (lambda: RULE.run(np.zeros(4), 2, 0.1, 0.9, {**GOOD, "z": 1}), "data names 'z'"),
-        (lambda: RULE.run(np.zeros(4), 2, 0.1, 0.9, {"x": np.ones((4, 2)), "y": np.ones(4)}), r"data\['x'\] must be an N×3 array"),
-        (lambda: RULE.run(np.zeros(4), 2, 0.1, 0.9, {"x": np.ones((4, 3)), "y": np.ones(5)}), r"data\['y'\] has 5 rows, but other data have 4"),
-        (lambda: RULE.run(np.zeros(4), 2, 0.1, 0.9, {"x": np.full((4, 3), np.inf), "y": np.ones(4)}), r"data\['x'\] contains NaN"),
+        (
+            lambda: RULE.run(np.zeros(4), 2, 0.1, 0.9, {"x": np.ones((4, 2)), "y": np.ones(4)}),
+            r"data\['x'\] must be an N×3 array",
+        ),
+        (
+            lambda: RULE.run(np.zeros(4), 2, 0.1, 0.9, {"x": np.ones((4, 3)), "y": np.ones(5)}),
+            r"data\['y'\] has 5 rows, but other data have 4",
+        ),
+        (
+            lambda: RULE.run(
+                np.zeros(4), 2, 0.1, 0.9, {"x": np.full((4, 3), np.inf), "y": np.ones(4)}
+            ),
+            r"data\['x'\] contains NaN",
+        ),
         (lambda: RULE.run("abc", 2, 0.1, 0.9, GOOD), "theta0 must be an array of 4 numbers"),
-        (lambda: emit(Objective("x**2", "x"), "adam"), "method must be one of gd, momentum, nesterov, newton"),
+        (
+            lambda: emit(Objective("x**2", "x"), "adam"),
+            "method must be one of gd, momentum, nesterov, newton",
+        ),
         (lambda: emit(Objective("np**2 + x", "x")), "the name 'np' is reserved"),
         (lambda: RULE.hessian(np.zeros(4), GOOD), "only a Newton rule carries a Hessian"),
     ],
 )
-def test_bad_input_raises_errors_naming_the_argument(call: Callable[[], object], message: str) -> None:
+def test_bad_input_raises_errors_naming_the_argument(
+    call: Callable[[], object], message: str
+) -> None:
     with pytest.raises(ObjectiveError, match=message):
         call()
 
@@ -193,10 +252,14 @@ def test_bad_input_raises_errors_naming_the_argument(call: Callable[[], object],
 @pytest.mark.parametrize("method", ["gd", "momentum", "nesterov", "newton"])
 def test_check_passes_for_every_method(method: str) -> None:
     obj = Objective("(1 - a)**2 + 10*(c - a**2)**2 + exp(a*c)/10", "a c")
-    report = emit(obj, method).check(dps=40, theta0=[0.8, 0.7], lr=1.0 if method == "newton" else 1e-3, steps=15)
+    report = emit(obj, method).check(
+        dps=40, theta0=[0.8, 0.7], lr=1.0 if method == "newton" else 1e-3, steps=15
+    )
     assert report.ok, report.summary()
     names = [item.name for item in report.items]
-    assert "gradient" in names and "trajectory" in names and "differentiation (mpmath.diff)" in names
+    assert (
+        "gradient" in names and "trajectory" in names and "differentiation (mpmath.diff)" in names
+    )
     assert ("hessian" in names) == (method == "newton")
 
 
