@@ -179,6 +179,16 @@ class Objective:
             raise ObjectiveError(f"{what} is missing a value for {', '.join(missing)}")
         return tuple(given[p] for p in self._params)
 
+    def describe(self, limit: int = 40) -> str:
+        """'L(w, b) = <loss>' when the loss is short, else 'L(w, b)' (for titles).
+
+        >>> Objective("2*x**2", "x").describe()
+        'L(x) = 2*x**2'
+        """
+        names = ", ".join(b.name for b in self._blocks)
+        text = self._source if self._source is not None else str(self._structured)
+        return f"L({names}) = {text}" if len(text) <= limit else f"L({names})"
+
     def latex(self) -> str:
         """The loss in LaTeX."""
         return sympy.latex(self._expr)

@@ -83,9 +83,10 @@ class Inner(sympy.Function):
     is_real = True
     is_finite = True
 
-    def _latex(self, printer: Any) -> str:
+    def _latex(self, printer: Any, exp: Any = None) -> str:
         a, b = (printer._print(arg) for arg in self.args)
-        return rf"\left\langle {a}, {b} \right\rangle"
+        tex = rf"\left\langle {a}, {b} \right\rangle"
+        return tex if exp is None else f"{{{tex}}}^{{{exp}}}"
 
 
 # ----------------------------------------------------------------------------- values
@@ -358,6 +359,8 @@ class Derivation:
     steps: tuple[Step, ...]
     assumptions: tuple[Fact, ...] = ()
     conclusion: str = ""
+    names: tuple[tuple[Any, str], ...] = ()
+    """Display names (subexpression, LaTeX) for rendering; the kernel ignores them."""
 
     def step(self, ref: str | int) -> Step:
         """A step by label or 0-based index."""
@@ -382,7 +385,37 @@ class Derivation:
         """A copy with one step replaced (for mutation tests and experiments)."""
         i = self.index(ref)
         steps = (*self.steps[:i], step, *self.steps[i + 1 :])
-        return Derivation(self.title, steps, self.assumptions, self.conclusion)
+        return Derivation(self.title, steps, self.assumptions, self.conclusion, self.names)
+
+    def latex(self, report: Report | None = None) -> str:
+        """An align* block of the steps (see :mod:`derive.render`)."""
+        from .render import latex
+
+        return latex(self, report)
+
+    def markdown(self, report: Report | None = None) -> str:
+        """MyST/Markdown with ``$$`` blocks."""
+        from .render import markdown
+
+        return markdown(self, report)
+
+    def text(self, report: Report | None = None) -> str:
+        """Plain Unicode text for a terminal."""
+        from .render import text
+
+        return text(self, report)
+
+    def document(self, **options: Any) -> str:
+        """A standalone .tex document, verified (see :func:`derive.render.document`)."""
+        from .render import document
+
+        return document(self, **options)
+
+    def _repr_latex_(self) -> str:
+        return self.latex()
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
 
 
 # ----------------------------------------------------------------------------- kernel

@@ -42,8 +42,9 @@ class VectorSum(sympy.Function):
     def length(self) -> int:
         return int(self.args[1])
 
-    def _latex(self, printer: Any) -> str:
-        return rf"\sum_{{i=1}}^{{{self.length}}} {printer.parenthesize(self.summand, 40)}"
+    def _latex(self, printer: Any, exp: Any = None) -> str:
+        tex = rf"\sum_{{i=1}}^{{{self.length}}} {printer.parenthesize(self.summand, 40)}"
+        return tex if exp is None else rf"\Big({tex}\Big)^{{{exp}}}"
 
     def fdiff(self, argindex: int = 1) -> sympy.Expr:  # pragma: no cover - expanded first
         raise sympy.ArgumentIndexError(self, argindex)

@@ -87,8 +87,8 @@ def cauchy_schwarz_steps(space: Space) -> tuple[Step, ...]:
                 ug**2,
                 "<=",
                 uu * gg,
-                "Lagrange's identity: ‖u‖²‖g‖² − (uᵀg)² = Σ_{i<j} (u_i g_j − u_j g_i)², "
-                "a sum of squares",
+                "Lagrange's identity: ‖u‖²‖g‖² − (uᵀg)² is the sum over i < j of "
+                "(u_i g_j − u_j g_i)², a sum of squares",
                 SumOfSquares(lagrange=(space.u, space.g)),
                 "cauchy-schwarz-squared",
             ),

@@ -182,10 +182,18 @@ def _lecture(obj: Objective) -> Derivation:
         ),
     )
     return Derivation(
-        f"Gradient descent for L({', '.join(p.name for p in params)}) = {loss}",
+        f"Gradient descent for {obj.describe()}",
         steps,
         (*definitions, *lemma_facts, *angle_facts, descent),
         "θ_new = θ − η ∇L(θ): move against the gradient, with learning rate η > 0.",
+        (
+            (loss, r"\mathcal{L}"),
+            (shifted, r"\mathcal{L}(\theta + \eta u)"),
+            (
+                loss.xreplace({p: p - eta * gi for p, gi in zip(params, g, strict=True)}),
+                r"\mathcal{L}(\theta - \eta g)",
+            ),
+        ),
     )
 
 
@@ -253,8 +261,9 @@ def _disc(obj: Objective) -> Derivation:
         ),
     )
     return Derivation(
-        f"Gradient descent on a disc of radius d for L({', '.join(p.name for p in params)})",
+        f"Gradient descent on a disc of radius d for {obj.describe()}",
         steps,
         (*definitions, *facts),
         "(θ₁, θ₂) = (a, b) − η (u, v): the smallest value of the linear model in the circle.",
+        ((near, r"\mathcal{L}(a + \varepsilon(\theta - a))"),),
     )

@@ -191,7 +191,9 @@ def _concrete(obj: Objective, point: tuple[Any, ...]) -> Derivation:
     quadratic = (gap.T * h * gap)[0, 0] / 2
     where = ", ".join(f"{p} = {a}" for p, a in zip(params, point, strict=True) if p != a)
     return Derivation(
-        f"Newton's step at {where}" if where else f"Newton's step for L = {obj.expr}",
+        f"Newton's step for {obj.describe()} at {where}"
+        if where
+        else f"Newton's step for {obj.describe()}",
         (
             *steps,
             Step(
@@ -240,7 +242,7 @@ def _symbolic(obj: Objective) -> Derivation:
     gap = s - star
     quadratic = (gap.T * h * gap)[0, 0] / 2
     return Derivation(
-        f"Newton's step for L({', '.join(p.name for p in params)}) = {obj.expr}",
+        f"Newton's step for {obj.describe()}",
         (
             *steps,
             Step(

@@ -186,7 +186,7 @@ def step_size(
         steps_out += _iterates(work, lr, start, steps)
     bound = 2 / largest
     return Derivation(
-        f"Stable step sizes for L({', '.join(p.name for p in params)}) = {work.expr}",
+        f"Stable step sizes for {obj.describe()}",
         tuple(steps_out),
         tuple(facts),
         f"Gradient descent is stable exactly for 0 < η < 2/λ_max = {bound} "

@@ -1,0 +1,498 @@
+r"""Render derivations: LaTeX (align* with the reasons between the lines), a standalone
+document, Markdown with ``$$`` blocks, and plain Unicode text for terminals.
+
+Rendering reads a derivation and, optionally, its report; it never changes either.
+
+>>> import sympy
+>>> from derive.proof import Derivation, Identity, Step
+>>> x = sympy.Symbol("x", real=True)
+>>> d = Derivation("square", (Step((x + 1)**2, "=", x**2 + 2*x + 1, "expand", Identity()),))
+>>> print(latex(d))
+\begin{align*}
+\intertext{\small Step 1 (identity): expand}
+& \left(x + 1\right)^{2} = x^{2} + 2 x + 1
+\end{align*}
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sympy
+from sympy.printing.latex import LatexPrinter
+
+from .errors import DeriveError
+from .proof import Derivation, Report, Step
+
+__all__ = ["WIDTH", "document", "latex", "latex_expr", "markdown", "tex_text", "text"]
+
+WIDTH = 62
+"""Estimated visible characters of math that fit one line of a 10pt article."""
+
+_RELATIONS = {"=": "=", "<=": r"\le", "<": "<", ">=": r"\ge", ">": ">", "=O": "="}
+_TEXT_RELATIONS = {"=": "=", "<=": "≤", "<": "<", ">=": "≥", ">": ">", "=O": "="}
+_MARKS = {"proved": r"\checkmark", "unproved": "?", "failed": r"\times"}
+_TEXT_MARKS = {"proved": "✓", "unproved": "?", "failed": "✗"}
+
+_UNICODE = {
+    "°": r"$^\circ$",
+    "²": r"$^2$",
+    "³": r"$^3$",
+    "¹": r"$^1$",
+    "½": r"$\frac12$",
+    "Σ": r"$\Sigma$",
+    "β": r"$\beta$",
+    "η": r"$\eta$",
+    "θ": r"$\theta$",
+    "λ": r"$\lambda$",
+    "ᵀ": r"$^\top$",
+    "–": "--",
+    "‖": r"$\|$",
+    "⁻": r"$^{-}$",
+    "₀": r"$_0$",
+    "₁": r"$_1$",
+    "₂": r"$_2$",
+    "ℝ": r"$\mathbb{R}$",
+    "←": r"$\leftarrow$",
+    "∂": r"$\partial$",
+    "∇": r"$\nabla$",
+    "−": "$-$",
+    "√": r"$\surd$",
+    "≈": r"$\approx$",
+    "≠": r"$\neq$",
+    "≤": r"$\le$",
+    "≥": r"$\ge$",
+    "≻": r"$\succ$",
+    "⟨": r"$\langle$",
+    "⟩": r"$\rangle$",
+    "μ": r"$\mu$",
+    "ε": r"$\varepsilon$",
+    "α": r"$\alpha$",
+    "σ": r"$\sigma$",
+    "·": r"$\cdot$",
+    "×": r"$\times$",
+    "…": r"\ldots{}",
+    "’": "'",
+    "ᵏ": r"$^k$",
+    "⁺": r"$^+$",
+    "ᵢ": r"$_i$",
+    "ⱼ": r"$_j$",
+    "ᵖ": r"$^p$",
+    "ᐟ": "/",
+    "ᵠ": r"$^q$",
+    "∞": r"$\infty$",
+    "≡": r"$\equiv$",
+    "∈": r"$\in$",
+    "⊤": r"$^\top$",
+    "₃": r"$_3$",
+    "ₖ": r"$_k$",
+    "ᵐ": r"$^m$",
+    "ⁿ": r"$^n$",
+    "₊": r"$_+$",
+}
+_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": "$<$",
+    ">": "$>$",
+    "|": r"$|$",
+}
+_SUBSCRIPTED = re.compile(r"\b([A-Za-z]+)_([A-Za-z0-9]+)\b")
+
+
+def tex_text(value: str) -> str:
+    """Prose for LaTeX: specials escaped, the Unicode math the derivations use mapped.
+
+    >>> tex_text("θ ← θ − η∇L, 50% done")
+    '$\\\\theta$ $\\\\leftarrow$ $\\\\theta$ $-$ $\\\\eta$$\\\\nabla$L, 50\\\\% done'
+
+    Raises:
+        DeriveError: for a character with no LaTeX spelling in the table.
+    """
+    out = []
+    pieces = _SUBSCRIPTED.split(value)  # identifiers like g_w become math: $g_{w}$
+    if len(pieces) > 1:
+        for k in range(0, len(pieces) - 1, 3):
+            out.append(tex_text(pieces[k]) + f"${pieces[k + 1]}_{{{pieces[k + 2]}}}$")
+        return "".join(out) + tex_text(pieces[-1])
+    for ch in value:
+        if ch in _SPECIAL:
+            out.append(_SPECIAL[ch])
+        elif ord(ch) < 128:
+            out.append(ch)
+        elif ch in _UNICODE:
+            out.append(_UNICODE[ch])
+        else:
+            raise DeriveError(f"no LaTeX spelling for {ch!r} (U+{ord(ch):04X}) in {value!r}")
+    return "".join(out)
+
+
+class _Shown(sympy.Symbol):
+    """A symbol that prints as a given piece of LaTeX (a display name for a subexpression)."""
+
+    def __new__(cls, name: str, tex: str) -> _Shown:
+        obj = super().__new__(cls, name)
+        obj._tex = tex
+        return obj
+
+    def _latex(self, printer: Any) -> str:
+        return self._tex
+
+
+class _Printer(LatexPrinter):
+    """SymPy's LaTeX printer with the lectures' notation."""
+
+    def __init__(self) -> None:
+        super().__init__({"mul_symbol": None, "inv_trig_style": "full", "ln_notation": False})
+
+    def _print_Derivative(self, expr: sympy.Derivative) -> str:
+        ((var, count),) = expr.variable_count if len(expr.variable_count) == 1 else ((None, 0),)
+        if var is not None and count == 1:
+            inner = self._print(expr.expr)
+            if isinstance(expr.expr, _Shown):
+                return rf"\frac{{\partial {inner}}}{{\partial {self._print(var)}}}"
+            return rf"\frac{{\partial}}{{\partial {self._print(var)}}} \left[{inner}\right]"
+        return super()._print_Derivative(expr)
+
+
+def latex_expr(expr: Any, names: Mapping[Any, str] | None = None) -> str:
+    """LaTeX for an expression, with display names substituted for exact subexpressions.
+
+    >>> import sympy
+    >>> w = sympy.Symbol("w")
+    >>> latex_expr(w*(w**2 + 1), {w**2 + 1: r"\\mathcal{L}"})
+    'w \\\\mathcal{L}'
+    """
+    return _Printer().doprint(_named(expr, names))
+
+
+def _named(expr: Any, names: Mapping[Any, str] | None) -> Any:
+    """Substitute display names; a named sum also matches inside a larger sum (SymPy
+    flattens L + ηuᵀg into one sum), as itself or negated."""
+    if not names or not isinstance(expr, sympy.Basic):
+        return expr
+    table = {k: _Shown(f"_shown{i}", v) for i, (k, v) in enumerate(names.items())}
+    expr = expr.xreplace(table)
+
+    def absorb(e: sympy.Basic) -> sympy.Basic:
+        if not isinstance(e, sympy.Add):
+            return e
+        terms = list(e.args)
+        for key, shown in table.items():
+            if not isinstance(key, sympy.Add):
+                continue
+            for sign in (1, -1):
+                wanted = [sign * a for a in key.args]
+                if all(w in terms for w in wanted):
+                    for w in wanted:
+                        terms.remove(w)
+                    terms.append(sign * shown)
+                    break
+        return sympy.Add(*terms, evaluate=False) if len(terms) != len(e.args) else e
+
+    return expr.replace(lambda e: isinstance(e, sympy.Add), absorb)
+
+
+def _width(tex: str) -> float:
+    """A rough count of the visible characters of some LaTeX math (for short pieces)."""
+    stripped = re.sub(r"\\(left|right|Big|big|mathcal|operatorname|frac|mathrm|quad|,|!)", "", tex)
+    stripped = re.sub(r"[{}]", "", stripped)
+    stripped = re.sub(r"\\[a-zA-Z]+", "x", stripped)
+    return len(stripped.replace(" ", "")) * 0.9
+
+
+def _estimate(expr: Any) -> float:
+    """Visible width of an expression, in characters: fractions as wide as their wider
+    part, exponents and subscripts smaller."""
+    if isinstance(expr, sympy.Symbol):
+        base, _, sub = expr.name.partition("_")
+        return (1 if len(base) > 1 and base.isalpha() else len(base)) + 0.7 * len(sub)
+    if isinstance(expr, sympy.Rational):
+        return max(len(str(abs(expr.p))), len(str(expr.q))) + (1 if expr < 0 else 0)
+    if isinstance(expr, sympy.Number) or not isinstance(expr, sympy.Basic) or not expr.args:
+        return len(str(expr))
+    if isinstance(expr, sympy.Add):
+        return sum(_estimate(a) for a in expr.args) + 2.5 * (len(expr.args) - 1)
+    if isinstance(expr, sympy.Mul):
+        numerator, denominator = sympy.fraction(expr)
+        if denominator != 1:
+            return max(_estimate(numerator), _estimate(denominator)) + 1
+        return sum(_estimate(a) + (2 if isinstance(a, sympy.Add) else 0.5) for a in expr.args)
+    if isinstance(expr, sympy.Pow):
+        base, exponent = expr.args
+        if exponent == sympy.S.Half:
+            return _estimate(base) + 1.5
+        if exponent.is_negative:
+            return max(1, _estimate(base**-exponent)) + 1
+        return (
+            _estimate(base) + (2 if isinstance(base, sympy.Add) else 0) + 0.7 * _estimate(exponent)
+        )
+    if isinstance(expr, sympy.exp):
+        return 1 + 0.7 * _estimate(expr.args[0])
+    return len(type(expr).__name__) + sum(_estimate(a) for a in expr.args) + 2
+
+
+def _lines(expr: Any, width: float, names: Mapping[Any, str] | None) -> list[str]:
+    """LaTeX for expr, broken into lines of about ``width`` (sums split between terms)."""
+    shown = _named(expr, names)
+    tex = _Printer().doprint(shown)
+    if not isinstance(shown, sympy.Basic) or _estimate(shown) <= width:
+        return [tex]
+    if isinstance(shown, sympy.Add):
+        lines, current, current_width = [], "", 0.0
+        for k, term in enumerate(shown.as_ordered_terms()):
+            pieces = _lines(term, width, None)
+            negative = term.could_extract_minus_sign()
+            if negative:
+                pieces = _lines(-term, width, None)
+            joiner = (" - " if negative else " + ") if k else ("-" if negative else "")
+            first = joiner + pieces[0]
+            if current and current_width + _estimate(term) + 2.5 > width:
+                lines.append(current)
+                current, current_width = first, _estimate(term)
+            else:
+                current += first
+                current_width += _estimate(term) + 2.5
+            for piece in pieces[1:]:
+                lines.append(current)
+                current, current_width = piece, width * 0.8
+        lines.append(current)
+        return lines
+    if isinstance(shown, sympy.Mul):
+        factors = list(shown.args)
+        widest = max(factors, key=_estimate)
+        if isinstance(widest, sympy.Add):
+            rest = sympy.Mul(*[f for f in factors if f is not widest])
+            prefix = _Printer().doprint(rest) if rest != 1 else ""
+            if prefix == "-1":
+                prefix = "-"
+            inner = _lines(widest, width - 4, None)
+            if len(inner) > 1:
+                return [f"{prefix} \\Big({inner[0]}", *inner[1:-1], f"{inner[-1]}\\Big)"]
+    return [tex]
+
+
+def _relation(step: Step) -> tuple[str, str]:
+    rel = _RELATIONS[step.rel]
+    suffix = ""
+    if step.rel == "=O":
+        var = getattr(step.rule, "var", None)
+        order = getattr(step.rule, "order", 0)
+        if var is not None:
+            suffix = rf" + O\!\left({_Printer().doprint(var)}^{{{order + 1}}}\right)"
+    return rel, suffix
+
+
+def _status(report: Report | None, i: int) -> tuple[str, str]:
+    if report is None:
+        return "", ""
+    entry = report.steps[i]
+    return entry.status, _MARKS[entry.status]
+
+
+def latex(d: Derivation, report: Report | None = None, *, width: float = WIDTH) -> str:
+    """An ``align*`` block: assumptions first, each step with its reason above it (and the
+    kernel's verdict when a report is given), the conclusion last."""
+    names = dict(d.names)
+    rows = [r"\begin{align*}"]
+    facts = [f for f in d.assumptions if f.text]
+    if facts:
+        listed = "; ".join(tex_text(f.text) for f in facts if f.scope != "definition")
+        defined = "; ".join(tex_text(f.text) for f in facts if f.scope == "definition")
+        if listed:
+            rows.append(rf"\intertext{{\small Assume: {listed}.}}")
+        if defined:
+            rows.append(rf"\intertext{{\small Write {defined}.}}")
+    previous = None
+    for i, step in enumerate(d.steps):
+        status, mark = _status(report, i)
+        verdict = f", {status}" if status else ""
+        rows.append(
+            rf"\intertext{{\small Step {i + 1} ({tex_text(step.rule.name)}{verdict}): {tex_text(step.why)}}}"
+        )
+        rel, suffix = _relation(step)
+        rows.append(" \\\\\n".join(_step_rows(step, rel, suffix, mark, previous, width, names)))
+        previous = step.rhs
+        if i < len(d.steps) - 1:
+            rows[-1] += r" \\"
+    rows.append(r"\end{align*}")
+    return "\n".join(rows)
+
+
+def _step_rows(
+    step: Step,
+    rel: str,
+    suffix: str,
+    mark: str,
+    previous: Any,
+    width: float,
+    names: Mapping[Any, str],
+) -> list[str]:
+    """One step as rows of a single-column alignment: each row's width is its own."""
+    tail = suffix + (rf" \quad {mark}" if mark else "")
+    if previous is not None and _same(step.lhs, previous):  # a chain: continue the last line
+        rhs = _matrix_or_lines(step.rhs, width - 4, names)
+        rows = [rf"&\qquad {rel} {rhs[0]}"]
+    else:
+        lhs = _matrix_or_lines(step.lhs, width, names)
+        lhs_width = (
+            _estimate(_named(step.lhs, names))
+            if len(lhs) == 1 and not isinstance(step.lhs, sympy.MatrixBase)
+            else width
+        )
+        if lhs_width + 12 < width:
+            rhs = _matrix_or_lines(step.rhs, width - lhs_width - 3, names)
+            rows = [rf"& {lhs[0]} {rel} {rhs[0]}"]
+        else:
+            rows = [rf"& {lhs[0]}", *(rf"&\quad {line}" for line in lhs[1:])]
+            rhs = _matrix_or_lines(step.rhs, width - 4, names)
+            rows.append(rf"&\qquad {rel} {rhs[0]}")
+    rows += [rf"&\qquad {line}" for line in rhs[1:]]
+    rows[-1] += tail
+    return rows
+
+
+def _matrix_or_lines(value: Any, width: float, names: Mapping[Any, str]) -> list[str]:
+    if isinstance(value, sympy.MatrixBase):
+        return [_Printer().doprint(_named(sympy.ImmutableMatrix(value), names))]
+    return _lines(value, width, names)
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except TypeError:
+        return False
+
+
+def markdown(d: Derivation, report: Report | None = None) -> str:
+    """MyST/Markdown: the title, assumptions, and each step as a reason and a ``$$`` block."""
+    names = dict(d.names)
+    out = [f"## {d.title}", ""]
+    facts = [f.text for f in d.assumptions if f.text]
+    if facts:
+        out += ["**Assume:** " + "; ".join(facts) + ".", ""]
+    for i, step in enumerate(d.steps):
+        status = f", {report.steps[i].status}" if report is not None else ""
+        rel, suffix = _relation(step)
+        lhs = (
+            latex_expr(step.lhs, names)
+            if not isinstance(step.lhs, sympy.MatrixBase)
+            else _Printer().doprint(step.lhs)
+        )
+        rhs = (
+            latex_expr(step.rhs, names)
+            if not isinstance(step.rhs, sympy.MatrixBase)
+            else _Printer().doprint(step.rhs)
+        )
+        out += [
+            f"**Step {i + 1}** ({step.rule.name}{status}): {step.why}",
+            "",
+            f"$$ {lhs} {rel} {rhs}{suffix} $$",
+            "",
+        ]
+    if d.conclusion:
+        out += [f"**Conclusion.** {d.conclusion}", ""]
+    if report is not None:
+        out += [f"*{report.summary()}*", ""]
+    return "\n".join(out)
+
+
+def _plain(expr: Any) -> str:
+    text = sympy.sstr(expr)
+    for a, b in (("**", "^"), ("eta", "η"), ("sqrt", "√"), ("beta", "β"), ("Derivative", "∂")):
+        text = text.replace(a, b)
+    return text
+
+
+def text(d: Derivation, report: Report | None = None) -> str:
+    """Plain Unicode for a terminal: one numbered line per step with its verdict."""
+    out = [d.title, "=" * min(len(d.title), 78)]
+    facts = [f.text for f in d.assumptions if f.text]
+    if facts:
+        out.append("Assume: " + "; ".join(facts))
+    for i, step in enumerate(d.steps):
+        status = report.steps[i].status if report is not None else ""
+        mark = _TEXT_MARKS.get(status, " ")
+        rel = _TEXT_RELATIONS[step.rel]
+        suffix = ""
+        if step.rel == "=O":
+            suffix = f" + O({getattr(step.rule, 'var', 'η')}^{getattr(step.rule, 'order', 0) + 1})"
+        line = f"{mark} {i + 1:>2}. {_plain(step.lhs)} {rel} {_plain(step.rhs)}{suffix}"
+        out.append(line if len(line) <= 160 else line[:157] + "…")
+        out.append(f"       {step.why}  [{step.rule.name}{', ' + status if status else ''}]")
+        if report is not None and report.steps[i].status != "proved" and report.steps[i].reason:
+            out.append(f"       ↳ {report.steps[i].reason}")
+    if d.conclusion:
+        out.append(f"Conclusion: {d.conclusion}")
+    if report is not None:
+        out.append(report.summary())
+    return "\n".join(out)
+
+
+def document(
+    d: Derivation,
+    report: Report | None = None,
+    *,
+    objective: Any = None,
+    table: Sequence[tuple[Any, ...]] | None = None,
+    table_header: Sequence[str] = (),
+) -> str:
+    """A standalone .tex file (article, amsmath, amssymb): title, objective, derivation,
+    the verification summary and, when given, a table (e.g. the worked iterates)."""
+    report = report if report is not None else d.verify()
+    parts = [
+        r"\documentclass[10pt]{article}",
+        r"\usepackage{amsmath,amssymb}",
+        r"\allowdisplaybreaks",
+        rf"\title{{{tex_text(d.title)}}}",
+        r"\author{derive}",
+        r"\date{}",
+        r"\begin{document}",
+        r"\maketitle",
+    ]
+    if objective is not None:
+        parts += [r"\section*{Objective}", r"\begin{align*}"]
+        lines = _lines(objective.expr, WIDTH, None)
+        head = r"\mathcal{L} &= "
+        parts.append(head + " \\\\\n&\\quad ".join(lines))
+        parts.append(r"\end{align*}")
+    parts += [r"\section*{Derivation}", latex(d, report)]
+    if d.conclusion:
+        parts += [r"\paragraph{Conclusion.} " + tex_text(d.conclusion)]
+    if table:
+        columns = "r" * len(table_header)
+        parts += [
+            r"\section*{Worked example}",
+            r"\begin{center}",
+            rf"\begin{{tabular}}{{{columns}}}",
+        ]
+        parts.append(" & ".join(tex_text(h) for h in table_header) + r" \\ \hline")
+        parts += [
+            " & ".join(f"${_Printer().doprint(sympy.sympify(c))}$" for c in row) + r" \\"
+            for row in table
+        ]
+        parts += [r"\end{tabular}", r"\end{center}"]
+    parts += [
+        r"\section*{Verification}",
+        tex_text(report.summary()) + ".",
+        "",
+        r"\begin{center}",
+        r"\begin{tabular}{rll}",
+        r"step & rule & status \\ \hline",
+    ]
+    parts += [
+        f"{s.index + 1} & {tex_text(s.rule)} & {tex_text(s.status)} \\\\" for s in report.steps
+    ]
+    parts += [r"\end{tabular}", r"\end{center}", r"\end{document}", ""]
+    return "\n".join(parts)
