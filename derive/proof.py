@@ -553,9 +553,9 @@ def _atomize(expr: Any) -> Any:
 
 def _prepare(diff: Any) -> Any:
     diff = sympy.sympify(diff)
-    if not diff.has(sympy.Derivative, Inner):
+    if not diff.has(sympy.Derivative, sympy.Subs, Inner):
         return diff
-    return _atomize(diff.doit() if diff.has(sympy.Derivative) else diff)
+    return _atomize(diff.doit() if diff.has(sympy.Derivative, sympy.Subs) else diff)
 
 
 def _fast_zero(fast: Any) -> bool:

@@ -26,7 +26,16 @@ from sympy.printing.latex import LatexPrinter
 from .errors import DeriveError
 from .proof import Derivation, Report, Step
 
-__all__ = ["WIDTH", "document", "latex", "latex_expr", "markdown", "tex_text", "text"]
+__all__ = [
+    "WIDTH",
+    "document",
+    "document_sections",
+    "latex",
+    "latex_expr",
+    "markdown",
+    "tex_text",
+    "text",
+]
 
 WIDTH = 62
 """Estimated visible characters of math that fit one line of a 10pt article."""
@@ -107,7 +116,15 @@ _SPECIAL = {
     ">": "$>$",
     "|": r"$|$",
 }
-_SUBSCRIPTED = re.compile(r"\b([A-Za-z]+)_([A-Za-z0-9]+)\b")
+_SUBSCRIPTED = re.compile(r"(?<![\w])([A-Za-zα-ωΑ-Ω]+)_([A-Za-z0-9]+)\b")
+_GREEK = {
+    "α": r"\alpha ",
+    "β": r"\beta ",
+    "η": r"\eta ",
+    "θ": r"\theta ",
+    "λ": r"\lambda ",
+    "μ": r"\mu ",
+}
 
 
 def tex_text(value: str) -> str:
@@ -123,7 +140,8 @@ def tex_text(value: str) -> str:
     pieces = _SUBSCRIPTED.split(value)  # identifiers like g_w become math: $g_{w}$
     if len(pieces) > 1:
         for k in range(0, len(pieces) - 1, 3):
-            out.append(tex_text(pieces[k]) + f"${pieces[k + 1]}_{{{pieces[k + 2]}}}$")
+            base = "".join(_GREEK.get(c, c) for c in pieces[k + 1])
+            out.append(tex_text(pieces[k]) + f"${base}_{{{pieces[k + 2]}}}$")
         return "".join(out) + tex_text(pieces[-1])
     for ch in value:
         if ch in _SPECIAL:
@@ -445,37 +463,61 @@ def document(
     report: Report | None = None,
     *,
     objective: Any = None,
-    table: Sequence[tuple[Any, ...]] | None = None,
+    table: Sequence[tuple[Any, ...]] = (),
     table_header: Sequence[str] = (),
 ) -> str:
     """A standalone .tex file (article, amsmath, amssymb): title, objective, derivation,
     the verification summary and, when given, a table (e.g. the worked iterates)."""
     report = report if report is not None else d.verify()
+    return document_sections(
+        d.title,
+        [("Derivation", d, report)],
+        objective=objective,
+        table=table,
+        table_header=table_header,
+    )
+
+
+def document_sections(
+    title: str,
+    sections: Sequence[tuple[str, Derivation, Report]],
+    *,
+    intro: str = "",
+    objective: Any = None,
+    remarks: Sequence[str] = (),
+    table: Sequence[tuple[Any, ...]] = (),
+    table_header: Sequence[str] = (),
+) -> str:
+    """A standalone .tex file of several verified derivations, one section each."""
     parts = [
         r"\documentclass[10pt]{article}",
         r"\usepackage{amsmath,amssymb}",
         r"\allowdisplaybreaks",
-        rf"\title{{{tex_text(d.title)}}}",
+        rf"\title{{{tex_text(title)}}}",
         r"\author{derive}",
         r"\date{}",
         r"\begin{document}",
         r"\maketitle",
     ]
+    if intro:
+        parts.append(tex_text(intro))
     if objective is not None:
-        parts += [r"\section*{Objective}", r"\begin{align*}"]
         lines = _lines(objective.expr, WIDTH, None)
-        head = r"\mathcal{L} &= "
-        parts.append(head + " \\\\\n&\\quad ".join(lines))
-        parts.append(r"\end{align*}")
-    parts += [r"\section*{Derivation}", latex(d, report)]
-    if d.conclusion:
-        parts += [r"\paragraph{Conclusion.} " + tex_text(d.conclusion)]
+        parts += [
+            r"\section*{Objective}",
+            r"\begin{align*}",
+            r"& \mathcal{L} = " + " \\\\\n&\\qquad ".join(lines),
+            r"\end{align*}",
+        ]
+    for heading, d, report in sections:
+        parts += [rf"\section*{{{tex_text(heading)}}}", latex(d, report)]
+        if d.conclusion:
+            parts.append(r"\paragraph{Conclusion.} " + tex_text(d.conclusion))
     if table:
-        columns = "r" * len(table_header)
         parts += [
             r"\section*{Worked example}",
             r"\begin{center}",
-            rf"\begin{{tabular}}{{{columns}}}",
+            rf"\begin{{tabular}}{{{'r' * len(table_header)}}}",
         ]
         parts.append(" & ".join(tex_text(h) for h in table_header) + r" \\ \hline")
         parts += [
@@ -483,16 +525,26 @@ def document(
             for row in table
         ]
         parts += [r"\end{tabular}", r"\end{center}"]
-    parts += [
-        r"\section*{Verification}",
-        tex_text(report.summary()) + ".",
-        "",
-        r"\begin{center}",
-        r"\begin{tabular}{rll}",
-        r"step & rule & status \\ \hline",
-    ]
-    parts += [
-        f"{s.index + 1} & {tex_text(s.rule)} & {tex_text(s.status)} \\\\" for s in report.steps
-    ]
-    parts += [r"\end{tabular}", r"\end{center}", r"\end{document}", ""]
+    if remarks:
+        parts += [
+            r"\section*{Remarks}",
+            r"\begin{itemize}",
+            *(rf"\item {tex_text(r)}" for r in remarks),
+            r"\end{itemize}",
+        ]
+    parts.append(r"\section*{Verification}")
+    for heading, _, report in sections:
+        parts += [
+            rf"\paragraph{{{tex_text(heading)}.}} {tex_text(report.summary())}.",
+            r"\begin{center}",
+            r"\begin{tabular}{rll}",
+            r"step & rule & status \\ \hline",
+            *(
+                f"{s.index + 1} & {tex_text(s.rule)} & {tex_text(s.status)} \\\\"
+                for s in report.steps
+            ),
+            r"\end{tabular}",
+            r"\end{center}",
+        ]
+    parts += [r"\end{document}", ""]
     return "\n".join(parts)
