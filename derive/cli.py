@@ -1,7 +1,8 @@
 """The ``derive`` command: a thin surface over the public API.
 
-Exit codes: 0 when everything asked for succeeded (and verified), 1 when a derivation did
-not verify, 2 for bad input (a one-line error, no traceback).
+Exit codes: 0 when everything asked for succeeded and verified, 1 when a derivation did
+not verify (or an emitted rule failed its check), 2 for bad input (one line, no
+traceback).
 
 >>> main(["taylor", "2*x**2", "--params", "x", "--at", "x=1"])
 L(x) = 2 + (4*x - 4) + 2*(x - 1)**2 + O(|x - 1|^3)
@@ -12,24 +13,38 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 import sympy
 
 from ._version import __version__
+from .emit import METHODS, emit
 from .errors import DeriveError
 from .examples import SIGMOID_NEURON, SIGMOID_NEURON_TEXT
+from .lectures import LECTURES, lecture
+from .library import gradient_descent, newton_step, steepest_descent, step_size
 from .objective import Objective
+from .proof import Derivation, Report
 from .taylor import Taylor, taylor
 
-__all__ = ["main"]
+__all__ = ["main", "parse_point"]
 
 EXAMPLES = """examples:
-  derive                                   the built-in lecture example
+  derive                                          the whole lecture on the built-in example
   derive taylor "(w*x + b - y)**2" --params "w b" --order 2 --at w=1,b=0
-  derive taylor "log(1 + exp(-y*(w*x + b)))" --params "w b" --json
+  derive prove steepest-descent --dim 3
+  derive prove gradient-descent --loss "(w*x + b - y)**2" --params "w b"
+  derive descend "2*x**2" --params x --at x=1 --lr 0.1 --steps 2
+  derive emit "log(1 + exp(-y*(dot(w, x) + b)))" --params "w:100 b" --data "x:100 y" -o step.py --check
+  derive lecture --out lectures --pdf
 """
+
+NAMES = ("steepest-descent", "gradient-descent", "newton", "learning-rate")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,32 +52,121 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"derive: error: {message} (see 'derive --help')\n")
 
 
+def _sub(sub: Any, name: str, summary: str, example: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=summary,
+        description=summary,
+        epilog=f"example:\n  {example}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return parser
+
+
+def _loss_args(p: argparse.ArgumentParser, *, positional: bool) -> None:
+    if positional:
+        p.add_argument("loss", help="the loss, e.g. '(w*x + b - y)**2'")
+        p.add_argument("--params", required=True, help="parameters, e.g. 'w b' or 'w:100 b'")
+    else:
+        p.add_argument("--loss", help="the loss (default: the built-in sigmoid neuron)")
+        p.add_argument("--params", help="parameters, e.g. 'w b' (required with --loss)")
+    p.add_argument("--data", help="data declarations for vectors, e.g. 'x:100 y'")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="derive",
-        description="Machine-checked derivations of optimizer update rules.",
+        description="Machine-checked derivations of optimizer update rules. With no command: "
+        "the whole lecture on the built-in example, writing derivation.tex and step.py.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"derive {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    t = sub.add_parser(
-        "taylor",
-        help="multivariate Taylor expansion of a loss",
-        description="Expand a loss to a given order about a point (default: symbolic).",
-        epilog='example:\n  derive taylor "2*x**2" --params x --order 2 --at x=1',
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser.add_argument(
+        "--out", default=".", help="folder for derivation.tex and step.py (default: here)"
     )
-    t.add_argument("loss", help="the loss, e.g. '(w*x + b - y)**2'")
-    t.add_argument("--params", required=True, help="parameter names, e.g. 'w b'")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    t = _sub(
+        sub,
+        "taylor",
+        "multivariate Taylor expansion of a loss",
+        'derive taylor "2*x**2" --params x --at x=1',
+    )
+    _loss_args(t, positional=True)
     t.add_argument("--order", type=int, default=2, help="highest degree kept (default 2)")
-    t.add_argument("--at", default=None, help="expansion point, e.g. 'w=1,b=0' (default: symbolic)")
+    t.add_argument("--at", help="expansion point, e.g. 'w=1,b=0' (default: symbolic)")
     t.add_argument("--json", action="store_true", help="machine-readable output")
     t.add_argument("--latex", action="store_true", help="print LaTeX")
+
+    p = _sub(
+        sub,
+        "prove",
+        "build and verify a library derivation",
+        "derive prove steepest-descent --dim 3",
+    )
+    p.add_argument("name", choices=NAMES, help="the derivation")
+    _loss_args(p, positional=False)
+    p.add_argument("--dim", type=int, help="steepest-descent: dimension (default: dimension-free)")
+    p.add_argument("--form", help="steepest-descent: bound|angle; gradient-descent: lecture|disc")
+    p.add_argument("--at", help="newton / learning-rate: a point, e.g. 'w=0,b=0'")
+    p.add_argument("--lr", help="learning-rate: the step size of a worked run, e.g. 0.1")
+    p.add_argument("--start", help="learning-rate: the starting point of a worked run, e.g. x=1")
+    p.add_argument(
+        "--steps", type=int, default=2, help="learning-rate: iterations of the worked run"
+    )
+    _render_args(p)
+
+    d = _sub(
+        sub,
+        "descend",
+        "exact gradient-descent iterates",
+        'derive descend "2*x**2" --params x --at x=1 --lr 0.1 --steps 2',
+    )
+    _loss_args(d, positional=True)
+    d.add_argument("--at", required=True, help="the starting point, e.g. 'x=1'")
+    d.add_argument("--lr", required=True, help="the learning rate (exact: 0.1 is 1/10)")
+    d.add_argument("--steps", type=int, default=5, help="how many iterations (default 5)")
+    d.add_argument("--json", action="store_true", help="machine-readable output")
+
+    e = _sub(
+        sub,
+        "emit",
+        "generate optimizer code (NumPy)",
+        'derive emit "2*x**2" --params x --method gd -o step.py --check',
+    )
+    _loss_args(e, positional=True)
+    e.add_argument("--method", default="gd", choices=METHODS, help="the update rule (default gd)")
+    e.add_argument("-o", "--output", help="write the module here (default: print it)")
+    e.add_argument(
+        "--check", action="store_true", help="check against an mpmath reference at 50 digits"
+    )
+    e.add_argument("--json", action="store_true", help="machine-readable output")
+
+    lec = _sub(
+        sub,
+        "lecture",
+        "the seed lectures as .tex, .md and .pdf",
+        "derive lecture 3 --out lectures --pdf",
+    )
+    lec.add_argument("numbers", nargs="*", type=int, help="which lectures (default: all)")
+    lec.add_argument("--out", default="lectures", help="output folder (default: lectures)")
+    lec.add_argument(
+        "--pdf", action="store_true", help="also compile with pdflatex where installed"
+    )
+    lec.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
 
-def parse_point(text: str) -> dict[str, str]:
+def _render_args(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--json", action="store_true", help="machine-readable output")
+    group.add_argument("--latex", action="store_true", help="print the align* block")
+    group.add_argument("--markdown", action="store_true", help="print MyST/Markdown")
+
+
+def parse_point(text: str, what: str = "--at") -> dict[str, str]:
     """``"w=1,b=0"`` (commas or spaces) → ``{"w": "1", "b": "0"}``.
 
     >>> parse_point("w=1, b=-1/2")
@@ -72,17 +176,75 @@ def parse_point(text: str) -> dict[str, str]:
     for item in text.replace(",", " ").split():
         name, sep, value = item.partition("=")
         if not sep or not name or not value:
-            raise DeriveError(f"--at expects name=value pairs such as 'w=1,b=0', got {item!r}")
+            raise DeriveError(f"{what} expects name=value pairs such as 'w=1,b=0', got {item!r}")
         if name in point:
-            raise DeriveError(f"--at gives {name!r} twice")
+            raise DeriveError(f"{what} gives {name!r} twice")
         point[name] = value
     if not point:
-        raise DeriveError("--at is empty: give name=value pairs such as 'w=1,b=0'")
+        raise DeriveError(f"{what} is empty: give name=value pairs such as 'w=1,b=0'")
     return point
 
 
+def _objective(args: argparse.Namespace, default: Objective | None = None) -> Objective:
+    if getattr(args, "loss", None) is None:
+        if default is None:
+            raise DeriveError("give the loss with --loss and its parameters with --params")
+        return default
+    if not args.params:
+        raise DeriveError("--params is required with a loss, e.g. --params 'w b'")
+    return Objective(args.loss, params=args.params, data=args.data)
+
+
+def _progress(label: str) -> Callable[[int, int], None] | None:
+    """A one-line progress display on a terminal; nothing when piped."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(i: int, n: int) -> None:
+        end = "\n" if i + 1 == n else ""
+        print(f"\r{label}: step {i + 1} of {n}", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def _report_json(d: Derivation, report: Report) -> dict[str, Any]:
+    return {
+        "title": d.title,
+        "ok": report.ok,
+        "summary": report.summary(),
+        "seconds": round(report.seconds, 4),
+        "conclusion": d.conclusion,
+        "steps": [
+            {
+                "index": s.index + 1,
+                "label": s.label,
+                "status": s.status,
+                "rule": s.rule,
+                "reason": s.reason,
+                "counterexample": s.counterexample,
+                "lhs": str(step.lhs),
+                "rel": step.rel,
+                "rhs": str(step.rhs),
+                "why": step.why,
+            }
+            for s, step in zip(report.steps, d.steps, strict=True)
+        ],
+    }
+
+
+def _show(d: Derivation, report: Report, args: argparse.Namespace) -> int:
+    if getattr(args, "json", False):
+        print(json.dumps(_report_json(d, report), indent=2))
+    elif getattr(args, "latex", False):
+        print(d.latex(report))
+    elif getattr(args, "markdown", False):
+        print(d.markdown(report))
+    else:
+        print(d.text(report))
+    return 0 if report.ok else 1
+
+
 def _taylor_text(t: Taylor) -> str:
-    names = ", ".join(p.name for p in t.objective.params)
     shown = [term for term in t.terms if term != 0] or [sympy.Integer(0)]
     parts = [
         str(s) if i == 0 or not isinstance(s, sympy.Add) else f"({s})" for i, s in enumerate(shown)
@@ -91,73 +253,231 @@ def _taylor_text(t: Taylor) -> str:
         head = f"L({', '.join(f'{p} + {d}' for p, d in zip(t.point, t.displacement, strict=True))})"
         norm = "|Delta|"
     else:
-        head = f"L({names})"
+        head = f"L({', '.join(p.name for p in t.objective.params)})"
         norm = f"|{', '.join(str(d) for d in t.displacement)}|"
     return f"{head} = {' + '.join(parts)} + O({norm}^{t.order + 1})"
 
 
-def _taylor_json(t: Taylor) -> str:
-    return json.dumps(
-        {
-            "loss": str(t.objective.expr),
-            "params": [p.name for p in t.objective.params],
+def _cmd_taylor(args: argparse.Namespace) -> int:
+    obj = _objective(args)
+    t = taylor(obj, args.order, about=parse_point(args.at) if args.at is not None else None)
+    if args.json:
+        data = {
+            "loss": str(obj.expr),
+            "params": [p.name for p in obj.params],
             "order": t.order,
             "point": [str(v) for v in t.point],
             "terms": [str(term) for term in t.terms],
             "latex": t.latex(),
-        },
-        indent=2,
-    )
-
-
-def _cmd_taylor(args: argparse.Namespace) -> int:
-    obj = Objective(args.loss, params=args.params)
-    about = parse_point(args.at) if args.at is not None else None
-    t = taylor(obj, args.order, about=about)
-    if args.json:
-        print(_taylor_json(t))
-    elif args.latex:
-        print(t.latex())
+        }
+        print(json.dumps(data, indent=2))
     else:
-        print(_taylor_text(t))
+        print(t.latex() if args.latex else _taylor_text(t))
     return 0
 
 
-def _cmd_default() -> int:
+def _cmd_prove(args: argparse.Namespace) -> int:
+    if args.name == "steepest-descent":
+        d = steepest_descent(args.dim, form=args.form or "bound")
+    elif args.name == "gradient-descent":
+        d = gradient_descent(_objective(args, SIGMOID_NEURON), form=args.form or "lecture")
+    elif args.name == "newton":
+        d = newton_step(_objective(args, SIGMOID_NEURON), parse_point(args.at) if args.at else None)
+    else:
+        obj = _objective(args, Objective("2*x**2", "x"))
+        start = parse_point(args.start, "--start") if args.start else None
+        at = parse_point(args.at) if args.at else None
+        d = step_size(obj, lr=args.lr, start=start, steps=args.steps, at=at)
+    return _show(d, d.verify(_progress(args.name)), args)
+
+
+def _iterates(obj: Objective, at: dict[str, str], lr: str, steps: int) -> list[list[sympy.Expr]]:
+    from .objective import exact_value
+
+    if isinstance(steps, bool) or not 0 <= steps <= 10_000:
+        raise DeriveError(f"--steps must be a whole number from 0 to 10000, got {steps}")
+    rate = exact_value(lr, what="--lr")
+    if not (rate.is_Rational and rate > 0):
+        raise DeriveError(f"--lr must be a positive number, got {lr!r}")
+    point = list(obj.point(at, what="--at"))
+    gradient = obj.gradient()
+    path = [point]
+    for _ in range(steps):
+        g = gradient.xreplace(dict(zip(obj.params, point, strict=True)))
+        point = [
+            sympy.nsimplify(p - rate * gi) if gi.is_Rational else p - rate * gi
+            for p, gi in zip(point, g, strict=True)
+        ]
+        path.append(point)
+    return path
+
+
+def _cmd_descend(args: argparse.Namespace) -> int:
+    obj = _objective(args)
+    path = _iterates(obj, parse_point(args.at), args.lr, args.steps)
+    names = [p.name for p in obj.params]
+    if args.json:
+        rows = [
+            {"k": k, "exact": [str(v) for v in row], "float": [float(v) for v in row]}
+            for k, row in enumerate(path)
+        ]
+        print(json.dumps({"params": names, "lr": args.lr, "iterates": rows}, indent=2))
+        return 0
+    for k, row in enumerate(path):
+        exact = ", ".join(f"{n} = {v}" for n, v in zip(names, row, strict=True))
+        approx = ", ".join(f"{float(v):.12g}" for v in row)
+        print(f"{k:>4}  {approx:<24}  ({exact})")
+    return 0
+
+
+def _cmd_emit(args: argparse.Namespace) -> int:
+    obj = _objective(args)
+    rule = emit(obj, args.method)
+    ok, summary = True, None
+    if args.check:
+        report = rule.check(dps=50)
+        ok, summary = report.ok, report.summary()
+    if args.output:
+        Path(args.output).write_text(rule.source())
+    if args.json:
+        print(
+            json.dumps(
+                {"method": args.method, "output": args.output, "ok": ok, "check": summary}, indent=2
+            )
+        )
+    else:
+        if not args.output:
+            print(rule.source())
+        else:
+            print(f"wrote {args.output} ({args.method}, {rule.size} parameters)")
+        if summary:
+            print(summary, file=sys.stderr if not args.output else sys.stdout)
+    return 0 if ok else 1
+
+
+def _cmd_lecture(args: argparse.Namespace) -> int:
+    numbers = args.numbers or sorted(LECTURES)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    engine = shutil.which("pdflatex") if args.pdf else None
+    results, ok = [], True
+    for n in numbers:
+        lec = lecture(n)
+        verified = lec.verify()
+        ok &= verified
+        tex, md = out / f"lecture{n}.tex", out / f"lecture{n}.md"
+        tex.write_text(lec.document())
+        md.write_text(lec.markdown())
+        pdf = None
+        if engine:
+            done = subprocess.run(
+                [
+                    engine,
+                    "-interaction=nonstopmode",
+                    "-halt-on-error",
+                    "-no-shell-escape",
+                    tex.name,
+                ],
+                cwd=out,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+            pdf = str(out / f"lecture{n}.pdf") if done.returncode == 0 else None
+            ok &= done.returncode == 0
+        results.append(
+            {
+                "lecture": n,
+                "title": lec.title,
+                "verified": verified,
+                "tex": str(tex),
+                "md": str(md),
+                "pdf": pdf,
+            }
+        )
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        for r in results:
+            mark = "verified" if r["verified"] else "NOT VERIFIED"
+            print(
+                f"lecture {r['lecture']}: {r['title']} — {mark}; wrote {r['tex']}, {r['md']}"
+                + (f", {r['pdf']}" if r["pdf"] else "")
+            )
+        if args.pdf and not engine:
+            print(
+                "pdflatex is not installed (apt-get install texlive-latex-base): no PDFs",
+                file=sys.stderr,
+            )
+    return 0 if ok else 1
+
+
+def _cmd_default(args: argparse.Namespace) -> int:
     obj = SIGMOID_NEURON
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    gd = gradient_descent(obj)
+    report = gd.verify(_progress("verifying"))
+    rule = emit(obj, "gd")
+    path = rule.run([0.0, 0.0], 5, 1.0)
+    at_origin = taylor(obj, 2, about={"w": 0, "b": 0})
+    tex_path, py_path = out / "derivation.tex", out / "step.py"
+    tex_path.write_text(gd.document(objective=obj))
+    py_path.write_text(rule.source())
+    if args.json:
+        data = _report_json(gd, report)
+        data.update(
+            taylor=[str(t) for t in at_origin.terms],
+            run=path.tolist(),
+            files=[str(tex_path), str(py_path)],
+        )
+        print(json.dumps(data, indent=2))
+        return 0 if report.ok else 1
     print("The lectures' sigmoid neuron, fitted to (x, y) = (0.5, 0.2) and (2.5, 0.9):")
     print(f"  L(w, b) = {SIGMOID_NEURON_TEXT}")
-    print("Its gradient:")
-    for p, g in zip(obj.params, obj.gradient(), strict=True):
-        print(f"  dL/d{p} = {g}")
     print()
-    print("Taylor's theorem, to second order in the step eta*u (theta = [w, b], u = [u_w, u_b]):")
-    print("  L(theta + eta*u) = L(theta) + eta * u^T grad L(theta)")
-    print("                     + eta^2/2 * u^T Hess L(theta) u + O(eta^3)")
-    print()
-    at_origin = taylor(obj, 2, about={"w": 0, "b": 0})
-    print("At theta = [0, 0], exactly:")
+    print("Taylor's theorem at theta = [0, 0], exactly, to second order:")
     print(f"  {_taylor_text(at_origin)}")
-    u = sympy.Matrix(sympy.symbols("u_w u_b", real=True))
-    g, h = at_origin.gradient(), at_origin.hessian()
-    first = sympy.expand((u.T * g)[0, 0])
-    second = sympy.expand((u.T * h * u)[0, 0] / 2)
-    print(f"  L(eta*u) = {at_origin.terms[0]} + eta*({first}) + eta**2*({second}) + O(eta**3)")
-    return 0
+    print()
+    print(gd.text(report))
+    print()
+    print("The update equations, run from (w, b) = (0, 0) with eta = 1:")
+    for k, (w, b) in enumerate(path):
+        print(f"  {k}: w = {w:.10f}, b = {b:.10f}, L = {rule.loss([w, b]):.10f}")
+    print()
+    print(
+        f"wrote {tex_path} (the derivation, for pdflatex) and {py_path} (the update rule, NumPy only)"
+    )
+    return 0 if report.ok else 1
+
+
+COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
+    None: _cmd_default,
+    "taylor": _cmd_taylor,
+    "prove": _cmd_prove,
+    "descend": _cmd_descend,
+    "emit": _cmd_emit,
+    "lecture": _cmd_lecture,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
     try:
-        if args.command == "taylor":
-            return _cmd_taylor(args)
-        return _cmd_default()
+        return COMMANDS[args.command](args)
     except DeriveError as exc:
-        message = str(exc).splitlines()
-        print(f"derive: error: {message[0]}", file=sys.stderr)
-        for line in message[1:]:
+        lines = str(exc).splitlines()
+        print(f"derive: error: {lines[0]}", file=sys.stderr)
+        for line in lines[1:]:
             print(f"  {line}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(
+            f"derive: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print("derive: interrupted", file=sys.stderr)

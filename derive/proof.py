@@ -377,9 +377,9 @@ class Derivation:
                 return i
         raise VerificationError(f"{self.title}: no step labelled {ref!r}")
 
-    def verify(self) -> Report:
-        """Check every step with the kernel."""
-        return _verify(self)
+    def verify(self, progress: Callable[[int, int], None] | None = None) -> Report:
+        """Check every step with the kernel; ``progress(i, n)`` is called before step i."""
+        return _verify(self, progress)
 
     def replace_step(self, ref: str | int, step: Step) -> Derivation:
         """A copy with one step replaced (for mutation tests and experiments)."""
@@ -498,7 +498,7 @@ def _fact_signs(f: Fact) -> list[tuple[Any, str]]:
     return []
 
 
-def _verify(d: Derivation) -> Report:
+def _verify(d: Derivation, progress: Callable[[int, int], None] | None = None) -> Report:
     start = time.perf_counter()
     try:
         ctx = _Context(d)
@@ -509,6 +509,8 @@ def _verify(d: Derivation) -> Report:
         return Report(d.title, tuple(reports), time.perf_counter() - start)
     reports = []
     for i, step in enumerate(d.steps):
+        if progress is not None:
+            progress(i, len(d.steps))
         try:
             outcome = _CHECKS[type(step.rule)](step, i, ctx)
         except VerificationError as exc:
