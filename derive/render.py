@@ -548,3 +548,16 @@ def document_sections(
         ]
     parts += [r"\end{document}", ""]
     return "\n".join(parts)
+
+
+def step_latex(step: Step, names: Mapping[Any, str] | None = None) -> str:
+    """One step as a single LaTeX equation: ``lhs rel rhs`` (with O(·) for truncations).
+
+    >>> import sympy
+    >>> from derive.proof import Identity, Step
+    >>> x = sympy.Symbol("x")
+    >>> step_latex(Step(x**2, "<=", x**2 + 1, "", Identity()))
+    'x^{2} \\\\le x^{2} + 1'
+    """
+    rel, suffix = _relation(step)
+    return f"{latex_expr(step.lhs, names)} {rel} {latex_expr(step.rhs, names)}{suffix}"

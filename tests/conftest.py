@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -28,3 +29,13 @@ def no_hang() -> Iterator[None]:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+pytest_plugins = ("sphinx.testing.fixtures",)
+collect_ignore = ["roots"]  # tiny Sphinx projects, built by the tests, not collected
+
+
+@pytest.fixture(scope="session")
+def rootdir() -> Path:
+    """Tiny Sphinx projects for the extension's tests (tests/roots/test-*)."""
+    return Path(__file__).parent / "roots"

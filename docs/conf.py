@@ -1,0 +1,45 @@
+"""Sphinx configuration for derive's own documentation (it uses derive.sphinxext on itself)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from derive import __version__  # noqa: E402
+
+project = "derive"
+author = "the derive developers"
+release = version = __version__
+copyright = "the derive developers"
+
+extensions = [
+    "derive.sphinxext",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.mathjax",
+]
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+napoleon_google_docstring = True
+napoleon_numpy_docstring = False
+nitpicky = False
+
+html_theme = "alabaster"
+html_static_path = ["_static"]
+html_css_files = ["derive.css"]
+exclude_patterns = ["_build", "_mathjax"]
+
+# Math renders offline: MathJax 3 is served from this site, never from a CDN.
+# `npm install --prefix docs/_mathjax mathjax@3` fetches it (.ci/run does).
+MATHJAX = HERE / "_mathjax" / "node_modules" / "mathjax" / "es5"
+if not (MATHJAX / "tex-chtml.js").exists():
+    raise RuntimeError(
+        "MathJax is missing: run `npm install --prefix docs/_mathjax mathjax@3` "
+        "(the docs serve it locally so that no page depends on a CDN)"
+    )
+html_static_path.append(str(HERE / "_mathjax" / "node_modules" / "mathjax"))
+mathjax_path = "es5/tex-chtml.js"
+mathjax3_config = {"tex": {"packages": {"[+]": ["ams"]}}}
