@@ -108,14 +108,31 @@ class Taylor:
         n = len(self.objective.params)
         return sympy.Matrix(n, n, lambda i, j: self.partial((i, j)))
 
-    def latex(self) -> str:
-        r"""``\mathcal{L}(θ) = T_0 + T_1 + … + O(‖θ − a‖^{k+1})`` in LaTeX.
+    def latex(self, form: str = "expanded") -> str:
+        r"""The expansion in LaTeX, in one of three forms.
+
+        * ``"expanded"``: ``\mathcal{L}(θ) = T_0 + T_1 + … + O(‖θ − a‖^{k+1})`` with the
+          terms' values;
+        * ``"componentwise"`` (the lectures' two-variable form): each term as a partial
+          derivative at the point times the displacements, e.g.
+          ``\frac{\partial \mathcal{L}}{\partial w}\big|_a (w - a_w)``;
+        * ``"structured"``: ``\mathcal{L}(\theta) + \Delta\theta^\top \nabla\mathcal{L}
+          + \tfrac12 \Delta\theta^\top \nabla^2\mathcal{L}\,\Delta\theta + …`` with the
+          gradient and Hessian at the point.
 
         >>> from derive.objective import Objective
         >>> print(taylor(Objective("2*x**2", "x"), 1, about={"x": 1}).latex())
         \mathcal{L}\left(x\right) = 2 + \left(4 x - 4\right)
         + O\!\left(\left\|x - 1\right\|^{2}\right)
         """
+        if form == "componentwise":
+            return self._latex_componentwise()
+        if form == "structured":
+            return self._latex_structured()
+        if form != "expanded":
+            raise ObjectiveError(
+                f"form must be expanded, componentwise or structured, got {form!r}"
+            )
         shown = [t for t in self.terms if t != 0] or [sympy.Integer(0)]
         parts = [
             rf"\left({sympy.latex(t)}\right)" if i and isinstance(t, sympy.Add) else sympy.latex(t)
@@ -133,6 +150,75 @@ class Taylor:
             norm = r"\Delta\theta" if symbolic else r"\theta - a"
         remainder = rf"O\!\left(\left\|{norm}\right\|^{{{self.order + 1}}}\right)"
         return rf"\mathcal{{L}}\left({arguments}\right) = {' + '.join(parts)} + {remainder}"
+
+    def _head_and_remainder(self) -> tuple[str, str]:
+        symbolic = self.point == self.objective.params
+        if symbolic:
+            shifted = (p + d for p, d in zip(self.point, self.displacement, strict=True))
+            head = ", ".join(sympy.latex(a) for a in shifted)
+        else:
+            head = ", ".join(sympy.latex(p) for p in self.objective.params)
+        norm = r"\Delta\theta" if symbolic else r"\theta - a"
+        if len(self.displacement) == 1:
+            norm = sympy.latex(self.displacement[0])
+        return (
+            rf"\mathcal{{L}}\left({head}\right)",
+            rf"O\!\left(\left\|{norm}\right\|^{{{self.order + 1}}}\right)",
+        )
+
+    def _at(self) -> str:
+        if self.point == self.objective.params:
+            return ""
+        pairs = ", ".join(
+            f"{sympy.latex(p)}={sympy.latex(a)}"
+            for p, a in zip(self.objective.params, self.point, strict=True)
+        )
+        return rf"\Big|_{{{pairs}}}"
+
+    def _latex_componentwise(self) -> str:
+        head, remainder = self._head_and_remainder()
+        params = self.objective.params
+        pieces = [r"\mathcal{L}" + self._at()]
+        for index in sorted(self._coefficients, key=lambda k: (len(k), k)):
+            if not index or self.partial(index) == 0:
+                continue
+            counts = _counts(index)
+            order = len(index)
+            denominator = "".join(
+                rf"\partial {sympy.latex(params[i])}" + (f"^{{{c}}}" if c > 1 else "")
+                for i, c in counts.items()
+            )
+            numerator = r"\partial" + (f"^{{{order}}}" if order > 1 else "") + r" \mathcal{L}"
+            factorial = math.prod(math.factorial(c) for c in counts.values())
+            scale = rf"\frac{{1}}{{{factorial}}} " if factorial > 1 else ""
+            shifts = " ".join(_power(self.displacement[i], c) for i, c in counts.items())
+            pieces.append(rf"{scale}\frac{{{numerator}}}{{{denominator}}}{self._at()} {shifts}")
+        return f"{head} = {' + '.join(pieces)} + {remainder}"
+
+    def _latex_structured(self) -> str:
+        head, remainder = self._head_and_remainder()
+        at = self._at()
+        pieces = [r"\mathcal{L}" + at]
+        if self.order >= 1:
+            pieces.append(r"\Delta\theta^{\top} \nabla_{\theta} \mathcal{L}" + at)
+        if self.order >= 2:
+            pieces.append(
+                r"\frac{1}{2!} \Delta\theta^{\top} \nabla^{2}_{\theta} \mathcal{L}"
+                + at
+                + r" \, \Delta\theta"
+            )
+        for j in range(3, self.order + 1):
+            pieces.append(rf"\frac{{1}}{{{j}!}} D^{{{j}}}\mathcal{{L}}{at}[\Delta\theta]^{{{j}}}")
+        lines = [f"{head} &= {' + '.join(pieces)} + {remainder}"]
+        delta = sympy.latex(sympy.Matrix(self.displacement))
+        lines.append(rf"\Delta\theta &= {delta}")
+        if self.order >= 1:
+            lines.append(rf"\nabla_{{\theta}} \mathcal{{L}}{at} &= {sympy.latex(self.gradient())}")
+        if self.order >= 2:
+            lines.append(
+                rf"\nabla^{{2}}_{{\theta}} \mathcal{{L}}{at} &= {sympy.latex(self.hessian())}"
+            )
+        return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
     def _repr_latex_(self) -> str:
         return f"$${self.latex()}$$"
@@ -306,6 +392,13 @@ def _table(expr: Any, variables: list[Any], order: int) -> dict[MultiIndex, Any]
                 grown.append(child)
         frontier = grown
     return table
+
+
+def _power(base: sympy.Expr, exponent: int) -> str:
+    tex = sympy.latex(base)
+    if not base.is_Symbol:
+        tex = rf"\left({tex}\right)"
+    return tex + (f"^{{{exponent}}}" if exponent > 1 else "")
 
 
 def _counts(index: MultiIndex) -> dict[int, int]:

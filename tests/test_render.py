@@ -156,3 +156,18 @@ def test_every_lecture_verifies_and_compiles(number: int, tmp_path: Path) -> Non
     assert lec.verify()
     log = _compile(lec.document(), tmp_path, f"lecture{number}")
     assert _overfull(log) == []
+
+
+def test_taylor_forms_compile(tmp_path: Path) -> None:
+    t = dv.taylor(SIGMOID_NEURON, 2, about={"w": 0, "b": 0})
+    body = "\n".join(
+        [
+            r"\documentclass[10pt]{article}",
+            r"\usepackage{amsmath,amssymb}",
+            r"\begin{document}",
+            r"\[ " + t.latex("componentwise") + r" \]",
+            r"\[ " + t.latex("structured") + r" \]",
+            r"\end{document}",
+        ]
+    )
+    _compile(body, tmp_path, "taylor_forms")

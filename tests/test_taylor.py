@@ -226,3 +226,25 @@ def test_latex_shows_terms_and_remainder() -> None:
         r" + O\!\left(\left\|x - 1\right\|^{3}\right)"
     )
     assert t._repr_latex_().startswith("$$")
+
+
+def test_componentwise_latex_is_the_lectures_two_variable_form() -> None:
+    t = taylor(Objective("w**2*b + exp(w)", "w b"), 2, about={"w": 0, "b": 1})
+    tex = t.latex("componentwise")
+    assert tex.startswith(r"\mathcal{L}\left(w, b\right) = \mathcal{L}\Big|_{w=0, b=1} + ")
+    assert r"\frac{\partial \mathcal{L}}{\partial w}\Big|_{w=0, b=1} w" in tex
+    assert (
+        r"\frac{1}{2} \frac{\partial^{2} \mathcal{L}}{\partial w^{2}}\Big|_{w=0, b=1} w^{2}" in tex
+    )
+    assert r"\partial b}" not in tex  # ∂L/∂b = w² vanishes at the point
+
+
+def test_structured_latex_shows_gradient_and_hessian_at_the_point() -> None:
+    t = taylor(Objective("w**2*b + exp(w)", "w b"), 3, about={"w": 0, "b": 1})
+    tex = t.latex("structured")
+    assert r"\Delta\theta^{\top} \nabla_{\theta} \mathcal{L}" in tex
+    assert r"\frac{1}{3!} D^{3}\mathcal{L}" in tex
+    assert r"\left[\begin{matrix}1\\0\end{matrix}\right]" in tex
+    assert r"\left[\begin{matrix}3 & 0\\0 & 0\end{matrix}\right]" in tex
+    with pytest.raises(ObjectiveError, match="form must be expanded, componentwise or structured"):
+        t.latex("cubist")
