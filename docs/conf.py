@@ -43,3 +43,19 @@ if not (MATHJAX / "tex-chtml.js").exists():
 html_static_path.append(str(HERE / "_mathjax" / "node_modules" / "mathjax"))
 mathjax_path = "es5/tex-chtml.js"
 mathjax3_config = {"tex": {"packages": {"[+]": ["ams"]}}}
+
+# Figures for the tutorial, drawn by derive.plot at build time (not committed).
+GENERATED = HERE / "_generated"
+
+
+def _figures() -> None:
+    from derive.examples import SIGMOID_NEURON
+    from derive.plot import descent_figure, save, taylor_figure
+
+    GENERATED.mkdir(exist_ok=True)
+    figure, _ = descent_figure(SIGMOID_NEURON, [-2.0, -1.0], lr=4.0, steps=40)
+    save(figure, GENERATED / "descent.png")
+    save(taylor_figure(SIGMOID_NEURON, {"w": 0, "b": 0}, radius=1.0), GENERATED / "taylor.png")
+
+
+_figures()
