@@ -44,5 +44,5 @@ def test_plots_refuse_what_they_cannot_draw(tmp_path: Path) -> None:
     with pytest.raises(DeriveError, match="gradient vanishes"):
         taylor_figure(Objective("x**2 + y**2", "x y"), {"x": 0, "y": 0})
     fig, _ = descent_figure(Objective("x**2 + y**2", "x y"), [1.0, 1.0], lr=0.1, steps=2)
-    with pytest.raises(DeriveError, match="as .png or .svg"):
+    with pytest.raises(DeriveError, match=r"as \.png or \.svg"):
         save(fig, tmp_path / "figure.jpg")
