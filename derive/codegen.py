@@ -21,17 +21,84 @@ from .errors import ObjectiveError
 from .objective import Block, Objective
 from .vectors import VectorSum
 
-__all__ = ["MAX_HESSIAN_PARAMS", "Generated", "generate"]
+__all__ = ["MAX_HESSIAN_PARAMS", "Generated", "Sigmoid", "Softplus", "generate", "stabilise"]
 
 MAX_HESSIAN_PARAMS = 200
 """Most parameters for which a Hessian is printed (n² expressions)."""
 
 
+class Sigmoid(sympy.Function):
+    """σ(a) = 1/(1 + e^(−a)), printed in a form that cannot overflow."""
+
+    nargs = 1
+
+
+class Softplus(sympy.Function):
+    """log(1 + e^a), printed as np.logaddexp(0, a)."""
+
+    nargs = 1
+
+
+def _exponent_of_one_plus_exp(e: sympy.Basic) -> sympy.Expr | None:
+    """a, when e is 1 + exp(a)."""
+    if isinstance(e, sympy.Add) and len(e.args) == 2 and sympy.S.One in e.args:
+        other = e.args[0] if e.args[1] == 1 else e.args[1]
+        if isinstance(other, sympy.exp):
+            return other.args[0]
+    return None
+
+
+def stabilise(expr: sympy.Expr) -> sympy.Expr:
+    """Rewrite overflow-prone forms exactly: log(1 + eᵃ) → softplus(a),
+    (1 + eᵃ)⁻ᵏ → σ(−a)ᵏ, and eᵃ·σ(−a) → σ(a) (each an identity).
+
+    >>> a = sympy.Symbol("a")
+    >>> stabilise(sympy.exp(a) / (1 + sympy.exp(a)))
+    Sigmoid(a)
+    """
+    expr = expr.replace(
+        lambda e: isinstance(e, sympy.log) and _exponent_of_one_plus_exp(e.args[0]) is not None,
+        lambda e: Softplus(_exponent_of_one_plus_exp(e.args[0])),
+    )
+    expr = expr.replace(
+        lambda e: (
+            isinstance(e, sympy.Pow)
+            and e.exp.is_Integer
+            and e.exp < 0
+            and _exponent_of_one_plus_exp(e.base) is not None
+        ),
+        lambda e: Sigmoid(-sympy.sympify(_exponent_of_one_plus_exp(e.base))) ** (-e.exp),
+    )
+
+    def fold(m: sympy.Mul) -> sympy.Expr:
+        factors = list(m.args)
+        for f in list(factors):
+            if not isinstance(f, sympy.exp) or f not in factors:
+                continue
+            partner = Sigmoid(-f.args[0])
+            for k, g in enumerate(factors):
+                base, power = (g.base, g.exp) if isinstance(g, sympy.Pow) else (g, sympy.S.One)
+                if base == partner and power.is_Integer and power > 0:
+                    factors[k] = partner ** (power - 1)
+                    factors.remove(f)
+                    factors.append(Sigmoid(f.args[0]))
+                    break
+        return sympy.Mul(*factors)
+
+    return expr.replace(lambda e: isinstance(e, sympy.Mul), fold)
+
+
 class _Printer(NumPyPrinter):
-    """NumPy printer with a fixed module alias and stable output."""
+    """NumPy printer with a fixed module alias, stable output and overflow-free σ, softplus."""
 
     def __init__(self) -> None:
         super().__init__({"fully_qualified_modules": False, "allow_unknown_functions": False})
+
+    def _print_Sigmoid(self, expr: Sigmoid) -> str:
+        return f"_sigmoid({self._print(expr.args[0])})"
+
+    def _print_Softplus(self, expr: Softplus) -> str:
+        return f"np.logaddexp(0, {self._print(expr.args[0])})"
 
     def _module_format(self, fqn: str, register: bool = True) -> str:
         return "np." + fqn.split(".")[-1] if fqn.startswith("numpy.") else fqn
@@ -56,8 +123,9 @@ def _assignments(
 ) -> list[str]:
     """``targets = exprs`` with common subexpressions hoisted into temporaries."""
     printer = _Printer()
+    stable = [stabilise(sympy.sympify(e)) for e in exprs]
     replacements, reduced = sympy.cse(
-        list(exprs), symbols=sympy.numbered_symbols("_t"), optimizations="basic"
+        stable, symbols=sympy.numbered_symbols("_t"), optimizations="basic"
     )
     lines = [f"{indent}{sym} = {printer.doprint(value)}" for sym, value in replacements]
     lines += [
@@ -223,6 +291,12 @@ def _reduce(a):
 def _rows(r, x):
     """A per-row quantity as a vector of the data's rows."""
     return np.broadcast_to(np.asarray(r, dtype=float), (x.shape[0],))
+
+
+def _sigmoid(t):
+    """σ(t) = 1/(1 + exp(−t)): exact in the limits (exp overflowing to inf gives 0)."""
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-t))
 
 
 def _rowmean(a):

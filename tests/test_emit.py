@@ -277,3 +277,34 @@ def test_check_catches_a_wrong_gradient(monkeypatch: pytest.MonkeyPatch) -> None
     assert not report.ok
     failed = [item.name for item in report.items if item.status == "failed"]
     assert "gradient" in failed
+
+
+def test_logistic_loss_and_gradient_stay_finite_for_huge_margins() -> None:
+    rule = emit(Objective("log(1 + exp(-y*(dot(w, x) + b)))", params="w:2 b", data="x:2 y"))
+    data = {"x": np.array([[1000.0, 0.0], [-1000.0, 0.0]]), "y": np.array([-1.0, 1.0])}
+    assert rule.loss([1.0, 0.0, 0.0], data) == 1000.0  # log(1 + e^1000), exactly 1000 in float64
+    assert np.array_equal(rule.gradient([1.0, 0.0, 0.0], data), [1000.0, 0.0, 0.0])
+    source = rule.source()
+    assert "_sigmoid(" in source and "np.logaddexp(0," in source
+
+
+def test_stabilise_rewrites_only_by_identities() -> None:
+    import sympy
+
+    from derive.codegen import Sigmoid, Softplus, stabilise
+
+    a = sympy.Symbol("a", real=True)
+    assert stabilise(sympy.log(1 + sympy.exp(a))) == Softplus(a)
+    assert stabilise(1 / (1 + sympy.exp(-a))) == Sigmoid(a)
+    assert stabilise(sympy.exp(a) / (1 + sympy.exp(a)) ** 2) == Sigmoid(a) * Sigmoid(-a)
+    for value in (-3, 0, 2):
+        for expr in (
+            sympy.exp(a) / (1 + sympy.exp(a)) ** 2,
+            sympy.log(1 + sympy.exp(2 * a)) / (1 + sympy.exp(a)),
+        ):
+            stable = (
+                stabilise(expr)
+                .replace(Sigmoid, lambda t: 1 / (1 + sympy.exp(-t)))
+                .replace(Softplus, lambda t: sympy.log(1 + sympy.exp(t)))
+            )
+            assert abs(sympy.N((stable - expr).subs(a, value), 30)) < 1e-25
