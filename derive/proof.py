@@ -129,6 +129,17 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class _FromPremise(Rule):
+    """A rule concluding from one earlier step, ``premise`` (a label or an index)."""
+
+    premise: str | int
+
+    @property
+    def premises(self) -> tuple[str | int, ...]:
+        return (self.premise,)
+
+
+@dataclass(frozen=True)
 class Identity(Rule):
     """``lhs = rhs`` holds identically (unevaluated derivatives are carried out first)."""
 
@@ -163,42 +174,26 @@ class SumOfSquares(Rule):
 
 
 @dataclass(frozen=True)
-class Affine(Rule):
+class Affine(_FromPremise):
     """From ``a R b`` (step ``premise``) conclude ``c·a + s R c·b + s``; c ≥ 0 is checked
     (c > 0 for strict relations) and a provably non-positive c reverses the relation."""
 
-    premise: str | int
     factor: Any = _ONE
     shift: Any = _ZERO
 
-    @property
-    def premises(self) -> tuple[str | int, ...]:
-        return (self.premise,)
-
 
 @dataclass(frozen=True)
-class Power(Rule):
+class Power(_FromPremise):
     """Monotone powers on non-negatives: from ``a R b`` with a, b ≥ 0 conclude ``aᵖ R bᵖ``
     (p a whole number, or its reciprocal: then the conclusion's sides to the power 1/p
     must be the premise's)."""
 
-    premise: str | int
     exponent: Any = _HALF
-
-    @property
-    def premises(self) -> tuple[str | int, ...]:
-        return (self.premise,)
 
 
 @dataclass(frozen=True)
-class AbsoluteValue(Rule):
+class AbsoluteValue(_FromPremise):
     """From ``|a| ≤ b`` conclude ``−b ≤ a`` or ``a ≤ b``."""
-
-    premise: str | int
-
-    @property
-    def premises(self) -> tuple[str | int, ...]:
-        return (self.premise,)
 
 
 @dataclass(frozen=True)
@@ -228,17 +223,12 @@ class Substitution(Rule):
 
 
 @dataclass(frozen=True)
-class Instantiate(Rule):
+class Instantiate(_FromPremise):
     """A statement proved for every real ``symbol`` (unconstrained by any assumption)
     holds at ``value``, whose denominator must be provably non-zero."""
 
-    premise: str | int
     symbol: sympy.Symbol
     value: Any
-
-    @property
-    def premises(self) -> tuple[str | int, ...]:
-        return (self.premise,)
 
 
 @dataclass(frozen=True)
@@ -703,14 +693,17 @@ def _shown(point: Mapping[Any, Any]) -> dict[str, str]:
 
 
 def _witness(diff: Any, extra_se: Any, ctx: _Context, fast: Any = None) -> _Outcome:
-    """Second witness for an identity the exact check accepted."""
+    """Second witness for an identity the exact check accepted.
+
+    An identity is exact algebra that uses no assumption (only the symbols' own signs),
+    so any point respecting those signs is a fair test; points where the expression is
+    undefined are skipped.
+    """
     symbols = _free(diff, extra_se)
     fast = fast if fast is not None else _symengine(diff, extra_se)
     checked = 0
     for _ in range(4 * WITNESS_POINTS):
         point = _point(symbols, ctx)
-        if not _admissible(point, ctx):
-            continue
         value = _evaluate(diff, fast, point)
         if value is None:
             continue
