@@ -341,8 +341,10 @@ def latex(d: Derivation, report: Report | None = None, *, width: float = WIDTH) 
         rel, suffix = _relation(step)
         rows.append(" \\\\\n".join(_step_rows(step, rel, suffix, mark, previous, width, names)))
         previous = step.rhs
-        if i < len(d.steps) - 1:
+        if i < len(d.steps) - 1 or d.conclusion:
             rows[-1] += r" \\"
+    if d.conclusion:
+        rows.append(rf"\intertext{{\small\textbf{{Conclusion.}} {tex_text(d.conclusion)}}}")
     rows.append(r"\end{align*}")
     return "\n".join(rows)
 
@@ -511,8 +513,6 @@ def document_sections(
         ]
     for heading, d, report in sections:
         parts += [rf"\section*{{{tex_text(heading)}}}", latex(d, report)]
-        if d.conclusion:
-            parts.append(r"\paragraph{Conclusion.} " + tex_text(d.conclusion))
     if table:
         parts += [
             r"\section*{Worked example}",
