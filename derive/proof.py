@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -716,9 +716,9 @@ def _witness(diff: Any, extra_se: Any, ctx: _Context, fast: Any = None) -> _Outc
     return _PROVED
 
 
-def _counterexample(
-    diff: Any, extra_se: Any, ctx: _Context
-) -> tuple[Mapping[str, str] | None, Any]:
+def _samples(diff: Any, extra_se: Any, ctx: _Context) -> Iterator[tuple[dict[Any, Any], Any]]:
+    """(point, value) at random points that satisfy the standing assumptions and where
+    the expression is defined: the places a counterexample may be found."""
     symbols = _free(diff, extra_se)
     fast = _symengine(diff, extra_se)
     for _ in range(SEARCH_POINTS if symbols else 1):
@@ -726,7 +726,15 @@ def _counterexample(
         if not _admissible(point, ctx):
             continue
         value = _evaluate(diff, fast, point)
-        if value is not None and abs(value) > sympy.Float(10) ** -30:
+        if value is not None:
+            yield point, value
+
+
+def _counterexample(
+    diff: Any, extra_se: Any, ctx: _Context
+) -> tuple[Mapping[str, str] | None, Any]:
+    for point, value in _samples(diff, extra_se, ctx):
+        if abs(value) > sympy.Float(10) ** -30:
             return _shown(point), value
     return None, None
 
@@ -841,15 +849,7 @@ def _refute(step: Step, ctx: _Context, reason: str) -> _Outcome:
     if isinstance(lhs, sympy.MatrixBase) or isinstance(rhs, sympy.MatrixBase) or rel == "=O":
         return _Outcome("unproved", reason)
     diff = _prepare(ctx.expand_definitions(sympy.sympify(rhs) - sympy.sympify(lhs)))
-    symbols = _free(diff, None)
-    fast = _symengine(diff, None)
-    for _ in range(SEARCH_POINTS if symbols else 1):
-        point = _point(symbols, ctx)
-        if not _admissible(point, ctx):
-            continue
-        value = _evaluate(diff, fast, point)
-        if value is None:
-            continue
+    for point, value in _samples(diff, None, ctx):
         big = abs(value) > sympy.Float(10) ** -30
         if (
             (rel == "=" and big)
