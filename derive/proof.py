@@ -167,11 +167,6 @@ class SumOfSquares(Rule):
     constant: Any = _ZERO
     lagrange: tuple[tuple[Any, ...], tuple[Any, ...]] | None = None
 
-    def size(self) -> int:
-        """How many squares the certificate has."""
-        n = len(self.lagrange[0]) if self.lagrange else 0
-        return len(self.terms) + n * (n - 1) // 2
-
 
 @dataclass(frozen=True)
 class Affine(_FromPremise):

@@ -221,14 +221,6 @@ def _named(expr: Any, names: Mapping[Any, str] | None) -> Any:
     return expr.replace(lambda e: isinstance(e, sympy.Add), absorb)
 
 
-def _width(tex: str) -> float:
-    """A rough count of the visible characters of some LaTeX math (for short pieces)."""
-    stripped = re.sub(r"\\(left|right|Big|big|mathcal|operatorname|frac|mathrm|quad|,|!)", "", tex)
-    stripped = re.sub(r"[{}]", "", stripped)
-    stripped = re.sub(r"\\[a-zA-Z]+", "x", stripped)
-    return len(stripped.replace(" ", "")) * 0.9
-
-
 def _estimate(expr: Any) -> float:
     """Visible width of an expression, in characters: fractions as wide as their wider
     part, exponents and subscripts smaller."""
