@@ -177,7 +177,7 @@ def generate(obj: Objective, *, hessian: bool = False) -> Generated:
         *reductions,
     ]
     loss_lines += _assignments([f], ["_f"])
-    loss_lines += ["    return float(np.mean(_f))"]
+    loss_lines += ["    return np.float64(np.mean(_f))"]
 
     scalar_params = [b for b in obj.blocks if b.length is None]
     vector_params = [b for b in obj.blocks if b.length is not None]
@@ -216,7 +216,7 @@ def generate(obj: Objective, *, hessian: bool = False) -> Generated:
                 terms.append(f"_rowmean(_col(_r{k}) * ({_columnwise(inner, params, data)}))")
         parts[b.name] = " + ".join(terms) if terms else f"np.zeros({b.length})"
     grad_lines += [
-        f"    return np.concatenate([{', '.join(f'np.broadcast_to({parts[b.name]}, ({b.length or 1},))' for b in obj.blocks)}]).astype(float)"
+        f"    return np.concatenate([{', '.join(f'np.broadcast_to({parts[b.name]}, ({b.length or 1},))' for b in obj.blocks)}]).astype(np.float64)"
     ]
 
     hessian_text = None
@@ -277,29 +277,29 @@ def _columnwise(
 
 
 HELPERS = '''
-def _col(a):
+def _col(_a):
     """A per-row quantity as a column, to broadcast against rows of a data matrix."""
-    a = np.asarray(a, dtype=float)
-    return a[..., None] if a.ndim else a
+    _a = np.asarray(_a, dtype=np.float64)
+    return _a[..., None] if _a.ndim else _a
 
 
-def _reduce(a):
+def _reduce(_a):
     """Σ over the last (component) axis."""
-    return np.sum(a, axis=-1)
+    return np.sum(_a, axis=-1)
 
 
-def _rows(r, x):
+def _rows(_r, _x):
     """A per-row quantity as a vector of the data's rows."""
-    return np.broadcast_to(np.asarray(r, dtype=float), (x.shape[0],))
+    return np.broadcast_to(np.asarray(_r, dtype=np.float64), (_x.shape[0],))
 
 
-def _sigmoid(t):
+def _sigmoid(_t):
     """σ(t) = 1/(1 + exp(−t)): exact in the limits (exp overflowing to inf gives 0)."""
     with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-t))
+        return 1.0 / (1.0 + np.exp(-_t))
 
 
-def _rowmean(a):
+def _rowmean(_a):
     """Mean over rows of a (rows × components) array; a plain vector is already per component."""
-    return a.mean(axis=0) if np.ndim(a) == 2 else a
+    return _a.mean(axis=0) if np.ndim(_a) == 2 else _a
 '''

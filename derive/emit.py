@@ -14,7 +14,7 @@ Momentum and Nesterov follow ``torch.optim.SGD`` (no dampening):
 
 from __future__ import annotations
 
-import builtins
+import ast
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,7 +24,7 @@ import numpy as np
 
 from ._version import __version__
 from .codegen import HELPERS, generate
-from .errors import NumericError, ObjectiveError
+from .errors import InternalError, NumericError, ObjectiveError
 from .objective import Objective
 
 __all__ = ["METHODS", "RESERVED", "BoundRule", "UpdateRule", "emit"]
@@ -45,10 +45,14 @@ RESERVED = frozenset(
         "hessian",
         "step",
         "run",
+        "PARAMS",
+        "SIZE",
+        "NotPositiveDefinite",
     }
-    | set(dir(builtins))
 )
-"""Names the generated module uses itself; a loss may not use them as symbols."""
+"""The public names of a generated module, and the parameters of its functions: a loss may
+not use them as symbols. Every other name the generated code uses begins with ``_``, which
+no user name can (names start with a letter), so it is fresh against every loss."""
 
 _RULES = {
     "gd": r"\theta \leftarrow \theta - \eta\, \nabla_\theta \mathcal{L}(\theta)",
@@ -66,16 +70,16 @@ def step(theta, state, lr, momentum{params}):
     "momentum": """
 def step(theta, state, lr, momentum{params}):
     \"\"\"One update, as torch.optim.SGD(momentum=μ): v ← μv + g (v = g at first), θ ← θ − ηv.\"\"\"
-    g = gradient(theta{args})
-    v = g.copy() if state is None else momentum * state + g
-    return theta - lr * v, v
+    _g = gradient(theta{args})
+    _v = _g.copy() if state is None else momentum * state + _g
+    return theta - lr * _v, _v
 """,
     "nesterov": """
 def step(theta, state, lr, momentum{params}):
     \"\"\"One update, as torch.optim.SGD(momentum=μ, nesterov=True): θ ← θ − η(g + μv).\"\"\"
-    g = gradient(theta{args})
-    v = g.copy() if state is None else momentum * state + g
-    return theta - lr * (g + momentum * v), v
+    _g = gradient(theta{args})
+    _v = _g.copy() if state is None else momentum * state + _g
+    return theta - lr * (_g + momentum * _v), _v
 """,
     "newton": """
 class NotPositiveDefinite(ValueError):
@@ -84,27 +88,27 @@ class NotPositiveDefinite(ValueError):
 
 def step(theta, state, lr, momentum{params}):
     \"\"\"One damped Newton update: solve H s = ∇L (Cholesky first, no explicit inverse).\"\"\"
-    g = gradient(theta{args})
-    h = hessian(theta{args})
+    _g = gradient(theta{args})
+    _h = hessian(theta{args})
     try:
-        np.linalg.cholesky(h)
+        np.linalg.cholesky(_h)
     except np.linalg.LinAlgError:
         raise NotPositiveDefinite("the Hessian is not positive definite at theta = %r" % (theta,)) from None
-    return theta - lr * np.linalg.solve(h, g), state
+    return theta - lr * np.linalg.solve(_h, _g), state
 """,
 }
 
 _RUN = """
 def run(theta0, steps, lr, momentum=0.0{defaults}):
     \"\"\"The trajectory θ₀, θ₁, …, θ_steps as a (steps + 1) × n float64 array.\"\"\"
-    trajectory = np.empty((steps + 1, {n})){layout}
-    theta = np.array(theta0, dtype=float)
-    trajectory[0] = theta
+    _trajectory = np.empty((steps + 1, {n})){layout}
+    theta = np.array(theta0, dtype=np.float64)
+    _trajectory[0] = theta
     state = None
-    for k in range(steps):
+    for _k in _range(steps):
         theta, state = step(theta, state, lr, momentum{args})
-        trajectory[k + 1] = theta
-    return trajectory
+        _trajectory[_k + 1] = theta
+    return _trajectory
 """
 
 
@@ -333,6 +337,34 @@ def emit(obj: Objective, method: str = "gd") -> UpdateRule:
     return UpdateRule(obj, method, source, namespace)
 
 
+def _user_names(obj: Objective) -> set[str]:
+    """The loss's names in generated code: blocks and their components (w_1, …)."""
+    blocks = (*obj.blocks, *obj.data_blocks)
+    return {b.name for b in blocks} | {s.name for b in blocks for s in b.symbols}
+
+
+def _check_names(source: str, doc: str, user: set[str]) -> None:
+    """Check the generated module before it runs: its docstring is exactly ``doc`` (no text
+    closed it early), and inside every function a name is the user's own, reserved, or fresh
+    (begins with '_'), so no loss symbol shadows a name the code relies on.
+    """
+    tree = ast.parse(source)
+    if ast.get_docstring(tree, clean=False) != doc:
+        raise InternalError("the generated module's docstring does not match its text")
+    for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
+        params = {a.arg for a in function.args.args}
+        if not params & user:
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.Name) and not (
+                node.id in user or node.id in RESERVED or node.id.startswith("_")
+            ):
+                raise InternalError(
+                    f"generated function {function.name}() uses {node.id!r}, which a loss "
+                    "symbol could shadow"
+                )
+
+
 def _module(obj: Objective, method: str) -> str:
     generated = generate(obj, hessian=method == "newton")
     names = generated.data_names
@@ -345,12 +377,12 @@ def _module(obj: Objective, method: str) -> str:
     declared = ", ".join(
         b.name if b.length is None else f"{b.name}:{b.length}" for b in obj.data_blocks
     )
-    loss_text = obj.source if obj.source is not None else str(obj.expr)
+    loss_text = str(obj.structured)  # the canonical form of the parsed loss, never raw text
     data_line = (
         f"\n    data: {declared} (the loss is the mean over the data's rows)" if declared else ""
     )
     derivatives = "gradient and Hessian" if method == "newton" else "gradient"
-    header = f'''r"""{method} update rule for the loss
+    doc = f"""{method} update rule for the loss
 
     L({params}) = {loss_text}{data_line}
 
@@ -361,11 +393,13 @@ Update rule (LaTeX):
 Generated by derive {__version__} from the symbolic {derivatives}; needs NumPy only.
 theta is the flat parameter vector ({params}).
 """
+    header = f'''r"""{doc}"""
 
 import numpy as np
 
 PARAMS = {tuple(b.name for b in obj.blocks)!r}
 SIZE = {len(obj.params)}
+_range = range
 '''
     body = [header, HELPERS, generated.loss, "", "", generated.gradient]
     if generated.hessian:
@@ -381,4 +415,6 @@ SIZE = {len(obj.params)}
             n=len(obj.params), defaults=fragments["defaults"], args=fragments["args"], layout=layout
         )
     )
-    return "\n".join(body)
+    source = "\n".join(body)
+    _check_names(source, doc, _user_names(obj))
+    return source

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 __all__ = [
     "DeriveError",
+    "InternalError",
     "NumericError",
     "ObjectiveError",
     "ParseError",
@@ -49,3 +50,7 @@ class VerificationError(DeriveError):
 
 class NumericError(DeriveError, ArithmeticError):
     """A numeric computation that cannot give a trustworthy answer (singular, non-finite)."""
+
+
+class InternalError(DeriveError, RuntimeError):
+    """derive itself went wrong (a bug, not the input): reported as such, exit code 3."""

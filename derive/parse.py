@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import decimal
+import keyword
 import re
 from collections.abc import Callable, Mapping
 
@@ -38,6 +39,14 @@ MAX_POWER_DIGITS = 2000
 """Largest number of digits a power of two numbers may produce."""
 
 _LONG_NUMBER = re.compile(rf"[0-9_.]{{{MAX_LITERAL_CHARS + 1},}}")
+_ALLOWED = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.+-*/^(), \t\n\r"
+    # not part of the grammar, but kept so the syntax tree can name them precisely
+    "%@<>=!&|~[]{}:"
+)
+"""Every character loss text may contain. No comment (#), string quote, backslash, semicolon or
+non-ASCII character (Python folds some to ASCII letters) can reach the syntax tree, so every
+character of an accepted text is accounted for by a node of that tree."""
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 """What a parameter or data name must look like: a plain ASCII identifier, no dunders."""
 
@@ -112,6 +121,8 @@ def check_name(name: str, *, what: str = "name") -> str:
             f"{what} {name!r} is not allowed: use ASCII letters, digits and single "
             "underscores, starting with a letter (for example 'theta_1')"
         )
+    if keyword.iskeyword(name):
+        raise ParseError(f"{what} {name!r} is a Python keyword: choose another name ('lam')")
     return name
 
 
@@ -149,6 +160,13 @@ def parse(
     flat = " ".join(text.splitlines()).strip()
     if not flat:
         raise ParseError("loss text is empty: write an expression such as '(w*x + b - y)**2'")
+    for index, char in enumerate(flat):
+        if char not in _ALLOWED:
+            raise ParseError(
+                f"character {char!r} is not allowed in a loss at column {index + 1} ({_why(char)})",
+                text=flat,
+                column=index + 1,
+            )
     long_number = _LONG_NUMBER.search(flat)
     if long_number:
         raise ParseError(
@@ -196,6 +214,18 @@ class _Source:
 
     def segment(self, node: ast.AST) -> str:
         return ast.get_source_segment(self.python, node) or ""
+
+
+def _why(char: str) -> str:
+    if char == "#":
+        return "comments are not part of a loss"
+    if char in "'\"`":
+        return "strings are not part of a loss"
+    if char in "\\;":
+        return "a loss is one expression"
+    if not char.isascii():
+        return "write names and operators in ASCII: theta, not θ"
+    return "use numbers, names, + - * / ** ^, parentheses and function calls"
 
 
 def _check_size(root: ast.expr, source: _Source) -> None:

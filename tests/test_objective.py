@@ -81,7 +81,7 @@ def test_bad_objectives_raise_a_clear_error(expr: object, params: object, messag
 
 def test_bad_loss_text_is_a_parse_error() -> None:
     with pytest.raises(ParseError, match="unknown function 'eval'"):
-        Objective("eval('1') + w", params="w")
+        Objective("eval(w) + w", params="w")
 
 
 def test_point_maps_names_and_symbols_to_exact_values() -> None:
