@@ -25,6 +25,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 import time
@@ -92,6 +93,38 @@ class Inner(sympy.Function):
 # ----------------------------------------------------------------------------- values
 
 
+def exact(value: Any, what: str = "a value") -> Any:
+    """``value`` as an exact SymPy object: SymPy expressions and immutable matrices, Python
+    ints and Fractions. Text, floats and anything else are refused: a statement is never
+    parsed or evaluated here, and floating-point numbers prove nothing.
+
+    >>> exact(3), exact(Fraction(1, 3))
+    (3, 1/3)
+    """
+    if isinstance(value, bool):
+        raise VerificationError(f"{what} must be exact: got {value!r}")
+    if isinstance(value, int):
+        return sympy.Integer(value)
+    if isinstance(value, Fraction):
+        return sympy.Rational(value.numerator, value.denominator)
+    if isinstance(value, sympy.MatrixBase):
+        value = sympy.ImmutableMatrix(value)
+    if not isinstance(value, sympy.Basic):
+        raise VerificationError(
+            f"{what} must be a SymPy expression or an exact number, got {type(value).__name__}"
+        )
+    if value.has(sympy.Float):
+        raise VerificationError(f"{what} holds a floating-point number ({value}): use exact ones")
+    if value.has(sympy.I, sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+        raise VerificationError(f"{what} is not a finite real expression: {value}")
+    return value
+
+
+def _exact_fields(obj: Any, *names: str) -> None:
+    for name in names:
+        object.__setattr__(obj, name, exact(getattr(obj, name), f"{type(obj).__name__}.{name}"))
+
+
 @dataclass(frozen=True)
 class Fact:
     """An assumption ``lhs rel rhs`` (d > 0, ‖u‖ ≤ d, H ≻ 0 written with rel '>0').
@@ -112,6 +145,11 @@ class Fact:
             raise VerificationError(
                 f"an assumption's relation must be one of {', '.join(FACT_RELATIONS)}; "
                 f"got {self.rel!r}"
+            )
+        _exact_fields(self, "lhs", "rhs")
+        if not isinstance(self.text, str) or self.scope not in ("", "definition", "hypothesis"):
+            raise VerificationError(
+                "an assumption's text is a string; its scope '', 'definition' or 'hypothesis'"
             )
 
 
@@ -167,6 +205,17 @@ class SumOfSquares(Rule):
     constant: Any = _ZERO
     lagrange: tuple[tuple[Any, ...], tuple[Any, ...]] | None = None
 
+    def __post_init__(self) -> None:
+        terms = tuple((exact(c, "a coefficient"), exact(q, "a square")) for c, q in self.terms)
+        object.__setattr__(self, "terms", terms)
+        _exact_fields(self, "constant")
+        if self.lagrange is not None:
+            u, g = self.lagrange
+            if len(u) != len(g):
+                raise VerificationError("Lagrange's identity needs two vectors of one length")
+            pair = (tuple(exact(x) for x in u), tuple(exact(x) for x in g))
+            object.__setattr__(self, "lagrange", pair)
+
 
 @dataclass(frozen=True)
 class Affine(_FromPremise):
@@ -176,6 +225,9 @@ class Affine(_FromPremise):
     factor: Any = _ONE
     shift: Any = _ZERO
 
+    def __post_init__(self) -> None:
+        _exact_fields(self, "factor", "shift")
+
 
 @dataclass(frozen=True)
 class Power(_FromPremise):
@@ -184,6 +236,11 @@ class Power(_FromPremise):
     must be the premise's)."""
 
     exponent: Any = _HALF
+
+    def __post_init__(self) -> None:
+        _exact_fields(self, "exponent")
+        if not self.exponent.is_Rational:
+            raise VerificationError(f"a monotone power's exponent is a number, got {self.exponent}")
 
 
 @dataclass(frozen=True)
@@ -225,6 +282,11 @@ class Instantiate(_FromPremise):
     symbol: sympy.Symbol
     value: Any
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.symbol, sympy.Symbol):
+            raise VerificationError("instantiation names a symbol")
+        _exact_fields(self, "value")
+
 
 @dataclass(frozen=True)
 class Truncation(Rule):
@@ -234,12 +296,24 @@ class Truncation(Rule):
     var: sympy.Symbol
     order: int
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.var, sympy.Symbol):
+            raise VerificationError("truncation names its variable, a symbol")
+        if isinstance(self.order, bool) or not isinstance(self.order, int) or self.order < 0:
+            raise VerificationError(
+                f"a truncation's order is a whole number ≥ 0, got {self.order!r}"
+            )
+
 
 @dataclass(frozen=True)
 class InnerProduct(Rule):
     """``lhs = rhs`` by bilinearity and symmetry of ⟨·,·⟩ over the given vector symbols."""
 
     vectors: tuple[sympy.Symbol, ...]
+
+    def __post_init__(self) -> None:
+        if not all(isinstance(v, sympy.Symbol) for v in self.vectors):
+            raise VerificationError("the inner-product rule names its vectors, symbols")
 
 
 @dataclass(frozen=True)
@@ -253,6 +327,9 @@ class QuadraticForm(Rule):
 
     matrix: Any
     vector: Any
+
+    def __post_init__(self) -> None:
+        _exact_fields(self, "matrix", "vector")
 
 
 _RULE_NAMES = {
@@ -293,6 +370,7 @@ class Step:
             raise VerificationError(
                 f"a step's rule must be one of the kernel's rules, got {self.rule!r}"
             )
+        _exact_fields(self, "lhs", "rhs")
 
 
 @dataclass(frozen=True)
@@ -421,6 +499,8 @@ class _Context:
         self.derivation = derivation
         self.facts = derivation.assumptions
         self.results: list[_Outcome] = []
+        self.remainders: dict[int, tuple[sympy.Symbol, int]] = {}
+        """For each proved '=O' step: the variable and order of its O(varᵏ⁺¹)."""
         self.rng = random.Random(derivation.title)
         self.positive: set[Any] = set()
         self.nonnegative: set[Any] = set()
@@ -434,6 +514,12 @@ class _Context:
                     {"pos": self.positive, "nonneg": self.nonnegative, "nonzero": self.nonzero}[
                         kind
                     ].add(expr)
+        for f in self.facts:
+            if f.scope != "definition" and not (f.lhs.free_symbols | f.rhs.free_symbols):
+                _check_closed(f)
+        for f in self.facts:  # each in terms of earlier ones, which are real by induction
+            if f.scope == "definition" and not _real(f.rhs, self):
+                raise VerificationError(f"the definition of {f.lhs}: " + _not_real(f.rhs))
         self.sampled = tuple(
             (_atomize(sympy.sympify(f.lhs) - sympy.sympify(f.rhs)), f.rel)
             for f in self.facts
@@ -472,8 +558,37 @@ class _Context:
         return self.derivation.steps[i], None
 
 
+_HOLDS = {
+    "=": sympy.Eq,
+    "<=": sympy.Le,
+    "<": sympy.Lt,
+    ">=": sympy.Ge,
+    ">": sympy.Gt,
+    "!=": sympy.Ne,
+}
+
+
+def _check_closed(f: Fact) -> None:
+    """A premise without symbols is a fact about numbers: it is checked, never assumed."""
+    if f.rel == ">0":
+        matrix = sympy.Matrix(f.lhs)
+        holds = matrix.is_symmetric() and matrix.is_positive_definite
+    else:
+        holds = _HOLDS[f.rel](f.lhs, f.rhs)
+    if holds is not True and holds is not sympy.true:
+        shown = f"{f.lhs} ≻ 0" if f.rel == ">0" else f"{f.lhs} {f.rel} {f.rhs}"
+        raise VerificationError(f"the premise {shown} is about numbers only, and it does not hold")
+
+
 def _fact_signs(f: Fact) -> list[tuple[Any, str]]:
     lhs, rel, rhs = f.lhs, f.rel, f.rhs
+    if rel == ">0" and isinstance(lhs, sympy.MatrixBase):
+        # Sylvester: H ≻ 0 makes every leading principal minor and diagonal entry positive
+        n = lhs.shape[0]
+        minors = [lhs[:k, :k].det() for k in range(1, n + 1)]
+        diagonal = [lhs[k, k] for k in range(n)]
+        signs = {*minors, *(sympy.expand(m) for m in minors), *diagonal}
+        return [(m, "pos") for m in signs]
     if rel in (">", ">=") and rhs == 0:
         return [(lhs, "pos" if rel == ">" else "nonneg")]
     if rel in ("<", "<=") and lhs == 0:
@@ -483,15 +598,44 @@ def _fact_signs(f: Fact) -> list[tuple[Any, str]]:
     return []
 
 
+def _real_twin(value: Any, table: dict[Any, Any]) -> Any:
+    """``value`` with every symbol replaced by its twin that is only real: the kernel reads
+    no assumption (positive=True, …) from a symbol; premises are stated as facts."""
+    if isinstance(value, sympy.Basic):
+        fresh = {
+            s: table.setdefault(s.name, sympy.Symbol(s.name, real=True))
+            for s in value.atoms(sympy.Symbol)
+            if not isinstance(s, sympy.Dummy)
+        }
+        return value.xreplace(fresh) if fresh else value
+    if isinstance(value, tuple):
+        return tuple(_real_twin(v, table) for v in value)
+    if isinstance(value, (Rule, Step, Fact)):
+        changes = {
+            f.name: _real_twin(getattr(value, f.name), table) for f in dataclasses.fields(value)
+        }
+        return dataclasses.replace(value, **changes)
+    return value
+
+
+def _real_only(d: Derivation) -> Derivation:
+    table: dict[str, sympy.Symbol] = {}
+    return Derivation(
+        d.title, _real_twin(d.steps, table), _real_twin(d.assumptions, table), d.conclusion
+    )
+
+
 def _verify(d: Derivation, progress: Callable[[int, int], None] | None = None) -> Report:
     start = time.perf_counter()
+    title = d.title
     try:
+        d = _real_only(d)
         ctx = _Context(d)
     except VerificationError as exc:
         reports = [
             StepReport(i, s.label, "unproved", s.rule.name, str(exc)) for i, s in enumerate(d.steps)
         ]
-        return Report(d.title, tuple(reports), time.perf_counter() - start)
+        return Report(title, tuple(reports), time.perf_counter() - start)
     reports = []
     for i, step in enumerate(d.steps):
         if progress is not None:
@@ -697,7 +841,7 @@ def _witness(diff: Any, extra_se: Any, ctx: _Context, fast: Any = None) -> _Outc
     symbols = _free(diff, extra_se)
     fast = fast if fast is not None else _symengine(diff, extra_se)
     checked = 0
-    for _ in range(4 * WITNESS_POINTS):
+    for _ in range(8 * WITNESS_POINTS):
         point = _point(symbols, ctx)
         value = _evaluate(diff, fast, point)
         if value is None:
@@ -707,8 +851,12 @@ def _witness(diff: Any, extra_se: Any, ctx: _Context, fast: Any = None) -> _Outc
             return _Outcome("failed", reason, _shown(point))
         checked += 1
         if checked >= WITNESS_POINTS or not symbols:
-            break
-    return _PROVED
+            return _PROVED
+    if checked:
+        return _PROVED
+    return _Outcome(
+        "unproved", "no point was found where the expression is defined to witness the identity"
+    )
 
 
 def _samples(diff: Any, extra_se: Any, ctx: _Context) -> Iterator[tuple[dict[Any, Any], Any]]:
@@ -783,19 +931,23 @@ def _sign(expr: Any, ctx: _Context) -> int:
     if expr in (sympy.pi, sympy.E):
         return 2
     if expr.is_Symbol:
-        return 2 if expr.is_positive else (1 if expr.is_nonnegative else 0)
+        return 0  # a symbol's own assumptions are never read: its sign is a stated premise
     if isinstance(expr, sympy.exp):
-        return 2 if expr.args[0].is_extended_real else 0
+        return 2 if _real(expr.args[0], ctx) else 0
     if isinstance(expr, sympy.Abs):
+        if not _real(expr.args[0], ctx):
+            return 0
         return 2 if _nonzero(expr.args[0], ctx) else 1
     if isinstance(expr, Inner):
         return 1 if expr.args[0] == expr.args[1] else 0
     if expr.is_Pow:
         base, exponent = expr.args
+        if not _real(expr, ctx):
+            return 0
         if exponent.is_Integer and exponent % 2 == 0:
             return 2 if _nonzero(base, ctx) else 1
         b = _sign(base, ctx)
-        if b == 2 and exponent.is_extended_real:
+        if b == 2:
             return 2
         return 1 if b == 1 and exponent.is_Rational and exponent > 0 else 0
     if expr.is_Mul or expr.is_Add:
@@ -804,6 +956,52 @@ def _sign(expr: Any, ctx: _Context) -> int:
             return 0
         return min(signs) if expr.is_Mul else max(signs)
     return 0
+
+
+_REAL_FUNCTIONS = (
+    sympy.exp,
+    sympy.sin,
+    sympy.cos,
+    sympy.atan,
+    sympy.tanh,
+    sympy.sinh,
+    sympy.cosh,
+    sympy.asinh,
+    sympy.erf,
+    sympy.Abs,
+)
+
+
+def _real(expr: Any, ctx: _Context) -> bool:
+    """Is ``expr`` defined and real for every value of its symbols the premises allow?
+    Structural: symbols are real; powers, logarithms and quotients need their side
+    conditions (a non-zero denominator, a positive logarithm's argument, …) proved."""
+    expr = sympy.sympify(expr)
+    if isinstance(expr, sympy.MatrixBase):
+        return all(_real(c, ctx) for c in expr)
+    if expr.is_Rational or expr in (sympy.pi, sympy.E) or isinstance(expr, (sympy.Symbol, Inner)):
+        return True
+    if expr.is_Add or expr.is_Mul:
+        return all(_real(a, ctx) for a in expr.args)
+    if expr.is_Pow:
+        base, exponent = expr.args
+        if not (_real(base, ctx) and _real(exponent, ctx)):
+            return False
+        if exponent.is_Integer:
+            return bool(exponent >= 0) or _nonzero(base, ctx)
+        if exponent.is_Rational and exponent.q % 2 == 1:  # odd roots are real everywhere
+            return bool(exponent > 0) or _nonzero(base, ctx)
+        need = 1 if exponent.is_Rational and exponent > 0 else 2
+        return _sign(base, ctx) >= need
+    if isinstance(expr, _REAL_FUNCTIONS):
+        return all(_real(a, ctx) for a in expr.args)
+    if isinstance(expr, sympy.log):
+        return len(expr.args) == 1 and _real(expr.args[0], ctx) and _sign(expr.args[0], ctx) == 2
+    if isinstance(expr, (sympy.Derivative, sympy.Subs)):
+        return _real(expr.doit(), ctx)
+    if type(expr).__name__ == "VectorSum":
+        return _real(expr.args[0], ctx)
+    return False
 
 
 def _nonzero(expr: Any, ctx: _Context) -> bool:
@@ -880,7 +1078,17 @@ def _weaker(given: str, claimed: str) -> bool:
 def _check_identity(step: Step, i: int, ctx: _Context) -> _Outcome:
     if step.rel != "=":
         return _Outcome("unproved", f"the identity rule proves '=', not {step.rel!r}")
+    for side in (step.lhs, step.rhs):
+        if not _real(side, ctx):
+            return _Outcome("unproved", _not_real(side))
     return _identical(step.lhs, step.rhs, ctx)
+
+
+def _not_real(expr: Any) -> str:
+    return (
+        f"{expr} is not provably defined and real for every admissible value: state the "
+        "premise it needs (a positive base, a non-zero denominator)"
+    )
 
 
 def _check_assumption(step: Step, i: int, ctx: _Context) -> _Outcome:
@@ -914,9 +1122,17 @@ def _check_sos(step: Step, i: int, ctx: _Context) -> _Outcome:
     lhs, rel, rhs = _as_le(step)
     if rel not in ("<=", "<"):
         return _Outcome("unproved", f"a sum of squares proves '≤' or '<', not {step.rel!r}")
-    for c, _ in rule.terms:
+    for c, q in rule.terms:
         if _sign(c, ctx) == 0:
             return _refute(step, ctx, f"certificate coefficient {c} is not provably non-negative")
+        if not _real(q, ctx):
+            return _Outcome(
+                "unproved", f"the square of {q} is ≥ 0 only for real values: " + _not_real(q)
+            )
+    if rule.lagrange is not None:
+        for entry in (*rule.lagrange[0], *rule.lagrange[1]):
+            if not _real(entry, ctx):
+                return _Outcome("unproved", _not_real(entry))
     constant_sign = _sign(rule.constant, ctx)
     if constant_sign == 0 or (rel == "<" and constant_sign < 2):
         need = "positive" if rel == "<" else "non-negative"
@@ -946,6 +1162,16 @@ def _check_affine(step: Step, i: int, ctx: _Context) -> _Outcome:
         return problem or _Outcome("unproved")
     a, rel, b = _as_le(premise)
     c, s = sympy.sympify(rule.factor), sympy.sympify(rule.shift)
+    if rel == "=O":
+        var, order = ctx.remainders[ctx.derivation.index(rule.premise)]
+        if step.rel != "=O":
+            return _Outcome("unproved", f"the premise holds only up to O({var}^{order + 1})")
+        if not _smooth(c, var, ctx):
+            return _Outcome(
+                "unproved",
+                f"the factor {c} must be smooth in {var} at 0 to keep O({var}^{order + 1})",
+            )
+        ctx.remainders[i] = (var, order)
     strict = rel == "<"
     need = 2 if strict else 1
     if rel in ("=", "=O") or _sign(c, ctx) >= need:
@@ -1107,6 +1333,13 @@ def _check_substitution(step: Step, i: int, ctx: _Context) -> _Outcome:
         return problem or _Outcome("unproved")
     if step.rel != into.rel:
         return _refute(step, ctx, f"substitution keeps the relation {into.rel!r}")
+    if into.rel == "=O":
+        var, order = ctx.remainders[ctx.derivation.index(rule.into)]
+        if var in sympy.sympify(x).free_symbols | sympy.sympify(v).free_symbols:
+            return _Outcome(
+                "unproved", f"substituting for {var} changes what O({var}^{order + 1}) means"
+            )
+        ctx.remainders[i] = (var, order)
     for replace in _REPLACERS:
         for old, new in ((x, v), (v, x)):
             pairs = [
@@ -1126,11 +1359,13 @@ def _check_instantiate(step: Step, i: int, ctx: _Context) -> _Outcome:
         return problem or _Outcome("unproved")
     t = rule.symbol
     for f in ctx.facts:
-        if f.rel != ">0" and t in sympy.sympify(f.lhs - f.rhs).free_symbols:
+        if t in f.lhs.free_symbols | f.rhs.free_symbols:
             return _Outcome(
                 "unproved", f"{t} is constrained by an assumption, so it cannot be instantiated"
             )
     value = sympy.sympify(rule.value)
+    if not _real(value, ctx):
+        return _Outcome("unproved", f"{t} ranges over the reals: " + _not_real(value))
     _, denominator = sympy.fraction(sympy.together(value))
     if not _nonzero(denominator, ctx):
         return _Outcome(
@@ -1151,6 +1386,13 @@ def _check_truncation(step: Step, i: int, ctx: _Context) -> _Outcome:
     if step.rel != "=O":
         return _Outcome("unproved", "truncation proves '= … + O(varᵏ⁺¹)' steps")
     difference = ctx.expand_definitions(sympy.sympify(step.lhs) - sympy.sympify(step.rhs))
+    if not _smooth(difference, rule.var, ctx):
+        return _Outcome(
+            "unproved",
+            f"Taylor's theorem needs lhs − rhs smooth in {rule.var} at {rule.var} = 0, and that "
+            "is not shown (an absolute value, a root or a quotient that may vanish there?)",
+        )
+    ctx.remainders[i] = (rule.var, rule.order)
     own = {s.name: s for s in difference.free_symbols}
     v = se.Symbol(rule.var.name)
     current = se.sympify(difference)
@@ -1165,6 +1407,49 @@ def _check_truncation(step: Step, i: int, ctx: _Context) -> _Outcome:
             return _Outcome(outcome.status, reason, outcome.point)
         current = current.diff(v)
     return _PROVED
+
+
+_SMOOTH_FUNCTIONS = (
+    sympy.exp,
+    sympy.sin,
+    sympy.cos,
+    sympy.atan,
+    sympy.tanh,
+    sympy.sinh,
+    sympy.cosh,
+    sympy.asinh,
+    sympy.erf,
+)
+
+
+def _smooth(expr: Any, var: sympy.Symbol, ctx: _Context) -> bool:
+    """Is ``expr`` infinitely differentiable in ``var`` near var = 0, for every admissible
+    value of the other symbols? Structural: polynomials, exp, sin, …; a power, logarithm or
+    quotient only where its base is provably non-zero (positive) at var = 0."""
+    expr = sympy.sympify(expr)
+    if var not in expr.free_symbols:
+        return _real(expr, ctx)
+    if expr == var:
+        return True
+    if expr.is_Add or expr.is_Mul:
+        return all(_smooth(a, var, ctx) for a in expr.args)
+    if expr.is_Pow:
+        base, exponent = expr.args
+        if var in exponent.free_symbols or not _smooth(base, var, ctx):
+            return False
+        if exponent.is_Integer and exponent >= 0:
+            return True
+        at_zero = base.xreplace({var: 0})
+        if exponent.is_Integer:
+            return _nonzero(at_zero, ctx)
+        return _sign(at_zero, ctx) == 2
+    if isinstance(expr, _SMOOTH_FUNCTIONS):
+        return _smooth(expr.args[0], var, ctx)
+    if isinstance(expr, sympy.log) and len(expr.args) == 1:
+        return _smooth(expr.args[0], var, ctx) and _sign(expr.args[0].xreplace({var: 0}), ctx) == 2
+    if isinstance(expr, (sympy.Derivative, sympy.Subs)):
+        return _smooth(expr.doit(), var, ctx)
+    return False
 
 
 def _linear(a: Any, vectors: Sequence[sympy.Symbol]) -> dict[sympy.Symbol, Any]:
@@ -1201,6 +1486,11 @@ def _check_inner(step: Step, i: int, ctx: _Context) -> _Outcome:
     assert isinstance(rule, InnerProduct)
     if step.rel != "=":
         return _Outcome("unproved", "the inner-product axioms prove equalities")
+    for side in (step.lhs, step.rhs):
+        if not _real(side, ctx):
+            return _Outcome(
+                "unproved", "a real inner product takes real scalars: " + _not_real(side)
+            )
     expanded = _bilinear(step.lhs, rule.vectors) - _bilinear(step.rhs, rule.vectors)
     outcome = _zero(expanded, ctx)
     if outcome.status == "proved":

@@ -31,8 +31,8 @@ from derive.proof import (
 )
 
 x, y, z, t = sympy.symbols("x y z t", real=True)
-d = sympy.Symbol("d", positive=True)
-eta = sympy.Symbol("eta", positive=True)
+d, eta = sympy.symbols("d eta", real=True)
+POSITIVE = (Fact(d, ">", 0, "d > 0"), Fact(eta, ">", 0, "η > 0"))
 
 
 def status(*steps: Step, facts: tuple[Fact, ...] = ()) -> list[str]:
@@ -95,7 +95,7 @@ def test_lagrange_certificate_proves_cauchy_schwarz_squared() -> None:
 
 
 def test_affine_checks_the_factor_sign_and_reverses_for_negative_factors() -> None:
-    facts = (Fact(x, "<=", y, "x ≤ y"),)
+    facts = (Fact(x, "<=", y, "x ≤ y"), *POSITIVE)
     base = Step(x, "<=", y, "", Assumption(), "p")
     assert (
         status(base, Step(d * x + 1, "<=", d * y + 1, "", Affine("p", d, 1)), facts=facts)
@@ -121,7 +121,7 @@ def test_premises_must_come_first() -> None:
 
 
 def test_power_takes_square_roots_of_non_negative_sides() -> None:
-    facts = (Fact(x**2, "<=", d**2, "x² ≤ d²"),)
+    facts = (Fact(x**2, "<=", d**2, "x² ≤ d²"), *POSITIVE)
     steps = (
         Step(x**2, "<=", d**2, "", Assumption(), "p"),
         Step(sympy.Abs(x), "<=", d, "", Power("p", sympy.Rational(1, 2))),
@@ -220,12 +220,12 @@ def test_quadratic_form_needs_a_positive_definite_assumption() -> None:
 
 
 def test_sign_rules() -> None:
-    assert status(Step(d * eta + x**2, ">", 0, "", Sign())) == ["proved"]
+    assert status(Step(d * eta + x**2, ">", 0, "", Sign()), facts=POSITIVE) == ["proved"]
     assert status(Step(x**2 - 2 * x + 1, ">=", 0, "", Sign())) == [
         "unproved"
     ]  # true, not structural
     assert status(Step(x, ">", 0, "", Sign())) == ["failed"]
-    assert status(Step(-d, ">", 0, "", Sign())) == ["failed"]
+    assert status(Step(-d, ">", 0, "", Sign()), facts=POSITIVE) == ["failed"]
 
 
 def test_bad_steps_and_facts_are_rejected_at_construction() -> None:

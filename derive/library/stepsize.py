@@ -112,7 +112,10 @@ def step_size(
     gradient = work.gradient()
     quadratic = at is None
     steps_out: list[Step] = []
-    facts = [Fact(eta, "<", 2 / largest, "η below the bound", "hypothesis")]
+    facts = [
+        Fact(eta, ">", 0, "η > 0"),
+        Fact(eta, "<", 2 / largest, "η below the bound", "hypothesis"),
+    ]
     if quadratic:
         g0 = gradient.xreplace(dict.fromkeys(params, 0))
         optimum = -hessian.LUsolve(g0)

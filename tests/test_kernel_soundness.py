@@ -1,0 +1,147 @@
+"""The kernel proves nothing false with its own rules: each hole an attacker found, closed."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+import sympy
+
+from derive.errors import VerificationError
+from derive.proof import (
+    Affine,
+    Assumption,
+    Derivation,
+    Fact,
+    Identity,
+    InnerProduct,
+    Instantiate,
+    QuadraticForm,
+    Sign,
+    Step,
+    Substitution,
+    SumOfSquares,
+    Truncation,
+)
+
+x, y, t = sympy.symbols("x y t", real=True)
+
+
+def statuses(*steps: Step, facts: tuple[Fact, ...] = ()) -> list[str]:
+    return [s.status for s in Derivation("attack", steps, facts).verify().steps]
+
+
+def test_instantiating_at_a_complex_value_is_refused() -> None:
+    with pytest.raises(VerificationError, match="finite real"):
+        Instantiate("p", x, sympy.I)
+
+
+def test_instantiating_a_premise_whose_terms_are_not_real_everywhere_proves_nothing() -> None:
+    premise = Step(0, "<=", sympy.log(x) ** 2, "", Sign(), "p")
+    result = statuses(premise, Step(0, "<=", -(sympy.pi**2), "", Instantiate("p", x, -1)))
+    assert result[0] != "proved" and result[1] != "proved"
+
+
+def test_a_symbols_own_positivity_is_not_a_premise() -> None:
+    positive = sympy.Symbol("t", positive=True)
+    assert statuses(Step(positive, ">", 0, "", Sign())) != ["proved"]
+    chain = (
+        Step(positive, ">", 0, "", Sign(), "p"),
+        Step(-1, ">", 0, "", Instantiate("p", positive, -1)),
+    )
+    assert statuses(*chain)[1] != "proved"
+
+
+def test_a_stated_premise_is_what_makes_the_sign_rule_go_through() -> None:
+    assert statuses(Step(t, ">", 0, "", Sign()), facts=(Fact(t, ">", 0, "t > 0"),)) == ["proved"]
+
+
+def test_sum_of_squares_refuses_squares_that_are_not_real() -> None:
+    with pytest.raises(VerificationError, match="finite real"):
+        SumOfSquares(terms=((1, sympy.I * x),))
+    root = sympy.sqrt(-(x**2) - 1)  # real nowhere
+    assert statuses(Step(x**2 + 1 + root**2, "<=", 0, "", SumOfSquares(((1, root),)))) != ["proved"]
+
+
+def test_inner_products_take_real_scalars_only() -> None:
+    u, v = sympy.symbols("u v", real=True)
+    from derive.proof import Inner
+
+    scalar = sympy.sqrt(-(x**2) - 1)
+    claim = Step(Inner(scalar * u, v), "=", scalar * Inner(u, v), "", InnerProduct((u, v)))
+    assert statuses(claim) != ["proved"]
+
+
+def test_truncation_refuses_a_negative_order() -> None:
+    with pytest.raises(VerificationError, match="order"):
+        Truncation(x, -1)
+
+
+@pytest.mark.parametrize(
+    "lhs",
+    [sympy.Abs(y) ** sympy.Rational(3, 2), sympy.Abs(y), y ** sympy.Rational(5, 2), 1 / y],
+)
+def test_truncation_needs_a_smooth_difference(lhs: sympy.Expr) -> None:
+    assert statuses(Step(lhs, "=O", 0, "", Truncation(y, 1))) != ["proved"]
+
+
+def test_a_truncated_premise_cannot_be_multiplied_by_a_blowing_up_factor() -> None:
+    base = Step(sympy.exp(t), "=O", 1 + t, "", Truncation(t, 1), "p")
+    assert statuses(base)[0] == "proved"
+    blown = Step(sympy.exp(t) / t**2, "=O", (1 + t) / t**2, "", Affine("p", 1 / t**2))
+    assert statuses(base, blown)[1] != "proved"
+
+
+def test_a_truncated_premise_never_becomes_an_exact_equality() -> None:
+    base = Step(sympy.exp(t), "=O", 1 + t, "", Truncation(t, 1), "p")
+    exact = Step(sympy.exp(t), "=", 1 + t, "", Affine("p", 1))
+    assert statuses(base, exact)[1] != "proved"
+
+
+def test_substituting_for_the_truncation_variable_is_refused() -> None:
+    base = Step(sympy.exp(t), "=O", 1 + t, "", Truncation(t, 1), "p")
+    eq = Step(t, "=", 1, "", Assumption(), "t-is-1")
+    moved = Step(sympy.E, "=O", 2, "", Substitution("t-is-1", "p"))
+    assert statuses(base, eq, moved, facts=(Fact(t, "=", 1, "t = 1"),))[2] != "proved"
+
+
+def test_floats_never_enter_a_statement() -> None:
+    with pytest.raises(VerificationError, match="floating-point"):
+        Step(sympy.Float(0.1), "=", sympy.Rational(1, 10), "", Identity())
+    with pytest.raises(VerificationError, match="exact"):
+        Step(0.1, "=", sympy.Rational(1, 10), "", Identity())
+
+
+def test_strings_are_never_evaluated_as_statements() -> None:
+    with pytest.raises(VerificationError, match="SymPy expression"):
+        Step("__import__('os').getcwd()", "=", 0, "", Identity())
+    with pytest.raises(VerificationError, match="SymPy expression"):
+        Fact("x", ">", 0)
+    with pytest.raises(VerificationError, match="SymPy expression"):
+        Affine("p", "2")
+
+
+def test_exact_python_numbers_are_accepted() -> None:
+    assert statuses(Step(Fraction(1, 2) + x, "=", x + sympy.Rational(1, 2), "", Identity())) == [
+        "proved"
+    ]
+
+
+def test_an_identity_that_holds_only_where_its_sides_are_undefined_is_not_proved() -> None:
+    claim = Step(sympy.sqrt(1 / x), "=", 1 / sympy.sqrt(x), "", Identity())
+    assert statuses(claim) != ["proved"]
+    assert statuses(claim, facts=(Fact(x, ">", 0, "x > 0"),)) == ["proved"]
+
+
+def test_a_division_by_a_possible_zero_is_not_an_identity() -> None:
+    claim = Step((x**2 + x) / x, "=", x + 1, "", Identity())
+    assert statuses(claim) != ["proved"]
+    assert statuses(claim, facts=(Fact(x, "!=", 0, "x ≠ 0"),)) == ["proved"]
+
+
+def test_a_quadratic_form_needs_a_matrix_that_is_positive_definite() -> None:
+    indefinite = sympy.ImmutableMatrix([[1, 0], [0, -1]])
+    v = sympy.ImmutableMatrix([x, y])
+    claim = Step(0, "<=", x**2 - y**2, "", QuadraticForm(indefinite, v))
+    report = Derivation("attack", (claim,), (Fact(indefinite, ">0", 0, "H ≻ 0"),)).verify()
+    assert report.steps[0].status != "proved"
