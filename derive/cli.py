@@ -260,7 +260,11 @@ def _taylor_text(t: Taylor) -> str:
 
 def _cmd_taylor(args: argparse.Namespace) -> int:
     obj = _objective(args)
-    t = taylor(obj, args.order, about=parse_point(args.at) if args.at is not None else None)
+    about = None
+    if args.at is not None:
+        point = obj.point(parse_point(args.at), what="--at")  # finite real numbers only
+        about = {p.name: v for p, v in zip(obj.params, point, strict=True)}
+    t = taylor(obj, args.order, about=about)
     if args.json:
         data = {
             "loss": str(obj.expr),
@@ -291,42 +295,58 @@ def _cmd_prove(args: argparse.Namespace) -> int:
     return _show(d, d.verify(_progress(args.name)), args)
 
 
-def _iterates(obj: Objective, at: dict[str, str], lr: str, steps: int) -> list[list[sympy.Expr]]:
+def _cmd_descend(args: argparse.Namespace) -> int:
+    from .descend import MAX_STEPS, Descent, DescentError, descend
+    from .errors import ObjectiveError
     from .objective import exact_value
 
-    if isinstance(steps, bool) or not 0 <= steps <= 10_000:
-        raise DeriveError(f"--steps must be a whole number from 0 to 10000, got {steps}")
-    rate = exact_value(lr, what="--lr")
-    if not (rate.is_Rational and rate > 0):
-        raise DeriveError(f"--lr must be a positive number, got {lr!r}")
-    point = list(obj.point(at, what="--at"))
-    gradient = obj.gradient()
-    path = [point]
-    for _ in range(steps):
-        g = gradient.xreplace(dict(zip(obj.params, point, strict=True)))
-        point = [
-            sympy.nsimplify(p - rate * gi) if gi.is_Rational else p - rate * gi
-            for p, gi in zip(point, g, strict=True)
-        ]
-        path.append(point)
-    return path
-
-
-def _cmd_descend(args: argparse.Namespace) -> int:
     obj = _objective(args)
-    path = _iterates(obj, parse_point(args.at), args.lr, args.steps)
+    rate = exact_value(args.lr, what="--lr")
+    if rate.is_positive is not True:
+        raise ObjectiveError(f"--lr must be a positive number, got {args.lr!r}")
+    if not 0 <= args.steps <= MAX_STEPS:
+        raise ObjectiveError(
+            f"--steps must be a whole number from 0 to {MAX_STEPS}, got {args.steps}"
+        )
     names = [p.name for p in obj.params]
-    if args.json:
-        rows = [
-            {"k": k, "exact": [str(v) for v in row], "float": [float(v) for v in row]}
-            for k, row in enumerate(path)
-        ]
-        print(json.dumps({"params": names, "lr": args.lr, "iterates": rows}, indent=2))
-        return 0
-    for k, row in enumerate(path):
-        exact = ", ".join(f"{n} = {v}" for n, v in zip(names, row, strict=True))
-        approx = ", ".join(f"{float(v):.12g}" for v in row)
-        print(f"{k:>4}  {approx:<24}  ({exact})")
+    start = dict(zip(names, obj.point(parse_point(args.at), what="--at"), strict=True))
+
+    def show(run: Descent, stopped: str | None) -> None:
+        if args.json:
+            rows = [
+                {
+                    "k": it.k,
+                    "values": [str(v) for v in it.values],
+                    "float": list(it.floats()),
+                    "exact": it.exact,
+                    "digits": it.digits,
+                }
+                for it in run.iterates
+            ]
+            data = {
+                "params": names,
+                "lr": args.lr,
+                "digits": run.digits,
+                "switched": run.switched,
+                "arithmetic": run.describe(),
+                "stopped": stopped,
+                "iterates": rows,
+            }
+            print(json.dumps(data, indent=2))
+            return
+        for it in run.iterates:
+            values = ", ".join(f"{n} = {v}" for n, v in zip(names, it.values, strict=True))
+            approx = ", ".join(f"{f:.12g}" for f in it.floats())
+            how = "exact" if it.exact else f"decimal, {it.digits} digits"
+            print(f"{it.k:>4}  {approx:<24}  {how:<18}  ({values})")
+        print(run.describe())
+
+    try:
+        run = descend(obj, start, rate, args.steps)
+    except DescentError as exc:
+        show(exc.partial, str(exc))
+        raise
+    show(run, None)
     return 0
 
 

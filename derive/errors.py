@@ -12,6 +12,7 @@ True
 from __future__ import annotations
 
 __all__ = [
+    "BudgetError",
     "DeriveError",
     "InternalError",
     "NumericError",
@@ -54,3 +55,7 @@ class NumericError(DeriveError, ArithmeticError):
 
 class InternalError(DeriveError, RuntimeError):
     """derive itself went wrong (a bug, not the input): reported as such, exit code 3."""
+
+
+class BudgetError(DeriveError):
+    """Refused work: over the work budget (an expansion or computation too large to finish)."""

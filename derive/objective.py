@@ -212,36 +212,74 @@ class Objective:
 
 
 def exact_value(raw: Any, *, what: str = "value") -> sympy.Expr:
-    """An exact SymPy number or expression for a user-supplied value.
+    """An exact SymPy number for a user-supplied value: a finite real number, nothing else.
 
-    >>> exact_value(0.1), exact_value("2/3"), exact_value(3)
-    (1/10, 2/3, 3)
+    Text is parsed safely and must name no symbol, so ``nan``, ``inf``, ``oo`` or a name
+    such as ``c`` is an :class:`~derive.errors.ObjectiveError`, as is a float that is
+    not finite or an expression that is infinite, undefined or not real.
+
+    >>> exact_value(0.1), exact_value("2/3"), exact_value(3), exact_value("sqrt(2)/2")
+    (1/10, 2/3, 3, sqrt(2)/2)
+    >>> exact_value("nan", what="--at value for x")
+    Traceback (most recent call last):
+    ...
+    derive.errors.ObjectiveError: --at value for x must be finite and real, got 'nan' (a name, not a number)
     """
+
+    def refuse(why: str = "") -> ObjectiveError:
+        shown = raw if isinstance(raw, (str, int, float)) else str(raw)
+        return ObjectiveError(f"{what} must be finite and real, got {shown!r}{why}")
+
     if isinstance(raw, bool):
         raise ObjectiveError(f"{what} must be a number, got {raw!r}")
     if isinstance(raw, int):
         return sympy.Integer(raw)
     if isinstance(raw, float):
         if raw != raw or raw in (float("inf"), float("-inf")):
-            raise ObjectiveError(f"{what} must be finite, got {raw!r}")
+            raise refuse()
         return sympy.Rational(repr(raw))
     if isinstance(raw, str):
         try:
-            return parse(raw)
+            value = parse(raw)
         except ParseError as exc:
             raise ObjectiveError(f"{what}: {exc}") from None
-    if isinstance(raw, sympy.Expr):
-        return _check_expr(raw)
-    try:
-        import numpy as np
+    elif isinstance(raw, sympy.Expr):
+        value = raw
+    else:
+        try:
+            import numpy as np
 
-        if isinstance(raw, np.generic):
-            return exact_value(raw.item(), what=what)
-    except ImportError:  # pragma: no cover - numpy is a dependency
-        pass
-    raise ObjectiveError(
-        f"{what} must be a number, text or SymPy expression, got {type(raw).__name__}"
-    )
+            if isinstance(raw, np.generic):
+                return exact_value(raw.item(), what=what)
+        except ImportError:  # pragma: no cover - numpy is a dependency
+            pass
+        raise ObjectiveError(
+            f"{what} must be a number, text or SymPy expression, got {type(raw).__name__}"
+        )
+    if isinstance(value, sympy.MatrixExpr) or not value.is_commutative:
+        raise refuse()
+    names = sorted(s.name if isinstance(s, sympy.Symbol) else str(s) for s in value.free_symbols)
+    if names:
+        listed = ", ".join(repr(n) for n in names)
+        if isinstance(raw, str) and raw.strip() in names:
+            raise refuse(" (a name, not a number)")
+        which = "which is not a number" if len(names) == 1 else "which are not numbers"
+        raise refuse(f" (it names {listed}, {which})")
+    if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.AccumBounds):
+        raise refuse(" (it is infinite or undefined)")
+    if value.is_extended_real is False:
+        raise refuse(" (it is not real)")
+    if value.is_finite is not True or value.is_extended_real is not True:
+        # assumptions could not decide: evaluate, and keep only a finite real number
+        try:
+            number = sympy.N(value, 30)
+        except (TypeError, ValueError, ArithmeticError):
+            raise refuse(" (it cannot be evaluated)") from None
+        if not (number.is_Number and number.is_finite):
+            imaginary = number.as_real_imag()[1]
+            complex_number = imaginary.is_Number and imaginary != 0
+            raise refuse(" (it is not real)" if complex_number else " (it is not a number)")
+    return value
 
 
 def _check_expr(expr: sympy.Expr) -> sympy.Expr:

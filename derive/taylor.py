@@ -18,23 +18,42 @@ to SymPy lazily, on first access.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import symengine as se
 import sympy
 
-from .errors import ObjectiveError
+from .errors import BudgetError, NumericError, ObjectiveError
 from .objective import Objective
 
-__all__ = ["MAX_ORDER", "MAX_PARTIALS", "Directional", "Taylor", "directional", "taylor"]
+__all__ = [
+    "MAX_DIGITS",
+    "MAX_OPS",
+    "MAX_ORDER",
+    "MAX_PARTIALS",
+    "Directional",
+    "Taylor",
+    "directional",
+    "taylor",
+]
 
 MAX_ORDER = 20
 MAX_PARTIALS = 200_000
 """Most distinct partial derivatives one expansion may need (C(n + k, k))."""
+MAX_OPS = 500_000
+"""Work budget: the most operations (SymEngine's count) all derivatives of one expansion may
+hold together. Derivatives of towers such as x**x**x grow about threefold per order; the
+budget stops them early instead of running for minutes."""
+MAX_DIGITS = 4000
+"""Work budget: the most digits of any integer in a coefficient at a point."""
+MAX_KINKS = 6
+"""Most distinct |a| with a = 0 at the point whose one-sided values are compared (2^k sides)."""
 
 MultiIndex = tuple[int, ...]
 """A multi-index as a non-decreasing tuple of parameter positions: (0, 0, 1) is ∂w∂w∂b."""
@@ -67,7 +86,19 @@ class Taylor:
             raise ObjectiveError(
                 f"no partial derivative {index} in an expansion of order {self.order}"
             )
-        return _to_sympy(self._coefficients[key], self._symbols)
+        return self._checked(_to_sympy(self._coefficients[key], self._symbols))
+
+    def _checked(self, value: sympy.Expr) -> sympy.Expr:
+        """``value`` if it is defined: no zoo, nan, ±oo, AccumBounds (or I at a numeric point)."""
+        bad: tuple[Any, ...] = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.AccumBounds)
+        if self.point != self.objective.params:
+            bad += (sympy.I,)
+        if value.has(*bad):
+            raise NumericError(
+                f"the Taylor expansion about {_describe_point(self)} is undefined: "
+                f"a term is {_short(value)}"
+            )
+        return value
 
     @functools.cached_property
     def _terms_se(self) -> tuple[Any, ...]:
@@ -84,7 +115,7 @@ class Taylor:
     @functools.cached_property
     def terms(self) -> tuple[sympy.Expr, ...]:
         """The homogeneous terms, ``terms[j]`` of degree j in the displacement."""
-        return tuple(_to_sympy(term, self._symbols) for term in self._terms_se)
+        return tuple(self._checked(_to_sympy(term, self._symbols)) for term in self._terms_se)
 
     @functools.cached_property
     def _symbols(self) -> tuple[sympy.Symbol, ...]:
@@ -272,12 +303,20 @@ def taylor(
     Args:
         obj: the objective.
         order: highest degree kept, 0 ≤ order ≤ 20.
-        about: parameter name or Symbol → number, text or expression; ``None`` expands
-            L(θ + Δθ) in displacement symbols ``Delta_<name>``.
+        about: parameter name or Symbol → a finite real number (number, text or
+            expression without symbols); ``None`` expands L(θ + Δθ) in displacement
+            symbols ``Delta_<name>``, the symbolic expansion.
 
     Raises:
-        ObjectiveError: bad order, a point that misses or invents parameters, or an
-            expansion needing more than ``MAX_PARTIALS`` partial derivatives.
+        ObjectiveError: bad order, a point that misses or invents parameters or is not
+            finite real numbers, or an expansion needing more than ``MAX_PARTIALS``
+            partial derivatives.
+        NumericError: a derivative up to ``order`` is undefined at the point (a
+            singularity such as log(x) or 1/x at 0, a point outside the domain such as
+            sqrt(x) at −1, a kink such as |x| at 0, or a non-real value); the message
+            names the point and the lowest undefined order.
+        BudgetError: the derivatives grow past ``MAX_OPS`` operations, or a value at the
+            point past ``MAX_DIGITS`` digits (reduce the order).
 
     >>> from derive.objective import Objective
     >>> taylor(Objective("x*y", "x y"), 2).terms
@@ -298,14 +337,12 @@ def taylor(
         point = obj.params
         displacement: tuple[sympy.Expr, ...] = _fresh(obj, "Delta")
     else:
-        point = obj.point(about, what="about")
-        if any(set(obj.params) & value.free_symbols for value in point):
-            raise ObjectiveError("the expansion point must not depend on the parameters")
+        point = obj.point(about, what="about")  # finite real numbers only
         displacement = tuple(p - a for p, a in zip(obj.params, point, strict=True))
     table, variables = _derivatives(obj, order)
     if about is not None:
         at = {v: se.sympify(a) for v, a in zip(variables, point, strict=True)}
-        table = {index: d.subs(at) for index, d in table.items()}
+        table = _at_point(table, at, obj, point)
     return Taylor(
         objective=obj,
         order=order,
@@ -343,22 +380,41 @@ def _derivatives(obj: Objective, order: int) -> tuple[dict[MultiIndex, Any], lis
 
     SymEngine differentiates; |a| is handed to it as √(a²), which it can differentiate.
     Where SymEngine still leaves a derivative unevaluated, SymPy does the whole table.
+    Either way the table is held to the work budget ``MAX_OPS``.
     """
     rewritten = obj.expr.replace(sympy.Abs, lambda a: sympy.Pow(a**2, sympy.S.Half, evaluate=False))
     try:
-        expr = se.sympify(rewritten)
+        expr = _without_abs(se.sympify(rewritten))
     except (TypeError, ValueError, NotImplementedError, RuntimeError):
         expr = None
     if expr is not None:
         variables = [se.Symbol(p.name) for p in obj.params]
-        table = _table(expr, variables, order)
+        table = _table(expr, variables, order, se.count_ops)
         heads = {f.func for f in rewritten.atoms(sympy.Function)}
         if heads <= _CLOSED or not any(d.atoms(se.Derivative) for d in table.values()):
             return table, variables
     variables = list(obj.params)
-    return {k: se.sympify(v) for k, v in _table(obj.expr, variables, order).items()}, [
+    return {k: se.sympify(v) for k, v in _table(obj.expr, variables, order, _nodes).items()}, [
         se.Symbol(p.name) for p in obj.params
     ]
+
+
+def _without_abs(expr: Any) -> Any:
+    """|a| as √(a²) in a SymEngine expression (SymPy may have turned √(a²)·a² back into |a|·a²).
+
+    SymEngine differentiates |a| to sign(a), which is 0 at a = 0: a wrong derivative at a
+    kink. √(a²) differentiates to a/√(a²), which stays visibly undefined there.
+    """
+    while True:
+        found = [a for a in expr.atoms(se.Abs) if not a.args[0].atoms(se.Abs)]
+        if not found:
+            return expr
+        expr = expr.xreplace({a: se.Pow(a.args[0] ** 2, se.Rational(1, 2)) for a in found})
+
+
+def _nodes(*exprs: sympy.Expr) -> int:
+    """The size of SymPy expressions: their nodes, counted as SymPy walks them."""
+    return sum(1 for expr in exprs for _ in sympy.preorder_traversal(expr))
 
 
 _CLOSED = {
@@ -379,19 +435,339 @@ _CLOSED = {
 """Functions whose derivatives SymEngine always evaluates, into this same set (with powers)."""
 
 
-def _table(expr: Any, variables: list[Any], order: int) -> dict[MultiIndex, Any]:
+def _table(
+    expr: Any, variables: list[Any], order: int, size: Callable[..., int]
+) -> dict[MultiIndex, Any]:
+    """The derivatives, each from its parent; ``size(*exprs)`` (their total operation count)
+    is held to ``MAX_OPS`` after every parent's children, so growth stops early."""
     table: dict[MultiIndex, Any] = {(): expr}
+    total = size(expr)
     frontier: list[MultiIndex] = [()]
-    for _ in range(order):
+    for j in range(1, order + 1):
         grown: list[MultiIndex] = []
         for index in frontier:
             parent = table[index]
-            for i in range(index[-1] if index else 0, len(variables)):
-                child = (*index, i)
-                table[child] = parent.diff(variables[i])
-                grown.append(child)
+            children = [(*index, i) for i in range(index[-1] if index else 0, len(variables))]
+            for child in children:
+                table[child] = parent.diff(variables[child[-1]])
+            grown += children
+            total += size(*(table[child] for child in children))
+            if total > MAX_OPS:
+                fits = f"order {j - 1} fits" if j > 1 else "only order 0 fits"
+                raise BudgetError(
+                    f"Taylor expansion too large: its derivatives pass {MAX_OPS:,} "
+                    f"operations at order {j} of {order}; reduce --order ({fits})"
+                )
         frontier = grown
     return table
+
+
+def _at_point(
+    table: Mapping[MultiIndex, Any],
+    at: Mapping[Any, Any],
+    obj: Objective,
+    point: Iterable[sympy.Expr],
+) -> dict[MultiIndex, Any]:
+    """The derivatives' values at the point, each checked to be a defined real number.
+
+    Lowest order first, so the error names the first order that does not exist. When
+    every sub-expression of the loss is analytic around the point (log of a positive
+    number, a power of a positive base, …) so are all derivatives, and each value only
+    needs checking; otherwise every derivative is inspected sub-expression by
+    sub-expression (:func:`_value_at`).
+    """
+    where = _point_text(obj, point)
+    cache: dict[Any, str | None] = {}
+    values: dict[MultiIndex, Any] = {}
+    try:
+        smooth = all(_analytic(atom, at) for atom in table[()].atoms(se.Pow, se.Function))
+        for index in sorted(table, key=lambda k: (len(k), k)):
+            if smooth:
+                value = table[index].subs(at)
+                reason = _value_reason(value)
+            else:
+                value, reason = _value_at(table[index], at, cache)
+            if reason is not None:
+                what = (
+                    "the loss itself is undefined"
+                    if not index
+                    else f"{_derivative_name(obj, index)} does not exist"
+                )
+                raise NumericError(
+                    f"the Taylor expansion about {where} is undefined at order "
+                    f"{len(index)}: {what} there ({reason})"
+                )
+            if len(str(value)) > MAX_DIGITS and any(
+                abs(int(n)).bit_length() > MAX_DIGITS * 3.33 for n in value.atoms(se.Integer)
+            ):
+                raise BudgetError(
+                    f"Taylor expansion too large: an order-{len(index)} coefficient at {where} "
+                    f"has a number of over {MAX_DIGITS} digits; reduce --order or choose "
+                    "another point"
+                )
+            values[index] = value
+    except RuntimeError as exc:  # SymEngine: a power too large to compute exactly
+        raise BudgetError(
+            f"Taylor expansion too large: a value at {where} cannot be computed exactly "
+            f"({exc}); reduce --order or choose another point"
+        ) from None
+    return {index: values[index] for index in table}
+
+
+_ENTIRE = frozenset({"sin", "cos", "tan", "sinh", "cosh", "tanh", "atan", "asinh", "erf"})
+"""SymEngine heads analytic wherever their value is finite (tan: away from its poles)."""
+
+
+def _analytic(atom: Any, at: Mapping[Any, Any]) -> bool:
+    """Whether ``atom`` is analytic around the point, so its derivatives are all defined.
+
+    A value that still has symbols (data without values) cannot be decided and counts
+    as analytic; the values themselves are still checked.
+    """
+    if isinstance(atom, se.Pow):
+        exponent = atom.exp
+        if (exponent.is_Integer and exponent > 0) or atom.base == se.E:
+            return True
+        base = _kind(atom.base.subs(at))
+        if base in ("positive", "unknown"):
+            return True
+        return base == "negative" and bool(exponent.is_Integer)
+    head = _head(atom)
+    argument = _kind(atom.args[0].subs(at)) if atom.args else "unknown"
+    if argument == "unknown":
+        return True
+    if head in _ENTIRE:
+        return _kind(atom.subs(at)) in ("positive", "negative", "zero")
+    if head == "log":
+        return argument == "positive"
+    if head in ("sign", "Heaviside", "DiracDelta", "Abs"):
+        return argument in ("positive", "negative")
+    if head in ("asin", "acos"):
+        inside = atom.args[0].subs(at)
+        return _kind(inside - 1) == "negative" and _kind(inside + 1) == "positive"
+    return False
+
+
+def _value_reason(value: Any) -> str | None:
+    """Why a derivative's value at the point is not a defined real number, or None."""
+    kind = _kind(value)
+    if kind == "undefined":
+        return f"its value is {_short(value)}"
+    if kind == "nonreal":
+        return f"its value {_short(value)} is not real"
+    return None
+
+
+def _value_at(
+    expr: Any, at: Mapping[Any, Any], cache: dict[Any, str | None]
+) -> tuple[Any, str | None]:
+    """(value at the point, None), or (None, why it is undefined there).
+
+    A sub-expression that is undefined at the point (log 0, 1/0, a fractional power of a
+    negative number, sign or a step at 0) makes the whole derivative undefined. A kink
+    √(a²) with a = 0 is decided by its one-sided values: the derivative exists when every
+    side (√(a²) read as +a and as −a) gives the same defined value.
+    """
+    atoms = expr.atoms(se.Pow, se.Function)
+    kinks: dict[Any, list[Any]] = {}
+    for atom in atoms:
+        if _is_kink(atom) and _kind(atom.base.base.subs(at)) == "zero":
+            kinks.setdefault(atom.base.base, []).append(atom)
+    if kinks:
+        if len(kinks) > MAX_KINKS:
+            return None, f"it has {len(kinks)} kinks |a| with a = 0 there"
+        inners = list(kinks)
+        sides: list[Any] = []
+        for signs in itertools.product((1, -1), repeat=len(inners)):
+            replaced = expr.xreplace(
+                {
+                    atom: (sign * inner) ** int(2 * atom.exp)
+                    for sign, inner in zip(signs, inners, strict=True)
+                    for atom in kinks[inner]
+                }
+            )
+            value, reason = _value_at(replaced, at, cache)
+            if reason is not None:
+                return None, reason
+            sides.append(value)
+        for other in sides[1:]:
+            if not _same(sides[0], other):
+                shown = ", ".join(f"abs({_short(a)})" for a in inners)
+                return None, (
+                    f"its one-sided values differ, {_short(sides[0])} and {_short(other)}: "
+                    f"{shown} has a kink there"
+                )
+        return sides[0], None
+    for atom in atoms:
+        if atom not in cache:
+            cache[atom] = _hazard(atom, at)
+        if cache[atom] is not None:
+            return None, cache[atom]
+    value = expr.subs(at)
+    reason = _value_reason(value)
+    return (None, reason) if reason is not None else (value, None)
+
+
+def _hazard(atom: Any, at: Mapping[Any, Any]) -> str | None:
+    """Why the sub-expression ``atom`` is undefined at the point, or None."""
+    inputs = _hazard_inputs(atom)
+    if inputs is None:
+        return None
+    return _hazard_verdict(atom, tuple(_kind(e.subs(at)) for e in inputs))
+
+
+_GUARDED = frozenset({"log", "sign", "Heaviside", "DiracDelta", "asin", "acos"})
+
+
+def _head(atom: Any) -> str:
+    return str(atom.get_name()) if isinstance(atom, se.FunctionSymbol) else type(atom).__name__
+
+
+def _hazard_inputs(atom: Any) -> tuple[Any, ...] | None:
+    """The SymEngine sub-expressions whose signs decide whether ``atom`` is defined.
+
+    None when ``atom`` is defined wherever its arguments are (exp, sin, a positive whole
+    power, …). A power gives (base, exponent); log, sign and steps their argument a;
+    asin and acos (a − 1, a + 1).
+    """
+    if isinstance(atom, se.Pow):
+        exponent = atom.exp
+        if (exponent.is_Integer and exponent > 0) or atom.base == se.E:
+            return None
+        return (atom.base, exponent)
+    head = _head(atom)
+    if head not in _GUARDED or not atom.args:
+        return None
+    if head in ("asin", "acos"):
+        return (atom.args[0] - 1, atom.args[0] + 1)
+    return (atom.args[0],)
+
+
+def _hazard_verdict(atom: Any, kinds: tuple[str, ...]) -> str | None:
+    """Why ``atom`` is undefined, given the kinds (see :func:`_kind`) of its inputs, or None."""
+    if isinstance(atom, se.Pow):
+        base, power = kinds
+        exponent = atom.exp
+        integer = bool(exponent.is_Integer or (not exponent.free_symbols and exponent.is_integer))
+        if base == "zero" and power in ("negative", "zero"):
+            why = "divides by zero" if power == "negative" else "is 0**0"
+            return f"{_short(atom)} {why}"
+        if base == "negative" and not integer:
+            return f"{_short(atom)} is a fractional power of a negative number, not real"
+        if base in ("nonreal", "undefined"):
+            return f"{_short(atom)} is not a real number"
+        return None
+    head = _head(atom)
+    if head in ("asin", "acos"):
+        below, above = kinds
+        if below == "positive" or above == "negative":
+            return f"{_short(atom)} is outside [-1, 1], not real"
+        return None
+    (kind,) = kinds
+    if head == "log" and kind in ("zero", "negative", "nonreal"):
+        of = {"zero": "zero", "negative": "a negative number", "nonreal": "a non-real number"}
+        return f"{_short(atom)} is the log of {of[kind]}"
+    if head in ("sign", "Heaviside", "DiracDelta") and kind == "zero":
+        return f"{_short(atom)} jumps at 0: there is a kink or step there"
+    return None
+
+
+def _kind(value: Any) -> str:
+    """zero, negative, positive, nonreal, undefined, or unknown (it still has symbols)."""
+    if value.free_symbols:
+        if value.has(se.zoo) or value.has(se.nan) or value.has(se.oo) or value.has(-se.oo):
+            return "undefined"
+        return "nonreal" if value.has(se.I) else "unknown"
+    if value == 0:
+        return "zero"
+    if value.is_Rational:
+        return "negative" if value.is_negative else "positive"
+    try:
+        number = value.n(64, real=False)
+        real, imaginary = number.real_part(), number.imaginary_part()
+    except (RuntimeError, TypeError, ValueError, NotImplementedError, AttributeError):
+        return _kind_by_sympy(value)
+    if not imaginary.is_zero:
+        return "nonreal"
+    if real.is_zero:
+        return "zero"
+    return "negative" if real.is_negative else "positive" if real.is_positive else "undefined"
+
+
+def _kind_by_sympy(value: Any) -> str:
+    """The verdict of SymPy for values SymEngine cannot evaluate (zoo, nan, ±oo, PyFunctions)."""
+    try:
+        expr = sympy.sympify(value)
+    except (TypeError, ValueError, sympy.SympifyError):
+        return "undefined"
+    if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.AccumBounds):
+        return "undefined"
+    try:
+        number = sympy.N(expr, 20)
+    except (TypeError, ValueError, ArithmeticError):
+        return "undefined"
+    if not number.is_Number:
+        imaginary = number.as_real_imag()[1]
+        if imaginary.is_Number and imaginary != 0:
+            return "nonreal"
+        return "undefined"
+    if not number.is_finite:
+        return "undefined"
+    return "zero" if number == 0 else "negative" if number < 0 else "positive"
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal values: exactly, or to 50 bits relative (a jump is never that small)."""
+    if a == b:
+        return True
+    difference = _kind(a - b)
+    if difference == "zero":
+        return True
+    try:
+        gap = abs(complex((a - b).n(64, real=False)))
+        scale = max(abs(complex(a.n(64, real=False))), abs(complex(b.n(64, real=False))))
+    except (RuntimeError, TypeError, ValueError, OverflowError):
+        return False
+    return gap <= scale * 2.0**-50
+
+
+def _is_kink(atom: Any) -> bool:
+    """√(a²) and its odd powers (a²)^(k/2): |a|^k, the form |a| is differentiated in."""
+    return (
+        isinstance(atom, se.Pow)
+        and isinstance(atom.base, se.Pow)
+        and atom.base.exp == 2
+        and atom.exp.is_Rational
+        and not atom.exp.is_integer
+        and atom.exp.as_numer_denom()[1] == 2
+    )
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A short text of a SymEngine or SymPy value for a message, printed as SymPy does."""
+    text = str(value)
+    if len(text) <= 4 * limit and not isinstance(value, sympy.Basic):
+        with contextlib.suppress(TypeError, ValueError, sympy.SympifyError):
+            text = str(sympy.sympify(value))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _point_text(obj: Objective, point: Iterable[sympy.Expr]) -> str:
+    return ", ".join(f"{p}={v}" for p, v in zip(obj.params, point, strict=True))
+
+
+def _describe_point(t: Taylor) -> str:
+    if t.point == t.objective.params:
+        return "the symbolic point"
+    return _point_text(t.objective, t.point)
+
+
+def _derivative_name(obj: Objective, index: MultiIndex) -> str:
+    """d^2L/dw db for the multi-index (0, 1) of parameters (w, b)."""
+    counts = _counts(index)
+    top = f"d^{len(index)}L" if len(index) > 1 else "dL"
+    parts = [f"d{obj.params[i]}" + (f"^{c}" if c > 1 else "") for i, c in counts.items()]
+    return f"{top}/{' '.join(parts)}"
 
 
 def _power(base: sympy.Expr, exponent: int) -> str:

@@ -80,7 +80,13 @@ def test_descend_prints_seed_003_iterates_exactly(capsys: pytest.CaptureFixture[
         ],
         capsys,
     )
-    assert json.loads(out)["iterates"][2] == {"k": 2, "exact": ["9/25"], "float": [0.36]}
+    assert json.loads(out)["iterates"][2] == {
+        "k": 2,
+        "values": ["9/25"],
+        "float": [0.36],
+        "exact": True,
+        "digits": None,
+    }
 
 
 @pytest.mark.parametrize(

@@ -154,15 +154,13 @@ def test_gradient_and_hessian_at_the_point() -> None:
     assert t.hessian() == obj.hessian().xreplace(at)
 
 
-def test_expansion_point_may_be_symbolic_data() -> None:
+def test_expansion_point_must_be_numbers_the_symbolic_expansion_covers_the_rest() -> None:
     obj = Objective("exp(w)", "w")
-    t = taylor(obj, 2, about={"w": "c"})
-    c = sympy.Symbol("c", real=True)
-    assert t.terms == (
-        sympy.exp(c),
-        sympy.exp(c) * (obj.params[0] - c),
-        sympy.exp(c) * (obj.params[0] - c) ** 2 / 2,
-    )
+    with pytest.raises(ObjectiveError, match="about value for w must be finite and real, got 'c'"):
+        taylor(obj, 2, about={"w": "c"})
+    t = taylor(obj, 2)  # the expansion about a symbolic point: L(w + Delta_w)
+    w, dw = obj.params[0], t.displacement[0]
+    assert t.terms == (sympy.exp(w), dw * sympy.exp(w), dw**2 * sympy.exp(w) / 2)
 
 
 def test_symengine_fallback_handles_functions_it_cannot_differentiate() -> None:
@@ -185,7 +183,7 @@ def test_abs_is_differentiated_away_from_zero() -> None:
         (True, None, "order must be a whole number"),
         (21, None, "order must be a whole number from 0 to 20, got 21"),
         (2, {"w": 1}, "about is missing a value for b"),
-        (2, {"w": "b", "b": 0}, "the expansion point must not depend on the parameters"),
+        (2, {"w": "b", "b": 0}, "about value for w must be finite and real, got 'b'"),
     ],
 )
 def test_bad_expansion_requests_are_clear_errors(
