@@ -236,11 +236,11 @@ def _show(d: Derivation, report: Report, args: argparse.Namespace) -> int:
     if getattr(args, "json", False):
         print(json.dumps(_report_json(d, report), indent=2))
     elif getattr(args, "latex", False):
-        print(d.latex(report))
+        print(d.latex())
     elif getattr(args, "markdown", False):
-        print(d.markdown(report))
+        print(d.markdown())
     else:
-        print(d.text(report))
+        print(d.text())
     return 0 if report.ok else 1
 
 
@@ -460,7 +460,7 @@ def _cmd_default(args: argparse.Namespace) -> int:
     print("Taylor's theorem at theta = [0, 0], exactly, to second order:")
     print(f"  {_taylor_text(at_origin)}")
     print()
-    print(gd.text(report))
+    print(gd.text())
     print()
     print("The update equations, run from (w, b) = (0, 0) with eta = 1:")
     for k, (w, b) in enumerate(path):

@@ -66,7 +66,7 @@ class Lecture:
         """A standalone .tex document of the whole lecture."""
         return document_sections(
             self.title,
-            [(heading, d, d.verify()) for heading, d in self.sections],
+            list(self.sections),
             intro=self.note,
             remarks=self.remarks,
             table=self.table,
@@ -77,7 +77,7 @@ class Lecture:
         """The lecture as MyST/Markdown."""
         parts = [f"# {self.title}", "", self.note, ""]
         for heading, d in self.sections:
-            parts += [f"## {heading}", "", d.markdown(d.verify())]
+            parts += [f"## {heading}", "", d.markdown()]
         if self.table:
             parts += ["## Worked example", "", "| " + " | ".join(self.table_header) + " |"]
             parts += ["|" + "---|" * len(self.table_header)]

@@ -29,6 +29,7 @@ import dataclasses
 import math
 import random
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -375,7 +376,13 @@ class Step:
 
 @dataclass(frozen=True)
 class StepReport:
-    """The kernel's verdict on one step."""
+    """The kernel's verdict on one step.
+
+    ``status`` is 'proved', 'assumed' (a stated premise), 'vacuous' (two identical sides:
+    nothing to prove, never counted as proof), 'unproved' or 'failed'. ``premises`` are
+    the stated assumptions the check relied on; ``remainder`` is (var, k) for a step
+    proved up to O(varᵏ⁺¹).
+    """
 
     index: int
     label: str
@@ -383,35 +390,67 @@ class StepReport:
     rule: str
     reason: str = ""
     counterexample: Mapping[str, str] | None = None
+    premises: tuple[str, ...] = ()
+    remainder: tuple[Any, int] | None = None
+
+
+_ISSUED: weakref.WeakValueDictionary[int, Report] = weakref.WeakValueDictionary()
+"""Every report the kernel issued, by identity: only these can say 'verified'."""
 
 
 @dataclass(frozen=True)
 class Report:
-    """The verdicts on every step; ``ok`` only when every step is proved."""
+    """The verdicts on every step; ``ok`` only when the kernel issued this very report and
+    every step is proved or a stated premise. A report built by hand, or copied with
+    ``dataclasses.replace``, is never ``ok``."""
 
     title: str
     steps: tuple[StepReport, ...]
     seconds: float = 0.0
+    premises: tuple[str, ...] = ()
+    """The stated premises (standing ones, then case hypotheses), as shown."""
+    unused: tuple[str, ...] = ()
+    """Stated premises that no step relied on."""
+
+    @property
+    def genuine(self) -> bool:
+        """Did the kernel issue this report (not a copy, not a hand-built one)?"""
+        return _ISSUED.get(id(self)) is self
 
     @property
     def ok(self) -> bool:
-        return bool(self.steps) and all(s.status == "proved" for s in self.steps)
+        return (
+            self.genuine
+            and bool(self.steps)
+            and all(s.status in ("proved", "assumed") for s in self.steps)
+        )
 
     @property
     def failures(self) -> tuple[StepReport, ...]:
-        return tuple(s for s in self.steps if s.status != "proved")
+        return tuple(s for s in self.steps if s.status not in ("proved", "assumed"))
 
     def summary(self) -> str:
         """One line: 'verified: 12 of 12 steps proved', or the first step that is not."""
         proved = sum(s.status == "proved" for s in self.steps)
+        assumed = sum(s.status == "assumed" for s in self.steps)
+        counted = f"{proved} of {len(self.steps) - assumed} steps proved" + (
+            f", {assumed} premise{'s' if assumed > 1 else ''} assumed" if assumed else ""
+        )
         if self.ok:
-            return f"verified: {proved} of {len(self.steps)} steps proved"
+            return f"verified: {counted}"
+        if not self.genuine:
+            return "NOT verified: this report was not issued by the kernel"
         first = self.failures[0] if self.failures else None
         where = ""
         if first is not None:
             name = first.label or first.rule
             where = f"; step {first.index + 1} ({name}) {first.status}: {first.reason}"
-        return f"NOT verified: {proved} of {len(self.steps)} steps proved{where}"
+        return f"NOT verified: {counted}{where}"
+
+
+def _issue(report: Report) -> Report:
+    _ISSUED[id(report)] = report
+    return report
 
 
 @dataclass(frozen=True, eq=False)
@@ -441,8 +480,12 @@ class Derivation:
         raise VerificationError(f"{self.title}: no step labelled {ref!r}")
 
     def verify(self, progress: Callable[[int, int], None] | None = None) -> Report:
-        """Check every step with the kernel; ``progress(i, n)`` is called before step i."""
-        return _verify(self, progress)
+        """The kernel's verdict on every step; ``progress(i, n)`` is called before step i.
+
+        Verdicts are cached by the derivation's content (title, steps, premises), so
+        renderers asking again for the same derivation get the same sealed report.
+        """
+        return verdict(self, progress)
 
     def replace_step(self, ref: str | int, step: Step) -> Derivation:
         """A copy with one step replaced (for mutation tests and experiments)."""
@@ -450,23 +493,23 @@ class Derivation:
         steps = (*self.steps[:i], step, *self.steps[i + 1 :])
         return Derivation(self.title, steps, self.assumptions, self.conclusion, self.names)
 
-    def latex(self, report: Report | None = None) -> str:
-        """An align* block of the steps (see :mod:`derive.render`)."""
+    def latex(self) -> str:
+        """An align* block of the steps with the kernel's verdicts (see :mod:`derive.render`)."""
         from .render import latex
 
-        return latex(self, report)
+        return latex(self)
 
-    def markdown(self, report: Report | None = None) -> str:
-        """MyST/Markdown with ``$$`` blocks."""
+    def markdown(self) -> str:
+        """MyST/Markdown with ``$$`` blocks and the kernel's verdicts."""
         from .render import markdown
 
-        return markdown(self, report)
+        return markdown(self)
 
-    def text(self, report: Report | None = None) -> str:
-        """Plain Unicode text for a terminal."""
+    def text(self) -> str:
+        """Plain Unicode text for a terminal, with the kernel's verdicts."""
         from .render import text
 
-        return text(self, report)
+        return text(self)
 
     def document(self, **options: Any) -> str:
         """A standalone .tex document, verified (see :func:`derive.render.document`)."""
@@ -502,18 +545,22 @@ class _Context:
         self.remainders: dict[int, tuple[sympy.Symbol, int]] = {}
         """For each proved '=O' step: the variable and order of its O(varᵏ⁺¹)."""
         self.rng = random.Random(derivation.title)
-        self.positive: set[Any] = set()
-        self.nonnegative: set[Any] = set()
-        self.nonzero: set[Any] = set()
+        self.positive: dict[Any, int] = {}
+        self.nonnegative: dict[Any, int] = {}
+        self.nonzero: dict[Any, int] = {}
+        """Expressions whose sign a standing premise gives, each with that premise's index."""
+        self.used: set[int] = set()
+        """The premises the current step relied on."""
         self.definitions: dict[Any, Any] = {}
-        for f in self.facts:
+        for k, f in enumerate(self.facts):
             if f.scope == "definition":
                 self._define(f)
             elif not f.scope:
                 for expr, kind in _fact_signs(f):
-                    {"pos": self.positive, "nonneg": self.nonnegative, "nonzero": self.nonzero}[
-                        kind
-                    ].add(expr)
+                    table = {"pos": self.positive, "nonneg": self.nonnegative}.get(
+                        kind, self.nonzero
+                    )
+                    table.setdefault(expr, k)
         for f in self.facts:
             if f.scope != "definition" and not (f.lhs.free_symbols | f.rhs.free_symbols):
                 _check_closed(f)
@@ -541,6 +588,14 @@ class _Context:
             raise VerificationError(f"{name} is used by an earlier definition; define it first")
         self.definitions[name] = value
 
+    def known(self, table: dict[Any, int], expr: Any) -> bool:
+        """Is ``expr`` in a table of premise signs? Records the premise as used."""
+        k = table.get(expr)
+        if k is None:
+            return False
+        self.used.add(k)
+        return True
+
     def expand_definitions(self, expr: Any) -> Any:
         return sympy.sympify(expr).xreplace(self.definitions) if self.definitions else expr
 
@@ -553,7 +608,7 @@ class _Context:
             return None, _Outcome(
                 "unproved", f"refers to step {i + 1}, which does not come before it"
             )
-        if self.results[i].status != "proved":
+        if self.results[i].status not in ("proved", "assumed"):
             return None, _Outcome("unproved", f"relies on step {i + 1}, which is not proved")
         return self.derivation.steps[i], None
 
@@ -625,9 +680,36 @@ def _real_only(d: Derivation) -> Derivation:
     )
 
 
+_CACHE: dict[Any, Report] = {}
+_CACHE_SIZE = 256
+
+
+def _content(d: Derivation) -> Any:
+    return (d.title, d.steps, d.assumptions)
+
+
+def verdict(d: Derivation, progress: Callable[[int, int], None] | None = None) -> Report:
+    """The kernel's sealed report for exactly this derivation's content (cached)."""
+    if not isinstance(d, Derivation):
+        raise VerificationError(f"only a Derivation can be verified, got {type(d).__name__}")
+    try:
+        key = _content(d)
+        hash(key)
+    except TypeError:  # something unhashable smuggled in: verify without caching
+        return _verify(d, progress)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
+    report = _verify(d, progress)
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[key] = report
+    return report
+
+
 def _verify(d: Derivation, progress: Callable[[int, int], None] | None = None) -> Report:
     start = time.perf_counter()
-    title = d.title
+    title, given = d.title, d.steps
     try:
         d = _real_only(d)
         ctx = _Context(d)
@@ -635,13 +717,19 @@ def _verify(d: Derivation, progress: Callable[[int, int], None] | None = None) -
         reports = [
             StepReport(i, s.label, "unproved", s.rule.name, str(exc)) for i, s in enumerate(d.steps)
         ]
-        return Report(title, tuple(reports), time.perf_counter() - start)
+        shown = tuple(statement(f) for f in d.assumptions if f.scope != "definition")
+        return _issue(Report(title, tuple(reports), time.perf_counter() - start, shown, shown))
     reports = []
+    used_anywhere: set[int] = set()
     for i, step in enumerate(d.steps):
         if progress is not None:
             progress(i, len(d.steps))
+        ctx.used = set()
         try:
-            outcome = _CHECKS[type(step.rule)](step, i, ctx)
+            if _vacuous(given[i]):
+                outcome = _Outcome("vacuous", "both sides are the same: there is nothing to prove")
+            else:
+                outcome = _CHECKS[type(step.rule)](step, i, ctx)
         except VerificationError as exc:
             outcome = _Outcome("unproved", str(exc))
         except (
@@ -653,10 +741,70 @@ def _verify(d: Derivation, progress: Callable[[int, int], None] | None = None) -
         ) as exc:
             outcome = _Outcome("unproved", f"the check could not be carried out: {exc}")
         ctx.results.append(outcome)
+        good = outcome.status in ("proved", "assumed")
+        used = sorted(ctx.used) if good else []
+        used_anywhere.update(used)
         reports.append(
-            StepReport(i, step.label, outcome.status, step.rule.name, outcome.reason, outcome.point)
+            StepReport(
+                i,
+                step.label,
+                outcome.status,
+                step.rule.name,
+                outcome.reason,
+                outcome.point,
+                tuple(statement(ctx.facts[k]) for k in used),
+                ctx.remainders.get(i) if good else None,
+            )
         )
-    return Report(d.title, tuple(reports), time.perf_counter() - start)
+    stated = [k for k, f in enumerate(ctx.facts) if f.scope != "definition"]
+    return _issue(
+        Report(
+            title,
+            tuple(reports),
+            time.perf_counter() - start,
+            tuple(statement(ctx.facts[k]) for k in stated),
+            tuple(statement(ctx.facts[k]) for k in stated if k not in used_anywhere),
+        )
+    )
+
+
+def _vacuous(step: Step) -> bool:
+    """Two identical sides under '=', '≤' or '≥' state nothing (never counted as proof)."""
+    return step.rel in ("=", "<=", ">=", "=O") and _same_value(step.lhs, step.rhs)
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except TypeError:
+        return False
+
+
+_SHOWN_RELATIONS = {"=": "=", "<=": "≤", "<": "<", ">=": "≥", ">": ">", "!=": "≠"}
+
+
+def _core(f: Fact) -> str:
+    if f.rel == ">0":
+        core = f"{sympy.sstr(f.lhs)} ≻ 0"
+    else:
+        core = f"{sympy.sstr(f.lhs)} {_SHOWN_RELATIONS[f.rel]} {sympy.sstr(f.rhs)}"
+    return core.replace("**", "^")
+
+
+def gloss(f: Fact) -> str:
+    """A premise's text when it adds a name to its statement ('g ≠ 0'), else ''."""
+    return f.text if f.text and f.text != _core(f) else ""
+
+
+def statement(f: Fact) -> str:
+    """A premise as it is shown: its statement, and its text when that adds a name.
+
+    >>> statement(Fact(sympy.Symbol("eta"), ">", 0, "η > 0"))
+    'eta > 0 (η > 0)'
+    """
+    core = _core(f)
+    hypothesis = " [case hypothesis]" if f.scope == "hypothesis" else ""
+    return (f"{core} ({f.text})" if f.text and f.text != core else core) + hypothesis
 
 
 # ---- identities
@@ -922,9 +1070,9 @@ def _identical(a: Any, b: Any, ctx: _Context) -> _Outcome:
 def _sign(expr: Any, ctx: _Context) -> int:
     """2: provably > 0, 1: provably ≥ 0, 0: unknown. Structural rules over the assumptions."""
     expr = sympy.sympify(expr)
-    if expr in ctx.positive:
+    if ctx.known(ctx.positive, expr):
         return 2
-    if expr in ctx.nonnegative:
+    if ctx.known(ctx.nonnegative, expr):
         return 1
     if expr.is_Rational:
         return 2 if expr > 0 else (1 if expr == 0 else 0)
@@ -1007,8 +1155,8 @@ def _real(expr: Any, ctx: _Context) -> bool:
 def _nonzero(expr: Any, ctx: _Context) -> bool:
     expr = sympy.sympify(expr)
     if (
-        expr in ctx.nonzero
-        or expr**2 in ctx.positive
+        ctx.known(ctx.nonzero, expr)
+        or ctx.known(ctx.positive, expr**2)
         or _sign(expr, ctx) == 2
         or _sign(-expr, ctx) == 2
     ):
@@ -1093,13 +1241,14 @@ def _not_real(expr: Any) -> str:
 
 def _check_assumption(step: Step, i: int, ctx: _Context) -> _Outcome:
     target = _as_le(step)
-    for f in ctx.facts:
+    for k, f in enumerate(ctx.facts):
         if f.rel in ("!=", ">0") or f.scope == "definition":
             continue
         if _as_le(f) == target or (
             f.rel == "=" == step.rel and (f.rhs, f.lhs) == (step.lhs, step.rhs)
         ):
-            return _PROVED
+            ctx.used.add(k)
+            return _Outcome("assumed")
     return _refute(step, ctx, "the step is not one of the stated assumptions")
 
 
@@ -1162,6 +1311,9 @@ def _check_affine(step: Step, i: int, ctx: _Context) -> _Outcome:
         return problem or _Outcome("unproved")
     a, rel, b = _as_le(premise)
     c, s = sympy.sympify(rule.factor), sympy.sympify(rule.shift)
+    for value in (c, s):
+        if not _real(value, ctx):
+            return _Outcome("unproved", _not_real(value))
     if rel == "=O":
         var, order = ctx.remainders[ctx.derivation.index(rule.premise)]
         if step.rel != "=O":
@@ -1296,8 +1448,10 @@ def _equality(
 ) -> tuple[tuple[Any, Any] | None, _Outcome | None]:
     """An equality x = v from a proved step, or from an assumption named by its text."""
     if isinstance(ref, str):
-        for f in ctx.facts:
+        for k, f in enumerate(ctx.facts):
             if f.text == ref and f.rel == "=":
+                if f.scope != "definition":
+                    ctx.used.add(k)
                 return (f.lhs, f.rhs), None
     premise, problem = ctx.premise(ref, i)
     if premise is None:
@@ -1513,8 +1667,14 @@ def _check_quadratic_form(step: Step, i: int, ctx: _Context) -> _Outcome:
     rule = step.rule
     assert isinstance(rule, QuadraticForm)
     matrix, vector = sympy.ImmutableMatrix(rule.matrix), sympy.ImmutableMatrix(rule.vector)
-    if not any(f.rel == ">0" and sympy.ImmutableMatrix(f.lhs) == matrix for f in ctx.facts):
+    given = [
+        k
+        for k, f in enumerate(ctx.facts)
+        if f.rel == ">0" and not f.scope and sympy.ImmutableMatrix(f.lhs) == matrix
+    ]
+    if not given:
         return _Outcome("unproved", "the matrix is not assumed positive definite")
+    ctx.used.add(given[0])
     lo, rel, hi = _as_le(step)
     if lo != 0 or rel not in ("<=", "<"):
         return _Outcome("unproved", "the rule proves 0 ≤ vᵀHv")

@@ -1,7 +1,8 @@
 r"""Render derivations: LaTeX (align* with the reasons between the lines), a standalone
 document, Markdown with ``$$`` blocks, and plain Unicode text for terminals.
 
-Rendering reads a derivation and, optionally, its report; it never changes either.
+Rendering reads a derivation and asks the kernel for its report (cached by content); it
+never takes a report from the caller and never changes either.
 
 >>> import sympy
 >>> from derive.proof import Derivation, Identity, Step
@@ -9,8 +10,8 @@ Rendering reads a derivation and, optionally, its report; it never changes eithe
 >>> d = Derivation("square", (Step((x + 1)**2, "=", x**2 + 2*x + 1, "expand", Identity()),))
 >>> print(latex(d))
 \begin{align*}
-\intertext{\small Step 1 (identity): expand}
-& \left(x + 1\right)^{2} = x^{2} + 2 x + 1
+\intertext{\small Step 1 (identity, proved): expand}
+& \left(x + 1\right)^{2} = x^{2} + 2 x + 1 \quad \checkmark
 \end{align*}
 """
 
@@ -24,7 +25,7 @@ import sympy
 from sympy.printing.latex import LatexPrinter
 
 from .errors import DeriveError
-from .proof import Derivation, Report, Step
+from .proof import Derivation, Fact, Report, Step, gloss, statement
 
 __all__ = [
     "WIDTH",
@@ -42,8 +43,14 @@ WIDTH = 62
 
 _RELATIONS = {"=": "=", "<=": r"\le", "<": "<", ">=": r"\ge", ">": ">", "=O": "="}
 _TEXT_RELATIONS = {"=": "=", "<=": "≤", "<": "<", ">=": "≥", ">": ">", "=O": "="}
-_MARKS = {"proved": r"\checkmark", "unproved": "?", "failed": r"\times"}
-_TEXT_MARKS = {"proved": "✓", "unproved": "?", "failed": "✗"}
+_MARKS = {
+    "proved": r"\checkmark",
+    "assumed": r"\text{(assumed)}",
+    "vacuous": r"\text{(vacuous)}",
+    "unproved": "?",
+    "failed": r"\times",
+}
+_TEXT_MARKS = {"proved": "✓", "assumed": "•", "vacuous": "=", "unproved": "?", "failed": "✗"}
 
 _UNICODE = {
     "°": r"$^\circ$",
@@ -292,37 +299,80 @@ def _lines(expr: Any, width: float, names: Mapping[Any, str] | None) -> list[str
     return [tex]
 
 
-def _relation(step: Step) -> tuple[str, str]:
+def _remainder(step: Step, report: Report | None, i: int) -> tuple[Any, int] | None:
+    """The O(varᵏ⁺¹) of an '=O' step: as the kernel proved it, else as the rule states it."""
+    if step.rel != "=O":
+        return None
+    if report is not None and report.steps[i].remainder is not None:
+        return report.steps[i].remainder
+    var, order = getattr(step.rule, "var", None), getattr(step.rule, "order", None)
+    return (var, order) if var is not None and order is not None else None
+
+
+def _relation(step: Step, report: Report | None = None, i: int = 0) -> tuple[str, str]:
     rel = _RELATIONS[step.rel]
     suffix = ""
-    if step.rel == "=O":
-        var = getattr(step.rule, "var", None)
-        order = getattr(step.rule, "order", 0)
-        if var is not None:
-            suffix = rf" + O\!\left({_Printer().doprint(var)}^{{{order + 1}}}\right)"
+    remainder = _remainder(step, report, i)
+    if remainder is not None:
+        var, order = remainder
+        suffix = rf" + O\!\left({_Printer().doprint(var)}^{{{order + 1}}}\right)"
+    elif step.rel == "=O":
+        suffix = r" + O(\dots)"
     return rel, suffix
 
 
-def _status(report: Report | None, i: int) -> tuple[str, str]:
-    if report is None:
-        return "", ""
+def _status(report: Report, i: int) -> tuple[str, str]:
     entry = report.steps[i]
     return entry.status, _MARKS[entry.status]
 
 
-def latex(d: Derivation, report: Report | None = None, *, width: float = WIDTH) -> str:
-    """An ``align*`` block: assumptions first, each step with its reason above it (and the
-    kernel's verdict when a report is given), the conclusion last."""
+_FACT_RELATIONS = {"=": "=", "<=": r"\le", "<": "<", ">=": r"\ge", ">": ">", "!=": r"\neq"}
+
+
+def fact_latex(f: Fact, names: Mapping[Any, str] | None = None) -> str:
+    r"""A premise's statement in LaTeX (what the kernel uses, whatever its text says).
+
+    >>> import sympy
+    >>> print(fact_latex(Fact(sympy.Symbol("eta"), ">", 0, "η > 0")))
+    \eta > 0
+    """
+    if f.rel == ">0":
+        return rf"{latex_expr(f.lhs, names)} \succ 0"
+    return f"{latex_expr(f.lhs, names)} {_FACT_RELATIONS[f.rel]} {latex_expr(f.rhs, names)}"
+
+
+def _premise_groups(d: Derivation) -> tuple[list[Fact], list[Fact], list[Fact]]:
+    """Standing premises, case hypotheses and definitions, in the derivation's order."""
+    groups: dict[str, list[Fact]] = {"": [], "hypothesis": [], "definition": []}
+    for f in d.assumptions:
+        groups[f.scope].append(f)
+    return groups[""], groups["hypothesis"], groups["definition"]
+
+
+def _fact_tex(f: Fact, names: Mapping[Any, str]) -> str:
+    core = f"${fact_latex(f, names)}$"
+    return f"{core} ({tex_text(gloss(f))})" if gloss(f) else core
+
+
+def latex(d: Derivation, *, width: float = WIDTH) -> str:
+    """An ``align*`` block: premises first, each step with its reason and the kernel's
+    verdict above it, the conclusion last. The verdict is the kernel's own for exactly
+    this derivation: no caller can hand one in."""
+    report = verify(d)
     names = dict(d.names)
     rows = [r"\begin{align*}"]
-    facts = [f for f in d.assumptions if f.text]
-    if facts:
-        listed = "; ".join(tex_text(f.text) for f in facts if f.scope != "definition")
-        defined = "; ".join(tex_text(f.text) for f in facts if f.scope == "definition")
-        if listed:
-            rows.append(rf"\intertext{{\small Assume: {listed}.}}")
-        if defined:
-            rows.append(rf"\intertext{{\small Write {defined}.}}")
+    standing, hypotheses, definitions = _premise_groups(d)
+    if standing:
+        listed = "; ".join(_fact_tex(f, names) for f in standing)
+        rows.append(rf"\intertext{{\small Assume: {listed}.}}")
+    if hypotheses:
+        listed = "; ".join(_fact_tex(f, names) for f in hypotheses)
+        rows.append(rf"\intertext{{\small Case hypotheses, each used only in its case: {listed}.}}")
+    if definitions:
+        shown = "; ".join(
+            tex_text(f.text) if f.text else f"${fact_latex(f, names)}$" for f in definitions
+        )
+        rows.append(rf"\intertext{{\small Write {shown}.}}")
     previous = None
     for i, step in enumerate(d.steps):
         status, mark = _status(report, i)
@@ -330,7 +380,7 @@ def latex(d: Derivation, report: Report | None = None, *, width: float = WIDTH) 
         rows.append(
             rf"\intertext{{\small Step {i + 1} ({tex_text(step.rule.name)}{verdict}): {tex_text(step.why)}}}"
         )
-        rel, suffix = _relation(step)
+        rel, suffix = _relation(step, report, i)
         rows.append(" \\\\\n".join(_step_rows(step, rel, suffix, mark, previous, width, names)))
         previous = step.rhs
         if i < len(d.steps) - 1 or d.conclusion:
@@ -387,16 +437,31 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-def markdown(d: Derivation, report: Report | None = None) -> str:
-    """MyST/Markdown: the title, assumptions, and each step as a reason and a ``$$`` block."""
+def verify(d: Derivation) -> Report:
+    """The kernel's report for exactly ``d`` (cached by content)."""
+    return d.verify()
+
+
+def _md_fact(f: Fact, names: Mapping[Any, str]) -> str:
+    core = f"${fact_latex(f, names)}$"
+    return f"{core} ({gloss(f)})" if gloss(f) else core
+
+
+def markdown(d: Derivation) -> str:
+    """MyST/Markdown: the title, premises, and each step as a reason and a ``$$`` block,
+    with the kernel's own verdicts."""
+    report = verify(d)
     names = dict(d.names)
     out = [f"## {d.title}", ""]
-    facts = [f.text for f in d.assumptions if f.text]
-    if facts:
-        out += ["**Assume:** " + "; ".join(facts) + ".", ""]
+    standing, hypotheses, _ = _premise_groups(d)
+    if standing:
+        out += ["**Assume:** " + "; ".join(_md_fact(f, names) for f in standing) + ".", ""]
+    if hypotheses:
+        listed = "; ".join(_md_fact(f, names) for f in hypotheses)
+        out += [f"**Case hypotheses** (each used only in its case): {listed}.", ""]
     for i, step in enumerate(d.steps):
-        status = f", {report.steps[i].status}" if report is not None else ""
-        rel, suffix = _relation(step)
+        status = f", {report.steps[i].status}"
+        rel, suffix = _relation(step, report, i)
         lhs = (
             latex_expr(step.lhs, names)
             if not isinstance(step.lhs, sympy.MatrixBase)
@@ -415,8 +480,7 @@ def markdown(d: Derivation, report: Report | None = None) -> str:
         ]
     if d.conclusion:
         out += [f"**Conclusion.** {d.conclusion}", ""]
-    if report is not None:
-        out += [f"*{report.summary()}*", ""]
+    out += [f"*{report.summary()}*", ""]
     return "\n".join(out)
 
 
@@ -427,34 +491,45 @@ def _plain(expr: Any) -> str:
     return text
 
 
-def text(d: Derivation, report: Report | None = None) -> str:
-    """Plain Unicode for a terminal: one numbered line per step with its verdict."""
+def text(d: Derivation) -> str:
+    """Plain Unicode for a terminal: one numbered line per step with the kernel's verdict."""
+    report = verify(d)
     out = [d.title, "=" * min(len(d.title), 78)]
-    facts = [f.text for f in d.assumptions if f.text]
-    if facts:
-        out.append("Assume: " + "; ".join(facts))
+    standing, hypotheses, _ = _premise_groups(d)
+    if standing:
+        out.append("Assume: " + "; ".join(statement(f) for f in standing))
+    if hypotheses:
+        listed = "; ".join(statement(f).replace(" [case hypothesis]", "") for f in hypotheses)
+        out.append("Case hypotheses (each used only in its case): " + listed)
     for i, step in enumerate(d.steps):
-        status = report.steps[i].status if report is not None else ""
+        status = report.steps[i].status
         mark = _TEXT_MARKS.get(status, " ")
         rel = _TEXT_RELATIONS[step.rel]
         suffix = ""
-        if step.rel == "=O":
-            suffix = f" + O({getattr(step.rule, 'var', 'η')}^{getattr(step.rule, 'order', 0) + 1})"
+        remainder = _remainder(step, report, i)
+        if remainder is not None:
+            var, order = remainder
+            suffix = f" + O({_plain(var)}{_superscript(order + 1)})"
+        elif step.rel == "=O":
+            suffix = " + O(…)"
         line = f"{mark} {i + 1:>2}. {_plain(step.lhs)} {rel} {_plain(step.rhs)}{suffix}"
         out.append(line if len(line) <= 160 else line[:157] + "…")
         out.append(f"       {step.why}  [{step.rule.name}{', ' + status if status else ''}]")
-        if report is not None and report.steps[i].status != "proved" and report.steps[i].reason:
+        if report.steps[i].status not in ("proved", "assumed") and report.steps[i].reason:
             out.append(f"       ↳ {report.steps[i].reason}")
     if d.conclusion:
         out.append(f"Conclusion: {d.conclusion}")
-    if report is not None:
-        out.append(report.summary())
+    out.append(report.summary())
     return "\n".join(out)
+
+
+def _superscript(k: int) -> str:
+    """k as Unicode superscript digits, written only when k > 1 (η, η², η³)."""
+    return "" if k == 1 else str(k).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
 
 
 def document(
     d: Derivation,
-    report: Report | None = None,
     *,
     objective: Any = None,
     table: Sequence[tuple[Any, ...]] = (),
@@ -462,10 +537,9 @@ def document(
 ) -> str:
     """A standalone .tex file (article, amsmath, amssymb): title, objective, derivation,
     the verification summary and, when given, a table (e.g. the worked iterates)."""
-    report = report if report is not None else d.verify()
     return document_sections(
         d.title,
-        [("Derivation", d, report)],
+        [("Derivation", d)],
         objective=objective,
         table=table,
         table_header=table_header,
@@ -474,7 +548,7 @@ def document(
 
 def document_sections(
     title: str,
-    sections: Sequence[tuple[str, Derivation, Report]],
+    sections: Sequence[tuple[str, Derivation]],
     *,
     intro: str = "",
     objective: Any = None,
@@ -503,8 +577,8 @@ def document_sections(
             r"& \mathcal{L} = " + " \\\\\n&\\qquad ".join(lines),
             r"\end{align*}",
         ]
-    for heading, d, report in sections:
-        parts += [rf"\section*{{{tex_text(heading)}}}", latex(d, report)]
+    for heading, d in sections:
+        parts += [rf"\section*{{{tex_text(heading)}}}", latex(d)]
     if table:
         parts += [
             r"\section*{Worked example}",
@@ -525,7 +599,8 @@ def document_sections(
             r"\end{itemize}",
         ]
     parts.append(r"\section*{Verification}")
-    for heading, _, report in sections:
+    for heading, d in sections:
+        report = verify(d)
         parts += [
             rf"\paragraph{{{tex_text(heading)}.}} {tex_text(report.summary())}.",
             r"\begin{center}",
@@ -542,7 +617,9 @@ def document_sections(
     return "\n".join(parts)
 
 
-def step_latex(step: Step, names: Mapping[Any, str] | None = None) -> str:
+def step_latex(
+    step: Step, names: Mapping[Any, str] | None = None, remainder: tuple[Any, int] | None = None
+) -> str:
     """One step as a single LaTeX equation: ``lhs rel rhs`` (with O(·) for truncations).
 
     >>> import sympy
@@ -552,4 +629,7 @@ def step_latex(step: Step, names: Mapping[Any, str] | None = None) -> str:
     'x^{2} \\\\le x^{2} + 1'
     """
     rel, suffix = _relation(step)
+    if remainder is not None:
+        var, order = remainder
+        suffix = rf" + O\!\left({_Printer().doprint(var)}^{{{order + 1}}}\right)"
     return f"{latex_expr(step.lhs, names)} {rel} {latex_expr(step.rhs, names)}{suffix}"

@@ -38,13 +38,20 @@ from .cli import parse_point
 from .errors import DeriveError
 from .library import gradient_descent, newton_step, steepest_descent, step_size
 from .objective import Objective
+from .proof import statement
 from .render import step_latex
 from .taylor import taylor
 
 __all__ = ["NAMES", "DerivationDirective", "DeriveDomain", "setup"]
 
 NAMES = ("steepest-descent", "gradient-descent", "newton", "learning-rate", "taylor")
-MARKS = {"proved": "✔ proved", "unproved": "? unproved", "failed": "✘ failed"}
+MARKS = {
+    "proved": "✔ proved",
+    "assumed": "• assumed",
+    "vacuous": "= vacuous",
+    "unproved": "? unproved",
+    "failed": "✘ failed",
+}
 
 
 def _objective(options: dict[str, Any], default: str | None = None) -> Objective:
@@ -96,7 +103,7 @@ def build(name: str, options: dict[str, Any]) -> dict[str, Any]:
         "ok": report.ok,
         "title": d.title,
         "summary": report.summary(),
-        "assumptions": [f.text for f in d.assumptions if f.text],
+        "assumptions": [statement(f) for f in d.assumptions if f.scope != "definition"],
         "conclusion": d.conclusion,
         "steps": [
             {
@@ -105,7 +112,7 @@ def build(name: str, options: dict[str, Any]) -> dict[str, Any]:
                 "status": entry.status,
                 "why": step.why,
                 "reason": entry.reason,
-                "latex": step_latex(step, names),
+                "latex": step_latex(step, names, entry.remainder),
             }
             for entry, step in zip(report.steps, d.steps, strict=True)
         ],

@@ -313,7 +313,7 @@ def taylor(
             partial derivatives.
         NumericError: a derivative up to ``order`` is undefined at the point (a
             singularity such as log(x) or 1/x at 0, a point outside the domain such as
-            sqrt(x) at −1, a kink such as |x| at 0, or a non-real value); the message
+            sqrt(x) at −1, a kink such as abs(x) at 0, or a non-real value); the message
             names the point and the lowest undefined order.
         BudgetError: the derivatives grow past ``MAX_OPS`` operations, or a value at the
             point past ``MAX_DIGITS`` digits (reduce the order).

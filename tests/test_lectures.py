@@ -50,7 +50,7 @@ COVERS = {
         "iterate-1",
         "iterate-2",
         "eta-lambda",
-        "at-bound",
+        "no-contraction",
     },
 }
 

@@ -52,7 +52,8 @@ def test_identity_proves_true_identities_and_refutes_false_ones_with_a_point() -
 def test_identity_handles_radicals_inverses_and_transcendental_functions() -> None:
     g = sympy.sqrt(x**2 + y**2 + 1)
     assert status(Step(x**2 / g + (y**2 + 1) / g, "=", g, "", Identity())) == ["proved"]
-    assert status(Step(sympy.exp(x) * sympy.exp(-x), "=", 1, "", Identity())) == ["proved"]
+    product = sympy.Mul(sympy.exp(x), sympy.exp(-x), evaluate=False)
+    assert status(Step(product, "=", 1, "", Identity())) == ["proved"]
     assert status(Step(sympy.sin(x) ** 2 + sympy.cos(x) ** 2, "=", 1, "", Identity())) == ["proved"]
     assert status(
         Step(sympy.Derivative(x**3, x, evaluate=False), "=", 3 * x**2, "", Identity())
@@ -63,7 +64,7 @@ def test_identity_handles_radicals_inverses_and_transcendental_functions() -> No
 
 
 def test_identity_rule_refuses_other_relations() -> None:
-    assert status(Step(x, "<=", x, "", Identity())) == ["unproved"]
+    assert status(Step(x, "<=", x + 1, "", Identity())) == ["unproved"]
 
 
 def test_a_cas_bug_is_caught_by_the_numeric_witness(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -97,11 +98,14 @@ def test_lagrange_certificate_proves_cauchy_schwarz_squared() -> None:
 def test_affine_checks_the_factor_sign_and_reverses_for_negative_factors() -> None:
     facts = (Fact(x, "<=", y, "x ≤ y"), *POSITIVE)
     base = Step(x, "<=", y, "", Assumption(), "p")
-    assert (
-        status(base, Step(d * x + 1, "<=", d * y + 1, "", Affine("p", d, 1)), facts=facts)
-        == ["proved"] * 2
-    )
-    assert status(base, Step(-y, "<=", -x, "", Affine("p", -1)), facts=facts) == ["proved"] * 2
+    assert status(base, Step(d * x + 1, "<=", d * y + 1, "", Affine("p", d, 1)), facts=facts) == [
+        "assumed",
+        "proved",
+    ]
+    assert status(base, Step(-y, "<=", -x, "", Affine("p", -1)), facts=facts) == [
+        "assumed",
+        "proved",
+    ]
     assert status(base, Step(z * x, "<=", z * y, "", Affine("p", z)), facts=facts)[1] != "proved"
     assert status(base, Step(-x, "<=", -y, "", Affine("p", -1)), facts=facts)[1] != "proved"
 
@@ -126,7 +130,7 @@ def test_power_takes_square_roots_of_non_negative_sides() -> None:
         Step(x**2, "<=", d**2, "", Assumption(), "p"),
         Step(sympy.Abs(x), "<=", d, "", Power("p", sympy.Rational(1, 2))),
     )
-    assert status(*steps, facts=facts) == ["proved", "proved"]
+    assert status(*steps, facts=facts) == ["assumed", "proved"]
     wrong = Step(x, "<=", d, "", Power("p", sympy.Rational(1, 2)))  # x may be negative
     assert status(steps[0], wrong, facts=facts)[1] != "proved"
 
@@ -134,8 +138,9 @@ def test_power_takes_square_roots_of_non_negative_sides() -> None:
 def test_absolute_value_gives_both_bounds() -> None:
     facts = (Fact(sympy.Abs(x), "<=", d),)
     p = Step(sympy.Abs(x), "<=", d, "", Assumption(), "p")
-    assert status(p, Step(-d, "<=", x, "", AbsoluteValue("p")), facts=facts) == ["proved"] * 2
-    assert status(p, Step(x, "<=", d, "", AbsoluteValue("p")), facts=facts) == ["proved"] * 2
+    both = ["assumed", "proved"]
+    assert status(p, Step(-d, "<=", x, "", AbsoluteValue("p")), facts=facts) == both
+    assert status(p, Step(x, "<=", d, "", AbsoluteValue("p")), facts=facts) == both
     assert status(p, Step(d, "<=", x, "", AbsoluteValue("p")), facts=facts)[1] != "proved"
 
 
@@ -239,7 +244,11 @@ def test_bad_steps_and_facts_are_rejected_at_construction() -> None:
 
 def test_report_summary_names_the_first_failing_step() -> None:
     report = Derivation(
-        "t", (Step(x, "=", x, "", Identity(), "a"), Step(x, "=", y, "", Identity(), "b"))
+        "t",
+        (
+            Step((x + 1) ** 2, "=", x**2 + 2 * x + 1, "", Identity(), "a"),
+            Step(x, "=", y, "", Identity(), "b"),
+        ),
     ).verify()
     assert report.summary().startswith("NOT verified: 1 of 2 steps proved; step 2 (b) failed")
     assert [s.label for s in report.failures] == ["b"]
@@ -253,7 +262,8 @@ polys = st.builds(
 
 @given(polys, polys)
 def test_kernel_proves_random_true_identities(p: sympy.Expr, q: sympy.Expr) -> None:
-    assert status(Step(p * q, "=", sympy.expand(p * q), "", Identity())) == ["proved"]
+    expected = ["vacuous"] if p * q == sympy.expand(p * q) else ["proved"]
+    assert status(Step(p * q, "=", sympy.expand(p * q), "", Identity())) == expected
 
 
 @given(polys, polys, polys.filter(lambda r: r != 0))

@@ -14,9 +14,10 @@ from derive import __version__, sphinxext
 def test_directives_verify_and_render_with_visible_verdicts(app: Any) -> None:
     app.build()
     html = (app.outdir / "index.html").read_text()
-    assert html.count("derive-step") >= 35 + 14 + 11
-    assert "✔ verified: 35 of 35 steps proved" in html
-    assert "✔ verified: 14 of 14 steps proved" in html
+    assert html.count("derive-step") >= 37 + 14 + 11
+    assert "✔ verified: 33 of 33 steps proved, 4 premises assumed" in html
+    assert "✔ verified: 13 of 13 steps proved, 1 premise assumed" in html
+    assert "• assumed" in html
     assert "✔ proved" in html and "✘" not in html
     assert r"\mathcal{L}\left(x\right) = 2" in html  # the taylor directive
     assert "warning" not in app._warning.getvalue().lower()

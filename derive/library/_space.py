@@ -84,7 +84,7 @@ def cauchy_schwarz_steps(space: Space) -> tuple[Step, ...]:
     if space.concrete:
         squared = (
             Step(
-                ug**2,
+                sympy.Pow(ug, 2, evaluate=False),  # (uᵀg)² as written, also in ℝ¹
                 "<=",
                 uu * gg,
                 "Lagrange's identity: ‖u‖²‖g‖² − (uᵀg)² is the sum over i < j of "
@@ -141,7 +141,7 @@ def cauchy_schwarz_steps(space: Space) -> tuple[Step, ...]:
             ),
         )
     root = Step(
-        sympy.Abs(ug),
+        sympy.Abs(ug, evaluate=False),
         "<=",
         nu * ng,
         "square roots of non-negative sides (√ is increasing)",
@@ -186,7 +186,11 @@ def steepest_steps(space: Space, d: sympy.Symbol) -> tuple[tuple[Step, ...], tup
             "attained",
         ),
         Step(
-            space.inner(ustar, ustar),
+            (
+                sympy.Add(*(sympy.Pow(c, 2, evaluate=False) for c in ustar), evaluate=False)
+                if space.concrete
+                else space.inner(ustar, ustar)
+            ),
             "=",
             d**2,
             "and ‖u*‖ = d, so u* is allowed",

@@ -184,7 +184,11 @@ def _lecture(obj: Objective) -> Derivation:
     return Derivation(
         f"Gradient descent for {obj.describe()}",
         steps,
-        (*definitions, Fact(eta, ">", 0, "η > 0"), *lemma_facts, *angle_facts, descent),
+        tuple(
+            dict.fromkeys(  # the lemma and the angle argument share g ≠ 0: state it once
+                (*definitions, Fact(eta, ">", 0, "η > 0"), *lemma_facts, *angle_facts, descent)
+            )
+        ),
         "θ_new = θ − η ∇L(θ): move against the gradient, with learning rate η > 0.",
         (
             (loss, r"\mathcal{L}"),

@@ -12,7 +12,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sympy
@@ -116,15 +116,18 @@ def _model_steps(
             "model",
         ),
         Step(
-            h * star,
+            sympy.ImmutableMatrix(
+                [sympy.Subs(sympy.Derivative(model(s), si), tuple(s), tuple(star)) for si in s]
+            ),
             "=",
-            -g,
-            "s* = −H⁻¹g solves H s* = −g, where the model's gradient vanishes",
+            sympy.zeros(len(s), 1),
+            "at s* = −H⁻¹g the model's gradient g + Hs vanishes",
             Identity(),
             "normal-equations",
         ),
         Step(
-            model(s) - model(star),
+            # as written: at a stationary point (g = 0) the two sides would otherwise merge
+            sympy.Add(model(s), sympy.Mul(-1, model(star), evaluate=False), evaluate=False),
             "=",
             quadratic,
             "complete the square",
@@ -133,6 +136,22 @@ def _model_steps(
         ),
     )
     return model(s), model(star), star, steps
+
+
+def _display_names(
+    m_s: Any, m_star: Any, star: sympy.Matrix, params: Sequence[Any]
+) -> tuple[Any, ...]:
+    """m(s), m(s*) for the model and s*_w, … for the minimiser's symbolic components
+    (numbers are never named: that would rename every equal number)."""
+    names: list[tuple[Any, str]] = [(m_s, "m(s)")]
+    if sympy.sympify(m_star).free_symbols:
+        names.append((m_star, "m(s^*)"))
+    names += [
+        (c, rf"s^*_{{{sympy.latex(p)}}}")
+        for c, p in zip(star, params, strict=True)
+        if sympy.sympify(c).free_symbols
+    ]
+    return tuple(names)
 
 
 def _closing_steps(m_s: Any, m_star: Any, quadratic: Any) -> tuple[Step, ...]:
@@ -152,6 +171,29 @@ def _closing_steps(m_s: Any, m_star: Any, quadratic: Any) -> tuple[Step, ...]:
             "s* minimises the model: θ_new = θ − H⁻¹∇L",
             Affine("gap", 1, m_star),
             "minimum",
+        ),
+    )
+
+
+def _landing(obj: Objective, point: tuple[Any, ...], star: sympy.Matrix) -> tuple[Step, ...]:
+    """For a quadratic (θ left symbolic): one Newton step from any θ lands on the point where
+    ∇L = 0, found here by solving the linear equations on their own."""
+    if tuple(point) != tuple(obj.params):
+        return ()
+    solution = sympy.solve(list(obj.gradient()), obj.params, dict=True)
+    if len(solution) != 1 or set(solution[0]) != set(obj.params):
+        return ()
+    minimiser = sympy.ImmutableMatrix([solution[0][p] for p in obj.params])
+    return (
+        Step(
+            sympy.ImmutableMatrix(  # θ + s* as written, before it collapses
+                [sympy.Add(p, si, evaluate=False) for p, si in zip(point, star, strict=True)]
+            ),
+            "=",
+            minimiser,
+            "so one full step θ + s* lands on the minimiser, where ∇L = 0",
+            Identity(),
+            "update",
         ),
     )
 
@@ -205,17 +247,11 @@ def _concrete(obj: Objective, point: tuple[Any, ...]) -> Derivation:
                 "curvature",
             ),
             *_closing_steps(m_s, m_star, quadratic),
-            Step(
-                sympy.Matrix(point) + star,
-                "=",
-                sympy.Matrix(point) - h.inv() * g,
-                "the Newton update θ₀ − H⁻¹∇L(θ₀)",
-                Identity(),
-                "update",
-            ),
+            *_landing(obj, point, star),
         ),
         (),
         f"θ_new = θ₀ − H⁻¹∇L(θ₀) = {tuple(sympy.Matrix(point) + star)}",
+        _display_names(m_s, m_star, star, params),
     )
 
 
@@ -265,4 +301,5 @@ def _symbolic(obj: Objective) -> Derivation:
         ),
         (*definitions, Fact(h, ">0", 0, "∇²L ≻ 0")),
         "θ_new = θ − (∇²L)⁻¹∇L, wherever the Hessian is positive definite.",
+        _display_names(m_s, m_star, star, params),
     )

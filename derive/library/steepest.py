@@ -16,9 +16,9 @@ from ..errors import ObjectiveError
 from ..proof import (
     AbsoluteValue,
     Affine,
+    Assumption,
     Derivation,
     Fact,
-    Identity,
     Step,
     Substitution,
     Transitivity,
@@ -52,6 +52,8 @@ def angle_steps(space: Space) -> tuple[tuple[Step, ...], tuple[Fact, ...]]:
         Fact(uu, ">", 0, "u ≠ 0"),
         Fact(gg, ">", 0, "g ≠ 0"),
         Fact(sympy.cos(beta), "=", ug / k, "β is the angle between u and g", scope="hypothesis"),
+        Fact(sympy.cos(beta), "=", -1, "β = 180°", scope="hypothesis"),
+        Fact(k * sympy.cos(beta), "=", -k, "k cos β reaches its least value −k", "hypothesis"),
     )
     steps = (
         Step(ug, "<=", k, "|a| ≤ b gives a ≤ b", AbsoluteValue("cauchy-schwarz"), "angle-upper"),
@@ -90,12 +92,28 @@ def angle_steps(space: Space) -> tuple[tuple[Step, ...], tuple[Fact, ...]]:
         ),
         Step(sympy.cos(beta), "<=", 1, "divide by k > 0", Affine("k-upper", 1 / k), "cos-upper"),
         Step(
-            k * sympy.cos(sympy.pi),
+            k * sympy.cos(beta),
             "=",
             -k,
-            "the least value −k is reached at β = 180°",
-            Identity(),
+            "at β = 180° (cos β = −1) the least value −k is reached",
+            Substitution("β = 180°"),
             "angle-180",
+        ),
+        Step(
+            k * sympy.cos(beta),
+            "=",
+            -k,
+            "conversely, suppose k cos β reaches −k",
+            Assumption(),
+            "least-reached",
+        ),
+        Step(
+            sympy.cos(beta),
+            "=",
+            -1,
+            "divide by k > 0: cos β = −1, so only at β = 180°, u a negative multiple of g",
+            Affine("least-reached", 1 / k),
+            "only-180",
         ),
     )
     return steps, facts
@@ -116,7 +134,7 @@ def steepest_descent(dim: int | None = None, *, form: str = "bound") -> Derivati
 
     >>> d = steepest_descent(dim=None)
     >>> d.verify().summary()
-    'verified: 18 of 18 steps proved'
+    'verified: 17 of 17 steps proved, 1 premise assumed'
     """
     if form not in FORMS:
         raise ObjectiveError(f"form must be one of {', '.join(FORMS)}, got {form!r}")

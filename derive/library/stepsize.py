@@ -64,6 +64,13 @@ def _largest_eigenvalue(hessian: sympy.Matrix) -> tuple[Any, list[Any]]:
             f"the loss has no positive curvature (largest Hessian eigenvalue {largest}): "
             "gradient descent converges for no step size"
         )
+    smallest = min(eigenvalues, key=lambda e: sympy.N(e, 50))
+    if sympy.N(smallest, 50) < 0:
+        raise NumericError(
+            f"the Hessian has the eigenvalue {smallest} < 0: along its eigenvector the loss "
+            "curves downwards, so gradient descent moves away for every step size; no stable "
+            "step size exists"
+        )
     return largest, eigenvalues
 
 
@@ -115,13 +122,14 @@ def step_size(
     facts = [
         Fact(eta, ">", 0, "η > 0"),
         Fact(eta, "<", 2 / largest, "η below the bound", "hypothesis"),
+        Fact(eta, ">=", 2 / largest, "η at or above the bound", "hypothesis"),
     ]
     if quadratic:
         g0 = gradient.xreplace(dict.fromkeys(params, 0))
         optimum = -hessian.LUsolve(g0)
         steps_out += [
             Step(
-                gradient,
+                sympy.ImmutableMatrix([sympy.Derivative(work.expr, p) for p in params]),
                 "=",
                 hessian * theta + g0,
                 "a quadratic's gradient is affine: ∇L = Hθ + ∇L(0)",
@@ -137,7 +145,7 @@ def step_size(
                 "iteration-matrix",
             ),
         ]
-    for k, (value, _, vectors) in enumerate(hessian.eigenvects()):
+    for k, (value, _, vectors) in enumerate(hessian.eigenvects() if n > 1 else ()):
         v = vectors[0]
         steps_out.append(
             Step(
@@ -176,25 +184,34 @@ def step_size(
             Affine("positive-rate", -1, 1),
             "contracts",
         ),
+        Step(eta, ">=", 2 / largest, "now take η ≥ 2/λ_max", Assumption(), "above-bound"),
         Step(
-            1 - 2 / largest * largest,
-            "=",
+            1 - eta * largest,
+            "<=",
             -1,
-            "at η = 2/λ_max the factor is −1: the iterates oscillate for ever",
-            Identity(),
-            "at-bound",
+            "then 1 − ηλ_max ≤ −1: along that eigenvector the error never shrinks",
+            Affine("above-bound", -largest, 1),
+            "no-contraction",
         ),
     ]
     if lr is not None or start is not None:
         steps_out += _iterates(work, lr, start, steps)
     bound = 2 / largest
+    shown = ", ".join(map(str, eigenvalues))
+    conclusion = (
+        f"Gradient descent contracts exactly for 0 < η < 2/λ_max = {bound} (eigenvalues of "
+        f"∇²L: {shown}): below the bound every factor 1 − ηλ lies in (−1, 1); at or above it "
+        "the factor along the top eigenvector is ≤ −1. A small η converges slowly."
+        if quadratic
+        else f"Locally, near the given point only: the linearised iteration contracts for "
+        f"0 < η < 2/λ_max = {bound} (eigenvalues of ∇²L there: {shown}). The loss is not "
+        "quadratic, so this says nothing about steps far from the point."
+    )
     return Derivation(
         f"Stable step sizes for {obj.describe()}",
         tuple(steps_out),
         tuple(facts),
-        f"Gradient descent is stable exactly for 0 < η < 2/λ_max = {bound} "
-        f"(eigenvalues of ∇²L: {', '.join(map(str, eigenvalues))}); a small η converges slowly, "
-        "an η near or above the bound oscillates or diverges.",
+        conclusion,
     )
 
 
