@@ -21,6 +21,7 @@ import sympy
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from derive import (
+    Derivation,
     Objective,
     gradient_descent,
     newton_step,
@@ -28,7 +29,6 @@ from derive import (
     step_size,
 )
 from derive.examples import SIGMOID_NEURON
-from derive.proof import Derivation
 from tests.mutation import run_mutations
 
 CASES: list[tuple[str, Callable[[], Derivation]]] = [

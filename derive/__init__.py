@@ -7,6 +7,7 @@
 """
 
 from ._version import __version__ as __version__
+from .derivation import Derivation as Derivation
 from .emit import UpdateRule as UpdateRule
 from .emit import emit as emit
 from .errors import DeriveError as DeriveError
@@ -14,6 +15,10 @@ from .errors import NumericError as NumericError
 from .errors import ObjectiveError as ObjectiveError
 from .errors import ParseError as ParseError
 from .errors import VerificationError as VerificationError
+from .kernel import Fact as Fact
+from .kernel import Report as Report
+from .kernel import Step as Step
+from .kernel import StepReport as StepReport
 from .library import gradient_descent as gradient_descent
 from .library import learning_rate_bound as learning_rate_bound
 from .library import newton_step as newton_step
@@ -21,11 +26,6 @@ from .library import steepest_descent as steepest_descent
 from .library import step_size as step_size
 from .objective import Objective as Objective
 from .parse import parse as parse
-from .proof import Derivation as Derivation
-from .proof import Fact as Fact
-from .proof import Report as Report
-from .proof import Step as Step
-from .proof import StepReport as StepReport
 from .taylor import Directional as Directional
 from .taylor import Taylor as Taylor
 from .taylor import directional as directional

@@ -23,13 +23,14 @@ from typing import Any
 import sympy
 
 from ._version import __version__
+from .derivation import Derivation
 from .emit import METHODS, emit
 from .errors import DeriveError
 from .examples import SIGMOID_NEURON, SIGMOID_NEURON_TEXT
+from .kernel import Report
 from .lectures import LECTURES, lecture
 from .library import gradient_descent, newton_step, steepest_descent, step_size
 from .objective import Objective
-from .proof import Derivation, Report
 from .taylor import Taylor, taylor
 
 __all__ = ["main", "parse_point"]

@@ -28,11 +28,12 @@ from typing import Any
 
 import sympy
 
+from .derivation import Derivation
 from .errors import ObjectiveError
 from .examples import SIGMOID_NEURON
+from .kernel import Identity, Report, Sign, Step
 from .library import gradient_descent, learning_rate_bound, newton_step, step_size
 from .objective import Objective
-from .proof import Derivation, Identity, Report, Sign, Step
 from .render import document_sections
 
 __all__ = ["LECTURES", "Lecture", "lecture"]

@@ -29,7 +29,6 @@ import mpmath
 import numpy as np
 import sympy
 
-from .emit import UpdateRule
 from .errors import NumericError, ObjectiveError
 from .objective import Objective
 
@@ -271,7 +270,7 @@ def _tolerance(value: Any) -> float:
 
 
 def _inputs(
-    rule: UpdateRule, theta0: Any, data: Any, rows: int, rng: np.random.Generator
+    rule: Any, theta0: Any, data: Any, rows: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Validated theta0 and data (seeded random ones where not given)."""
     if data is not None and not isinstance(data, Mapping):
@@ -291,7 +290,7 @@ def _inputs(
     return theta, prepared
 
 
-def _rates(rule: UpdateRule, lr: Any, momentum: Any) -> tuple[float, float]:
+def _rates(rule: Any, lr: Any, momentum: Any) -> tuple[float, float]:
     if lr is None:
         lr = 1.0 if rule.method == "newton" else 0.01
     if rule.method not in ("momentum", "nesterov"):
@@ -315,7 +314,7 @@ def _where(shown: Mapping[str, float], most: int = 6) -> str:
 class _Setup:
     """What every item needs: the rule, its validated data and the reference."""
 
-    rule: UpdateRule
+    rule: Any
     data: dict[str, Any]
     reference: _Reference
     shown: Mapping[str, float]
@@ -327,7 +326,7 @@ class _Setup:
 
 
 def check(
-    rule: UpdateRule,
+    rule: Any,
     dps: int = 50,
     *,
     theta0: Any = None,
@@ -357,7 +356,7 @@ def check(
             or the emitted Newton rule stops (its Hessian is not positive definite).
     """
     start = time.perf_counter()
-    if not isinstance(rule, UpdateRule):
+    if not isinstance(getattr(rule, "objective", None), Objective) or not hasattr(rule, "run"):
         raise ObjectiveError(f"check() needs an emitted rule, got {type(rule).__name__}")
     if isinstance(dps, bool) or not isinstance(dps, int) or not 20 <= dps <= 1000:
         raise ObjectiveError(f"dps must be a whole number from 20 to 1000, got {dps!r}")

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import ast
 import decimal
-import keyword
 import re
 from collections.abc import Callable, Mapping
 
 import sympy
 
 from .errors import ParseError
+from .symbols import NAME_PATTERN, check_name
 from .vectors import VectorSum
 
 __all__ = ["CONSTANTS", "FUNCTIONS", "MAX_LENGTH", "NAME_PATTERN", "check_name", "parse"]
@@ -47,8 +47,6 @@ _ALLOWED = frozenset(
 """Every character loss text may contain. No comment (#), string quote, backslash, semicolon or
 non-ASCII character (Python folds some to ASCII letters) can reach the syntax tree, so every
 character of an accepted text is accounted for by a node of that tree."""
-NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
-"""What a parameter or data name must look like: a plain ASCII identifier, no dunders."""
 
 
 def _sigmoid(z: sympy.Expr) -> sympy.Expr:
@@ -108,22 +106,6 @@ _DESCRIPTIONS = {
     ast.Await: "await",
 }
 _FAMILY = {ast.Add: "sum", ast.Sub: "sum", ast.Mult: "product", ast.Div: "product"}
-
-
-def check_name(name: str, *, what: str = "name") -> str:
-    """Return ``name`` when it is a plain ASCII identifier without dunders, else raise.
-
-    >>> check_name("w_1")
-    'w_1'
-    """
-    if not isinstance(name, str) or not NAME_PATTERN.match(name) or "__" in name:
-        raise ParseError(
-            f"{what} {name!r} is not allowed: use ASCII letters, digits and single "
-            "underscores, starting with a letter (for example 'theta_1')"
-        )
-    if keyword.iskeyword(name):
-        raise ParseError(f"{what} {name!r} is a Python keyword: choose another name ('lam')")
-    return name
 
 
 def parse(

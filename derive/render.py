@@ -5,7 +5,7 @@ Rendering reads a derivation and asks the kernel for its report (cached by conte
 never takes a report from the caller and never changes either.
 
 >>> import sympy
->>> from derive.proof import Derivation, Identity, Step
+>>> from derive.kernel import Derivation, Identity, Step
 >>> x = sympy.Symbol("x", real=True)
 >>> d = Derivation("square", (Step((x + 1)**2, "=", x**2 + 2*x + 1, "expand", Identity()),))
 >>> print(latex(d))
@@ -25,7 +25,8 @@ import sympy
 from sympy.printing.latex import LatexPrinter
 
 from .errors import DeriveError
-from .proof import Derivation, Fact, Report, Step, gloss, statement
+from .kernel import Derivation, Fact, Report, Step, gloss, statement
+from .kernel import verify as _kernel_verify
 
 __all__ = [
     "WIDTH",
@@ -439,7 +440,7 @@ def _same(a: Any, b: Any) -> bool:
 
 def verify(d: Derivation) -> Report:
     """The kernel's report for exactly ``d`` (cached by content)."""
-    return d.verify()
+    return _kernel_verify(d)
 
 
 def _md_fact(f: Fact, names: Mapping[Any, str]) -> str:
@@ -623,7 +624,7 @@ def step_latex(
     """One step as a single LaTeX equation: ``lhs rel rhs`` (with O(·) for truncations).
 
     >>> import sympy
-    >>> from derive.proof import Identity, Step
+    >>> from derive.kernel import Identity, Step
     >>> x = sympy.Symbol("x")
     >>> step_latex(Step(x**2, "<=", x**2 + 1, "", Identity()))
     'x^{2} \\\\le x^{2} + 1'

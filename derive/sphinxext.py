@@ -36,9 +36,9 @@ from sphinx.util.docutils import SphinxDirective
 from ._version import __version__
 from .cli import parse_point
 from .errors import DeriveError
+from .kernel import statement
 from .library import gradient_descent, newton_step, steepest_descent, step_size
 from .objective import Objective
-from .proof import statement
 from .render import step_latex
 from .taylor import taylor
 

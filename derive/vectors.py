@@ -21,6 +21,9 @@ from typing import Any
 
 import sympy
 
+from .errors import ObjectiveError
+from .symbols import check_name
+
 __all__ = ["MAX_LENGTH", "VectorSum", "expand_vectors", "parse_spec"]
 
 MAX_LENGTH = 100_000
@@ -68,9 +71,6 @@ def parse_spec(spec: Any, *, what: str) -> list[tuple[str, int | None]]:
     >>> parse_spec("w:3, b", what="parameter")
     [('w', 3), ('b', None)]
     """
-    from .errors import ObjectiveError
-    from .parse import check_name
-
     if isinstance(spec, str):
         items: list[Any] = [p for p in spec.replace(",", " ").split() if p]
     elif isinstance(spec, sympy.Symbol):

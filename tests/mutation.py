@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import sympy
 
-from derive.proof import Derivation, Step, SumOfSquares
+from derive import Derivation
+from derive.kernel import Step, SumOfSquares
 
 FLIP = {"<=": ">=", ">=": "<=", "<": ">", ">": "<", "=": "<", "=O": "="}
 

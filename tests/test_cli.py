@@ -136,15 +136,16 @@ def test_prove_renders_latex_markdown_and_json(capsys: pytest.CaptureFixture[str
 def test_prove_exits_1_when_a_derivation_does_not_verify(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from derive import cli, proof
+    from derive import cli, kernel
+    from derive.derivation import Derivation
 
     real = cli.steepest_descent
 
-    def corrupted(dim: int | None, form: str = "bound") -> proof.Derivation:
+    def corrupted(dim: int | None, form: str = "bound") -> Derivation:
         d = real(dim, form=form)
         step = d.step("bound")
         return d.replace_step(
-            "bound", proof.Step(step.lhs, ">=", 2 * step.rhs, step.why, step.rule, step.label)
+            "bound", kernel.Step(step.lhs, ">=", 2 * step.rhs, step.why, step.rule, step.label)
         )
 
     monkeypatch.setattr(cli, "steepest_descent", corrupted)

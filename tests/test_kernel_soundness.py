@@ -7,11 +7,11 @@ from fractions import Fraction
 import pytest
 import sympy
 
+from derive import Derivation
 from derive.errors import VerificationError
-from derive.proof import (
+from derive.kernel import (
     Affine,
     Assumption,
-    Derivation,
     Fact,
     Identity,
     InnerProduct,
@@ -65,7 +65,7 @@ def test_sum_of_squares_refuses_squares_that_are_not_real() -> None:
 
 def test_inner_products_take_real_scalars_only() -> None:
     u, v = sympy.symbols("u v", real=True)
-    from derive.proof import Inner
+    from derive.kernel import Inner
 
     scalar = sympy.sqrt(-(x**2) - 1)
     claim = Step(Inner(scalar * u, v), "=", scalar * Inner(u, v), "", InnerProduct((u, v)))

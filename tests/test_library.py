@@ -8,6 +8,7 @@ import pytest
 import sympy
 
 from derive import (
+    Derivation,
     NumericError,
     Objective,
     ObjectiveError,
@@ -18,7 +19,6 @@ from derive import (
     step_size,
 )
 from derive.examples import SIGMOID_NEURON
-from derive.proof import Derivation
 
 from .mutation import run_mutations
 

@@ -13,10 +13,10 @@ import pytest
 import sympy
 
 import derive as dv
+from derive import Derivation
 from derive.errors import DeriveError
 from derive.examples import SIGMOID_NEURON
 from derive.lectures import LECTURES, lecture
-from derive.proof import Derivation
 from derive.render import latex, markdown, tex_text, text
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -67,7 +67,7 @@ def test_every_library_text_has_a_latex_spelling() -> None:
 def test_long_sums_break_across_lines() -> None:
     x = sympy.symbols("x1:30", real=True)
     d = Derivation(
-        "long", (dv.Step(sympy.Add(*x) ** 1, "=", sympy.Add(*x), "", dv.proof.Identity()),)
+        "long", (dv.Step(sympy.Add(*x) ** 1, "=", sympy.Add(*x), "", dv.kernel.Identity()),)
     )
     rows = [r for r in latex(d).splitlines() if r.startswith("&")]
     assert len(rows) >= 3
@@ -89,7 +89,7 @@ def test_terminal_text_marks_each_step() -> None:
     shown = text(d)
     assert shown.count("✓") == len(d.steps) - 1 and shown.count("•") == 1  # one assumption
     broken = d.replace_step(
-        "bound", dv.Step(d.step("bound").lhs, ">=", 0, "wrong", dv.proof.Identity())
+        "bound", dv.Step(d.step("bound").lhs, ">=", 0, "wrong", dv.kernel.Identity())
     )
     shown = text(broken)
     assert "✗" in shown or "?" in shown

@@ -12,7 +12,7 @@ from typing import Any
 
 import sympy
 
-from ..proof import (
+from ..kernel import (
     AbsoluteValue,
     Affine,
     Assumption,

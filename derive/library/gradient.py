@@ -17,19 +17,10 @@ from __future__ import annotations
 
 import sympy
 
+from ..derivation import Derivation
 from ..errors import ObjectiveError
+from ..kernel import Affine, Assumption, Fact, Identity, Sign, Step, Substitution, Truncation
 from ..objective import Objective
-from ..proof import (
-    Affine,
-    Assumption,
-    Derivation,
-    Fact,
-    Identity,
-    Sign,
-    Step,
-    Substitution,
-    Truncation,
-)
 from ..taylor import _fresh
 from ._space import concrete_space, steepest_steps
 from .steepest import angle_steps

@@ -17,11 +17,10 @@ from typing import Any
 
 import sympy
 
+from ..derivation import Derivation
 from ..errors import NumericError, ObjectiveError
-from ..objective import Objective, exact_value
-from ..proof import (
+from ..kernel import (
     Affine,
-    Derivation,
     Fact,
     Identity,
     QuadraticForm,
@@ -30,6 +29,7 @@ from ..proof import (
     Transitivity,
     Truncation,
 )
+from ..objective import Objective, exact_value
 from ..taylor import _fresh
 
 __all__ = ["MAX_SYMBOLIC", "newton_step", "substitute_data"]

@@ -12,17 +12,9 @@ from __future__ import annotations
 
 import sympy
 
+from ..derivation import Derivation
 from ..errors import ObjectiveError
-from ..proof import (
-    AbsoluteValue,
-    Affine,
-    Assumption,
-    Derivation,
-    Fact,
-    Step,
-    Substitution,
-    Transitivity,
-)
+from ..kernel import AbsoluteValue, Affine, Assumption, Fact, Step, Substitution, Transitivity
 from ._space import Space, abstract_space, cauchy_schwarz_steps, concrete_space, steepest_steps
 
 __all__ = ["MAX_DIM", "angle_steps", "steepest_descent"]

@@ -21,9 +21,10 @@ from typing import Any
 
 import sympy
 
+from ..derivation import Derivation
 from ..errors import NumericError, ObjectiveError
+from ..kernel import Affine, Assumption, Fact, Identity, Sign, Step
 from ..objective import Objective, exact_value
-from ..proof import Affine, Assumption, Derivation, Fact, Identity, Sign, Step
 from .newton import substitute_data
 
 __all__ = ["MAX_ITERATES", "learning_rate_bound", "step_size"]

@@ -1,0 +1,190 @@
+"""What the kernel reads: exact values, premises (:class:`Fact`), steps and derivations.
+
+Everything here is plain data; checking lives in :mod:`.rules` and :mod:`.verify`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, ClassVar
+
+import sympy
+
+from ..errors import VerificationError
+
+__all__ = [
+    "FACT_RELATIONS",
+    "PROVED",
+    "RELATIONS",
+    "Derivation",
+    "Fact",
+    "Inner",
+    "Outcome",
+    "Rule",
+    "Step",
+    "exact",
+    "exact_fields",
+]
+
+RELATIONS = ("=", "<=", "<", ">=", ">", "=O")
+"""Relations of steps; '=O' is equality up to O(varᵏ⁺¹) (see the truncation rule)."""
+FACT_RELATIONS = ("=", "<=", "<", ">=", ">", "!=", ">0")
+"""Relations of premises; '>0' states that a matrix is positive definite."""
+SCOPES = ("", "definition", "hypothesis")
+_ZERO = sympy.Integer(0)
+
+
+class Inner(sympy.Function):
+    """An abstract real inner product ⟨a, b⟩, for dimension-free arguments."""
+
+    nargs = 2
+    is_extended_real = True
+    is_real = True
+    is_finite = True
+
+    def _latex(self, printer: Any, exp: Any = None) -> str:
+        a, b = (printer._print(arg) for arg in self.args)
+        tex = rf"\left\langle {a}, {b} \right\rangle"
+        return tex if exp is None else f"{{{tex}}}^{{{exp}}}"
+
+
+def exact(value: Any, what: str = "a value") -> Any:
+    """``value`` as an exact SymPy object: expressions, immutable matrices, ints, Fractions.
+    Text is never parsed and floats prove nothing, so both are refused.
+
+    >>> exact(3), exact(Fraction(1, 3))
+    (3, 1/3)
+    """
+    if isinstance(value, bool):
+        raise VerificationError(f"{what} must be exact: got {value!r}")
+    if isinstance(value, int):
+        return sympy.Integer(value)
+    if isinstance(value, Fraction):
+        return sympy.Rational(value.numerator, value.denominator)
+    if isinstance(value, sympy.MatrixBase):
+        value = sympy.ImmutableMatrix(value)
+    if not isinstance(value, sympy.Basic):
+        raise VerificationError(
+            f"{what} must be a SymPy expression or an exact number, got {type(value).__name__}"
+        )
+    if value.has(sympy.Float):
+        raise VerificationError(f"{what} holds a floating-point number ({value}): use exact ones")
+    if value.has(sympy.I, sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+        raise VerificationError(f"{what} is not a finite real expression: {value}")
+    return value
+
+
+def exact_fields(obj: Any, *names: str) -> None:
+    """Replace the named fields of a frozen dataclass by their :func:`exact` values."""
+    for name in names:
+        object.__setattr__(obj, name, exact(getattr(obj, name), f"{type(obj).__name__}.{name}"))
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A premise ``lhs rel rhs`` (d > 0, ‖u‖ ≤ d; H ≻ 0 is written with rel '>0').
+
+    ``scope``: '' a standing premise, 'definition' a fresh symbol naming an expression
+    (g_w = ∂L/∂w), 'hypothesis' a case hypothesis, used only by the steps that cite it.
+    """
+
+    lhs: Any
+    rel: str
+    rhs: Any = _ZERO
+    text: str = ""
+    scope: str = ""
+
+    def __post_init__(self) -> None:
+        if self.rel not in FACT_RELATIONS:
+            raise VerificationError(
+                f"an assumption's relation must be one of {', '.join(FACT_RELATIONS)}; "
+                f"got {self.rel!r}"
+            )
+        exact_fields(self, "lhs", "rhs")
+        if not isinstance(self.text, str) or self.scope not in SCOPES:
+            raise VerificationError(
+                "an assumption's text is a string; its scope '', 'definition' or 'hypothesis'"
+            )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A rule's finding on one step, before it becomes a sealed report."""
+
+    status: str
+    reason: str = ""
+    point: Mapping[str, str] | None = None
+
+
+PROVED = Outcome("proved")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A machine rule: its data and ``check``. Only the kernel's own subclasses count."""
+
+    name: ClassVar[str] = "rule"
+    kernel: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.kernel = cls.__module__ == "derive.kernel.rules"
+
+    @property
+    def premises(self) -> tuple[str | int, ...]:
+        return ()
+
+    def check(self, step: Step, i: int, ctx: Any) -> Outcome:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a derivation: ``lhs rel rhs``, why (for people) and a rule (for the kernel)."""
+
+    lhs: Any
+    rel: str
+    rhs: Any
+    why: str
+    rule: Rule
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if self.rel not in RELATIONS:
+            raise VerificationError(
+                f"a step's relation must be one of {', '.join(RELATIONS)}; got {self.rel!r}"
+            )
+        if not isinstance(self.rule, Rule) or not type(self.rule).kernel:
+            raise VerificationError(
+                f"a step's rule must be one of the kernel's rules, got {self.rule!r}"
+            )
+        exact_fields(self, "lhs", "rhs")
+
+
+@dataclass(frozen=True, eq=False)
+class Derivation:
+    """A titled sequence of steps under stated premises (what the kernel verifies)."""
+
+    title: str
+    steps: tuple[Step, ...]
+    assumptions: tuple[Fact, ...] = ()
+    conclusion: str = ""
+    names: tuple[tuple[Any, str], ...] = ()
+    """Display names (subexpression, LaTeX) for rendering; the kernel ignores them."""
+
+    def step(self, ref: str | int) -> Step:
+        """A step by label or 0-based index."""
+        return self.steps[self.index(ref)]
+
+    def index(self, ref: str | int) -> int:
+        """The 0-based position of a step given by label or index."""
+        if isinstance(ref, int):
+            if 0 <= ref < len(self.steps):
+                return ref
+            raise VerificationError(f"{self.title}: no step {ref}")
+        for i, s in enumerate(self.steps):
+            if s.label == ref:
+                return i
+        raise VerificationError(f"{self.title}: no step labelled {ref!r}")

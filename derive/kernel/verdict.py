@@ -1,0 +1,120 @@
+"""Sealed verdicts: only the kernel issues a :class:`Report` that can say "verified"."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sympy
+
+from .terms import Fact
+
+__all__ = ["Report", "StepReport", "gloss", "issue", "statement"]
+
+
+@dataclass(frozen=True)
+class StepReport:
+    """The kernel's verdict on one step.
+
+    ``status`` is 'proved', 'assumed' (a stated premise), 'vacuous' (two identical sides:
+    nothing to prove, never counted as proof), 'unproved' or 'failed'. ``premises`` are
+    the stated assumptions the check relied on; ``remainder`` is (var, k) for a step
+    proved up to O(varᵏ⁺¹).
+    """
+
+    index: int
+    label: str
+    status: str
+    rule: str
+    reason: str = ""
+    counterexample: Mapping[str, str] | None = None
+    premises: tuple[str, ...] = ()
+    remainder: tuple[Any, int] | None = None
+
+
+_ISSUED: weakref.WeakValueDictionary[int, Report] = weakref.WeakValueDictionary()
+
+
+@dataclass(frozen=True)
+class Report:
+    """The verdicts on every step; ``ok`` only when the kernel issued this very report and
+    every step is proved or a stated premise. A report built by hand, or copied with
+    ``dataclasses.replace``, is never ``ok``."""
+
+    title: str
+    steps: tuple[StepReport, ...]
+    seconds: float = 0.0
+    premises: tuple[str, ...] = ()
+    """The stated premises (standing ones, then case hypotheses), as shown."""
+    unused: tuple[str, ...] = ()
+    """Stated premises that no step relied on."""
+
+    @property
+    def genuine(self) -> bool:
+        """Did the kernel issue this report (not a copy, not a hand-built one)?"""
+        return _ISSUED.get(id(self)) is self
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.genuine
+            and bool(self.steps)
+            and all(s.status in ("proved", "assumed") for s in self.steps)
+        )
+
+    @property
+    def failures(self) -> tuple[StepReport, ...]:
+        return tuple(s for s in self.steps if s.status not in ("proved", "assumed"))
+
+    def summary(self) -> str:
+        """One line: 'verified: 12 of 12 steps proved', or the first step that is not."""
+        proved = sum(s.status == "proved" for s in self.steps)
+        assumed = sum(s.status == "assumed" for s in self.steps)
+        counted = f"{proved} of {len(self.steps) - assumed} steps proved" + (
+            f", {assumed} premise{'s' if assumed > 1 else ''} assumed" if assumed else ""
+        )
+        if self.ok:
+            return f"verified: {counted}"
+        if not self.genuine:
+            return "NOT verified: this report was not issued by the kernel"
+        first = self.failures[0] if self.failures else None
+        where = ""
+        if first is not None:
+            name = first.label or first.rule
+            where = f"; step {first.index + 1} ({name}) {first.status}: {first.reason}"
+        return f"NOT verified: {counted}{where}"
+
+
+def issue(report: Report) -> Report:
+    """Seal ``report`` as the kernel's own (called by the verifier only)."""
+    _ISSUED[id(report)] = report
+    return report
+
+
+_SHOWN_RELATIONS = {"=": "=", "<=": "≤", "<": "<", ">=": "≥", ">": ">", "!=": "≠"}
+
+
+def _core(f: Fact) -> str:
+    if f.rel == ">0":
+        core = f"{sympy.sstr(f.lhs)} ≻ 0"
+    else:
+        core = f"{sympy.sstr(f.lhs)} {_SHOWN_RELATIONS[f.rel]} {sympy.sstr(f.rhs)}"
+    return core.replace("**", "^")
+
+
+def gloss(f: Fact) -> str:
+    """A premise's text when it adds a name to its statement ('g ≠ 0'), else ''."""
+    return f.text if f.text and f.text != _core(f) else ""
+
+
+def statement(f: Fact) -> str:
+    """A premise as it is shown: its statement, and its text when that adds a name.
+
+    >>> statement(Fact(sympy.Symbol("eta"), ">", 0, "η > 0"))
+    'eta > 0 (η > 0)'
+    """
+    core = _core(f)
+    hypothesis = " [case hypothesis]" if f.scope == "hypothesis" else ""
+    return (f"{core} ({f.text})" if f.text and f.text != core else core) + hypothesis
