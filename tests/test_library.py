@@ -50,7 +50,7 @@ def test_steepest_descent_states_the_bound_and_the_minimiser() -> None:
     bound = d.step("bound")
     u1, u2 = sympy.symbols("u_1 u_2", real=True)
     g1, g2 = sympy.symbols("g_1 g_2", real=True)
-    dd = sympy.Symbol("d", positive=True)
+    dd = sympy.Symbol("d", real=True)
     assert (bound.lhs, bound.rel, bound.rhs) == (
         u1 * g1 + u2 * g2,
         ">=",
@@ -68,7 +68,7 @@ def test_gradient_descent_verifies_for_many_losses(obj: Objective, form: str) ->
 
 def test_gradient_descent_ends_in_the_per_parameter_update_equations() -> None:
     d = gradient_descent(SIGMOID_NEURON)
-    eta = sympy.Symbol("eta", positive=True)
+    eta = sympy.Symbol("eta", real=True)
     for p, g in zip(SIGMOID_NEURON.params, SIGMOID_NEURON.gradient(), strict=True):
         update = d.step(f"update-{p.name}")
         assert sympy.simplify(update.rhs - (p - eta * g)) == 0

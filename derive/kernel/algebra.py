@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
+import mpmath
 import symengine as se
 import sympy
 
@@ -44,6 +45,9 @@ class Context:
         self.nonnegative: dict[Any, int] = {}
         self.nonzero: dict[Any, int] = {}
         """Expressions whose sign a standing premise gives, each with that premise's index."""
+        self.masked: set[int] = set()
+        """Premises set aside while finding which ones a proved step really needs."""
+        self.probing = False
         self.used: set[int] = set()
         """The premises the current step relied on."""
         self.definitions: dict[Any, Any] = {}
@@ -67,6 +71,7 @@ class Context:
             for f in self.facts
             if not f.scope and f.rel != ">0" and not isinstance(f.lhs, sympy.MatrixBase)
         )
+        _satisfiable(self)
 
     def _define(self, f: Fact) -> None:
         """A definition names an expression by a fresh symbol: once, and only in terms of
@@ -86,7 +91,7 @@ class Context:
     def known(self, table: dict[Any, int], expr: Any) -> bool:
         """Is ``expr`` in a table of premise signs? Records the premise as used."""
         k = table.get(expr)
-        if k is None:
+        if k is None or k in self.masked:
             return False
         self.used.add(k)
         return True
@@ -271,6 +276,69 @@ def _admissible(point: Mapping[Any, Any], ctx: Context) -> bool:
         if not holds:
             return False
     return True
+
+
+SATISFY_POINTS = 24
+
+
+def _satisfiable(ctx: Context) -> None:
+    """Find a point where every standing premise holds (definitions carried out), or refuse:
+    from premises that contradict each other anything follows, so nothing is proved."""
+    standing = [f for f in ctx.facts if not f.scope]
+    conditions = []
+    for f in standing:
+        if f.rel == ">0":
+            conditions.append((sympy.ImmutableMatrix(f.lhs).xreplace(ctx.definitions), ">0"))
+        else:
+            conditions.append((_atomize(ctx.expand_definitions(f.lhs - f.rhs)), f.rel))
+    symbols = sorted({s for c, _ in conditions for s in c.free_symbols}, key=lambda s: s.name)
+    if not symbols:
+        return
+    for _ in range(SATISFY_POINTS):
+        point = _point(symbols, ctx)
+        for scale in (1, sympy.Rational(1, 100), sympy.Rational(1, 10**4)):
+            # shrink what no premise makes positive: ‖u‖ ≤ d in ℝⁿ is found at small u
+            tried = {x: v if x in ctx.positive else v * scale for x, v in point.items()}
+            if all(_holds(c, rel, tried) for c, rel in conditions):
+                return
+    shown = "; ".join(f.text or f"{f.lhs} {f.rel} {f.rhs}" for f in standing)
+    raise VerificationError(
+        f"the premises ({shown}) hold at none of {SATISFY_POINTS} points tried: they may "
+        "contradict each other, and from contradictory premises anything follows"
+    )
+
+
+def _holds(condition: Any, rel: str, point: Mapping[Any, Any]) -> bool:
+    """Does ``condition rel 0`` (or the matrix ≻ 0) hold at ``point``? Decided at 30 digits
+    with a margin; any doubt counts as 'does not hold' (the search only needs one point)."""
+    margin = sympy.Float(10) ** -20
+    try:
+        if rel == ">0":
+            cells = [sympy.N(c.xreplace(point), 30) for c in condition]
+            if not all(c.is_extended_real for c in cells):
+                return False
+            n = condition.shape[0]
+            with mpmath.workdps(30):
+                m = mpmath.matrix(n, n)
+                for k, c in enumerate(cells):
+                    m[k // n, k % n] = mpmath.mpf(str(c))
+                minors = [mpmath.det(m[:k, :k]) for k in range(1, n + 1)]
+                return all(v > mpmath.mpf(10) ** -20 for v in minors)
+        value = sympy.N(condition.xreplace(point), 30)
+        if not value.is_extended_real:
+            return False
+        return bool(
+            {
+                "=": abs(value) < margin,
+                "<=": value < -margin,
+                "<": value < -margin,
+                ">=": value > margin,
+                ">": value > margin,
+                "!=": abs(value) > margin,
+            }[rel]
+        )
+    except (TypeError, ValueError, ZeroDivisionError):
+        return False
 
 
 def _free(diff: Any, extra_se: Any) -> list[Any]:
@@ -567,6 +635,8 @@ def _as_le(statement: Any) -> tuple[Any, str, Any]:
 def _refute(step: Step, ctx: Context, reason: str) -> Outcome:
     """The rule did not go through: look for a counterexample to the step's statement."""
     lhs, rel, rhs = _as_le(step)
+    if ctx.probing:
+        return Outcome("unproved", reason)
     if isinstance(lhs, sympy.MatrixBase) or isinstance(rhs, sympy.MatrixBase) or rel == "=O":
         return Outcome("unproved", reason)
     diff = _prepare(ctx.expand_definitions(sympy.sympify(rhs) - sympy.sympify(lhs)))

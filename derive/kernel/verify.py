@@ -117,7 +117,7 @@ def _verify(d: Derivation, progress: Callable[[int, int], None] | None = None) -
             )
         ctx.results.append(outcome)
         good = outcome.status in ("proved", "assumed")
-        used = sorted(ctx.used) if good else []
+        used = sorted(_needed(step, i, ctx)) if good else []
         used_anywhere.update(used)
         reports.append(
             StepReport(
@@ -141,6 +141,30 @@ def _verify(d: Derivation, progress: Callable[[int, int], None] | None = None) -
             tuple(statement(ctx.facts[k]) for k in stated if k not in used_anywhere),
         )
     )
+
+
+def _needed(step: Step, i: int, ctx: Context) -> set[int]:
+    """The premises a proved step needs: each one it consulted is set aside in turn, and
+    stays aside when the step is proved without it."""
+    needed = set(ctx.used)
+    ctx.probing = True
+    try:
+        for k in sorted(ctx.used):
+            if k not in needed:
+                continue
+            ctx.masked.add(k)
+            ctx.used = set()
+            try:
+                again = step.rule.check(step, i, ctx).status in ("proved", "assumed")
+            except Exception:
+                again = False
+            if again:
+                needed = set(ctx.used)
+            else:
+                ctx.masked.discard(k)
+    finally:
+        ctx.masked, ctx.probing = set(), False
+    return needed
 
 
 def _vacuous(step: Step) -> bool:

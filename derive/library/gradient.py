@@ -66,8 +66,8 @@ def _partials(obj: Objective) -> tuple[Step, ...]:
 
 def _lecture(obj: Objective) -> Derivation:
     params, n = obj.params, len(obj.params)
-    eta = sympy.Symbol("eta", positive=True)
-    d = sympy.Symbol("d", positive=True)
+    eta = sympy.Symbol("eta", real=True)
+    d = sympy.Symbol("d", real=True)
     u = _fresh(obj, "u")
     g = _fresh(obj, "g")
     h = {
@@ -204,9 +204,9 @@ def _disc(obj: Objective) -> Derivation:
         )
     c = tuple(sympy.Symbol(name, real=True) for name in names)
     s = sympy.Symbol("s", real=True)
-    eta = sympy.Symbol("eta", positive=True)
-    eps = sympy.Symbol("epsilon", positive=True)
-    d = sympy.Symbol("d", positive=True)
+    eta = sympy.Symbol("eta", real=True)
+    eps = sympy.Symbol("epsilon", real=True)
+    d = sympy.Symbol("d", real=True)
     at = dict(zip(params, a, strict=True))
     partials = [gi.xreplace(at) for gi in obj.gradient()]
     norm = sympy.sqrt(sympy.Add(*(ci**2 for ci in c)))

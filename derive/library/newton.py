@@ -221,7 +221,7 @@ def _concrete(obj: Objective, point: tuple[Any, ...]) -> Derivation:
             f"the Hessian is not positive definite here (LDLᵀ pivots {pivots}): the second-order "
             "model has no minimiser"
         )
-    eta = sympy.Symbol("eta", positive=True)
+    eta = sympy.Symbol("eta", real=True)
     s = sympy.Matrix(_fresh(obj, "s"))
     shifted = obj.expr.xreplace(
         {p: a + eta * si for p, a, si in zip(params, point, s, strict=True)}
@@ -257,7 +257,7 @@ def _concrete(obj: Objective, point: tuple[Any, ...]) -> Derivation:
 
 def _symbolic(obj: Objective) -> Derivation:
     params, n = obj.params, len(obj.params)
-    eta = sympy.Symbol("eta", positive=True)
+    eta = sympy.Symbol("eta", real=True)
     g = sympy.Matrix(_fresh(obj, "g"))
     names = {
         (i, j): sympy.Symbol(f"h_{params[i].name}_{params[j].name}", real=True)

@@ -25,7 +25,7 @@ FORMS = ("bound", "angle")
 
 def _space(dim: int | None, u: str = "u", g: str = "g") -> Space:
     if dim is None:
-        return abstract_space(sympy.Symbol(u), sympy.Symbol(g))
+        return abstract_space(sympy.Symbol(u, real=True), sympy.Symbol(g, real=True))
     if isinstance(dim, bool) or not isinstance(dim, int) or not 1 <= dim <= MAX_DIM:
         raise ObjectiveError(
             f"dim must be None (dimension-free) or a whole number from 1 to {MAX_DIM}, got {dim!r}"
@@ -140,7 +140,7 @@ def steepest_descent(dim: int | None = None, *, form: str = "bound") -> Derivati
             facts,
             "uᵀg = k cos β is least, −k, when cos β = −1: u points opposite to g (β = 180°).",
         )
-    d = sympy.Symbol("d", positive=True)
+    d = sympy.Symbol("d", real=True)
     steps, facts = steepest_steps(space, d)
     return Derivation(
         f"Steepest descent by Cauchy–Schwarz ({where})",

@@ -115,7 +115,7 @@ def step_size(
     params, n = work.params, len(work.params)
     if hessian.det() == 0:
         raise NumericError("the Hessian is singular: the loss has no unique minimiser")
-    eta = sympy.Symbol("eta", positive=True)
+    eta = sympy.Symbol("eta", real=True)
     theta = sympy.Matrix(params)
     gradient = work.gradient()
     quadratic = at is None
