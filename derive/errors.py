@@ -17,6 +17,7 @@ __all__ = [
     "InternalError",
     "NumericError",
     "ObjectiveError",
+    "OptionError",
     "ParseError",
     "VerificationError",
 ]
@@ -59,3 +60,7 @@ class InternalError(DeriveError, RuntimeError):
 
 class BudgetError(DeriveError):
     """Refused work: over the work budget (an expansion or computation too large to finish)."""
+
+
+class OptionError(ObjectiveError):
+    """An option that a derivation or command does not take, or a value it cannot read."""

@@ -10,9 +10,10 @@ and write, for example::
        :loss: (w*x + b - y)**2
        :params: w b
 
-NAME is one of steepest-descent, gradient-descent, newton, learning-rate, taylor.
-Options: ``:loss:``, ``:params:``, ``:data:``, ``:order:``, ``:dim:``, ``:form:``,
-``:at:``, ``:lr:``, ``:start:``, ``:steps:``. Each step is shown with its reason, its
+NAME is a kind of :data:`derive.library.registry.REGISTRY` (steepest-descent,
+gradient-descent, newton, learning-rate, taylor), with that kind's options (``:loss:``,
+``:params:``, ``:data:``, ``:order:``, ``:dim:``, ``:form:``, ``:at:``, ``:lr:``,
+``:start:``, ``:steps:``); an option the kind does not take is an error. Each step is shown with its reason, its
 rule and a visible verdict; a derivation that does not verify, or bad input, is an
 error at the directive's file and line, and the build fails (with -W or without).
 Results live in the environment (a Domain), so an unchanged page is not re-verified
@@ -34,17 +35,15 @@ from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
 from ._version import __version__
-from .cli import parse_point
 from .errors import DeriveError
 from .kernel import statement
-from .library import gradient_descent, newton_step, steepest_descent, step_size
-from .objective import Objective
+from .library import registry
 from .render import step_latex
 from .taylor import taylor
 
 __all__ = ["NAMES", "DerivationDirective", "DeriveDomain", "setup"]
 
-NAMES = ("steepest-descent", "gradient-descent", "newton", "learning-rate", "taylor")
+NAMES = tuple(registry.REGISTRY)
 MARKS = {
     "proved": "✔ proved",
     "assumed": "• assumed",
@@ -54,52 +53,19 @@ MARKS = {
 }
 
 
-def _objective(options: dict[str, Any], default: str | None = None) -> Objective:
-    loss = options.get("loss", default)
-    if loss is None:
-        raise DeriveError("this derivation needs :loss: and :params:")
-    params = options.get("params") or ("x" if default else None)
-    if not params:
-        raise DeriveError(":params: is required with :loss:, e.g. :params: w b")
-    return Objective(loss, params=params, data=options.get("data"))
-
-
 def build(name: str, options: dict[str, Any]) -> dict[str, Any]:
-    """Build and verify a derivation; a picklable result for the environment."""
-    if name == "taylor":
-        obj = _objective(options)
-        at = parse_point(options["at"], ":at:") if options.get("at") else None
-        t = taylor(obj, options.get("order", 2), about=at)
-        return {
-            "kind": "taylor",
-            "ok": True,
-            "latex": t.latex(),
-            "title": f"Taylor expansion of {obj.describe()}",
-        }
-    if name == "steepest-descent":
-        d = steepest_descent(options.get("dim"), form=options.get("form", "bound"))
-    elif name == "gradient-descent":
-        from .examples import SIGMOID_NEURON
-
-        obj = _objective(options) if "loss" in options else SIGMOID_NEURON
-        d = gradient_descent(obj, form=options.get("form", "lecture"))
-    elif name == "newton":
-        at = parse_point(options["at"], ":at:") if options.get("at") else None
-        d = newton_step(_objective(options), at)
-    else:
-        start = parse_point(options["start"], ":start:") if options.get("start") else None
-        at = parse_point(options["at"], ":at:") if options.get("at") else None
-        d = step_size(
-            _objective(options),
-            lr=options.get("lr"),
-            start=start,
-            steps=options.get("steps", 2),
-            at=at,
-        )
+    """Build (through the one registry) and verify a derivation; a picklable result."""
+    d = registry.build(name, options)
+    display = None
+    if name == "taylor":  # the usual form beside the form the kernel checked
+        parsed = registry.REGISTRY[name].parse(options)
+        obj = registry._objective(parsed)
+        display = taylor(obj, parsed["order"], about=registry._point(parsed, "at")).latex()
     report = d.verify()
     names = dict(d.names)
     return {
         "kind": "derivation",
+        "display": display,
         "ok": report.ok,
         "title": d.title,
         "summary": report.summary(),
@@ -155,17 +121,11 @@ class DerivationDirective(SphinxDirective):
     required_arguments = 1
     has_content = False
     option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {
-        "loss": directives.unchanged_required,
-        "params": directives.unchanged_required,
-        "data": directives.unchanged_required,
-        "order": directives.nonnegative_int,
-        "dim": directives.positive_int,
-        "form": directives.unchanged_required,
-        "at": directives.unchanged_required,
-        "lr": directives.unchanged_required,
-        "start": directives.unchanged_required,
-        "steps": directives.positive_int,
+        option.name: directives.unchanged_required
+        for kind in registry.REGISTRY.values()
+        for option in kind.options
     }
+    """Every option any kind takes, as text; the registry checks each per kind."""
 
     def run(self) -> list[nodes.Node]:
         name = self.arguments[0]
@@ -197,11 +157,10 @@ class DerivationDirective(SphinxDirective):
     def _nodes(self, result: dict[str, Any]) -> list[nodes.Node]:
         container = nodes.container(classes=["derive-derivation"])
         container += nodes.rubric(text=result["title"])
-        if result["kind"] == "taylor":
+        if result.get("display"):
             container += nodes.math_block(
-                result["latex"], result["latex"], nowrap=False, number=None
+                result["display"], result["display"], nowrap=False, number=None
             )
-            return [container]
         if result["assumptions"]:
             container += nodes.paragraph(text="Assume: " + "; ".join(result["assumptions"]) + ".")
         for step in result["steps"]:

@@ -784,6 +784,19 @@ def _counts(index: MultiIndex) -> dict[int, int]:
     return counts
 
 
+def fresh_symbol(obj: Objective, name: str) -> sympy.Symbol:
+    """A real symbol named ``name`` (underscores appended) that no symbol of the loss uses:
+    a data symbol called eta is never merged with the learning rate.
+
+    >>> fresh_symbol(Objective("eta*w**2", "w"), "eta")
+    eta_
+    """
+    taken = {s.name for s in obj.expr.free_symbols}
+    while name in taken:
+        name += "_"
+    return sympy.Symbol(name, real=True)
+
+
 def _fresh(obj: Objective, prefix: str) -> tuple[sympy.Symbol, ...]:
     """Real symbols ``<prefix>_<param>`` that do not clash with the objective's symbols."""
     taken = {s.name for s in obj.expr.free_symbols}

@@ -1,29 +1,26 @@
-"""The library of derivations, one module each, and a registry by name.
+"""The library of derivations, one module each, and the one registry of them by name.
 
->>> from derive.library import DERIVATIONS
->>> sorted(DERIVATIONS)
-['gradient-descent', 'learning-rate', 'newton', 'steepest-descent']
+>>> from derive.library import REGISTRY
+>>> sorted(REGISTRY)
+['gradient-descent', 'learning-rate', 'newton', 'steepest-descent', 'taylor']
 """
 
+from .expansion import taylor_expansion as taylor_expansion
 from .gradient import gradient_descent as gradient_descent
 from .newton import newton_step as newton_step
+from .registry import REGISTRY as REGISTRY
+from .registry import build as build
 from .steepest import steepest_descent as steepest_descent
 from .stepsize import learning_rate_bound as learning_rate_bound
 from .stepsize import step_size as step_size
 
 __all__ = [
-    "DERIVATIONS",
+    "REGISTRY",
+    "build",
     "gradient_descent",
     "learning_rate_bound",
     "newton_step",
     "steepest_descent",
     "step_size",
+    "taylor_expansion",
 ]
-
-DERIVATIONS = {
-    "steepest-descent": steepest_descent,
-    "gradient-descent": gradient_descent,
-    "newton": newton_step,
-    "learning-rate": step_size,
-}
-"""Derivation builders by the names the command line and the Sphinx directive use."""

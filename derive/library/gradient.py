@@ -21,7 +21,7 @@ from ..derivation import Derivation
 from ..errors import ObjectiveError
 from ..kernel import Affine, Assumption, Fact, Identity, Sign, Step, Substitution, Truncation
 from ..objective import Objective
-from ..taylor import _fresh
+from ..taylor import _fresh, fresh_symbol
 from ._space import concrete_space, steepest_steps
 from .steepest import angle_steps
 
@@ -66,12 +66,12 @@ def _partials(obj: Objective) -> tuple[Step, ...]:
 
 def _lecture(obj: Objective) -> Derivation:
     params, n = obj.params, len(obj.params)
-    eta = sympy.Symbol("eta", real=True)
-    d = sympy.Symbol("d", real=True)
+    eta = fresh_symbol(obj, "eta")
+    d = fresh_symbol(obj, "d")
     u = _fresh(obj, "u")
     g = _fresh(obj, "g")
     h = {
-        (i, j): sympy.Symbol(f"h_{params[i].name}_{params[j].name}", real=True)
+        (i, j): fresh_symbol(obj, f"h_{params[i].name}_{params[j].name}")
         for i in range(n)
         for j in range(i, n)
     }

@@ -30,7 +30,7 @@ from ..kernel import (
     Truncation,
 )
 from ..objective import Objective, exact_value
-from ..taylor import _fresh
+from ..taylor import _fresh, fresh_symbol
 
 __all__ = ["MAX_SYMBOLIC", "newton_step", "substitute_data"]
 
@@ -221,7 +221,7 @@ def _concrete(obj: Objective, point: tuple[Any, ...]) -> Derivation:
             f"the Hessian is not positive definite here (LDLᵀ pivots {pivots}): the second-order "
             "model has no minimiser"
         )
-    eta = sympy.Symbol("eta", real=True)
+    eta = fresh_symbol(obj, "eta")
     s = sympy.Matrix(_fresh(obj, "s"))
     shifted = obj.expr.xreplace(
         {p: a + eta * si for p, a, si in zip(params, point, s, strict=True)}
@@ -257,10 +257,10 @@ def _concrete(obj: Objective, point: tuple[Any, ...]) -> Derivation:
 
 def _symbolic(obj: Objective) -> Derivation:
     params, n = obj.params, len(obj.params)
-    eta = sympy.Symbol("eta", real=True)
+    eta = fresh_symbol(obj, "eta")
     g = sympy.Matrix(_fresh(obj, "g"))
     names = {
-        (i, j): sympy.Symbol(f"h_{params[i].name}_{params[j].name}", real=True)
+        (i, j): fresh_symbol(obj, f"h_{params[i].name}_{params[j].name}")
         for i in range(n)
         for j in range(i, n)
     }

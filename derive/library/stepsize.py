@@ -25,6 +25,7 @@ from ..derivation import Derivation
 from ..errors import NumericError, ObjectiveError
 from ..kernel import Affine, Assumption, Fact, Identity, Sign, Step
 from ..objective import Objective, exact_value
+from ..taylor import fresh_symbol
 from .newton import substitute_data
 
 __all__ = ["MAX_ITERATES", "learning_rate_bound", "step_size"]
@@ -115,7 +116,7 @@ def step_size(
     params, n = work.params, len(work.params)
     if hessian.det() == 0:
         raise NumericError("the Hessian is singular: the loss has no unique minimiser")
-    eta = sympy.Symbol("eta", real=True)
+    eta = fresh_symbol(work, "eta")
     theta = sympy.Matrix(params)
     gradient = work.gradient()
     quadratic = at is None
