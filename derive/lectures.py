@@ -30,9 +30,8 @@ import sympy
 
 from .derivation import Derivation
 from .errors import ObjectiveError
-from .examples import SIGMOID_NEURON
 from .kernel import Identity, Report, Sign, Step
-from .library import gradient_descent, learning_rate_bound, newton_step, step_size
+from .library import build, learning_rate_bound
 from .objective import Objective
 from .render import document_sections
 
@@ -175,7 +174,7 @@ def _lecture_0() -> Lecture:
             ("The gradient, by example", _gradient_example()),
             (
                 "Taylor expansion, the descent condition and the angle β",
-                gradient_descent(SIGMOID_NEURON),
+                build("gradient-descent"),
             ),
         ),
         ("uᵀ∇L(θ) = k cos β is most negative at β = 180°: move opposite to the gradient.",),
@@ -191,7 +190,7 @@ def _lecture_1() -> Lecture:
         (
             (
                 "The derivation, ending in the parameter update equations",
-                gradient_descent(SIGMOID_NEURON),
+                build("gradient-descent"),
             ),
         ),
         (
@@ -210,11 +209,11 @@ def _lecture_2() -> Lecture:
         (
             (
                 "The linear model on a disc of radius d",
-                gradient_descent(SIGMOID_NEURON, form="disc"),
+                build("gradient-descent", {"form": "disc"}),
             ),
             (
                 "When the circle is not small: the second-order term and Newton's method",
-                newton_step(SIGMOID_NEURON),
+                build("newton"),
             ),
         ),
         (
@@ -233,8 +232,14 @@ def _lecture_3() -> Lecture:
         "or iterate from x₀ = 1 with α = 0.1.",
         (
             ("Setting the derivative to zero", _calculus_minimum(obj)),
-            ("The update rule", gradient_descent(obj)),
-            ("Iterates and the step size", step_size(obj, lr="0.1", start={"x": 1}, steps=5)),
+            ("The update rule", build("gradient-descent", {"loss": "2*x**2", "params": "x"})),
+            (
+                "Iterates and the step size",
+                build(
+                    "learning-rate",
+                    {"loss": "2*x**2", "params": "x", "lr": "0.1", "start": "x=1", "steps": 5},
+                ),
+            ),
         ),
         (
             f"α must stay below 2/λ_max = {bound}: a small α converges slowly, an α near or above "
