@@ -45,6 +45,7 @@ class Context:
         self.nonnegative: dict[Any, int] = {}
         self.nonzero: dict[Any, int] = {}
         """Expressions whose sign a standing premise gives, each with that premise's index."""
+        self.real_cache: dict[Any, tuple[bool, frozenset[int]]] = {}
         self.masked: set[int] = set()
         """Premises set aside while finding which ones a proved step really needs."""
         self.probing = False
@@ -525,6 +526,18 @@ def _real(expr: Any, ctx: Context) -> bool:
     """Is ``expr`` defined and real for every value of its symbols the premises allow?
     Structural: symbols are real; powers, logarithms and quotients need their side
     conditions (a non-zero denominator, a positive logarithm's argument, …) proved."""
+    if ctx.probing:
+        return _real_uncached(expr, ctx)
+    known = ctx.real_cache.get(expr)  # memoised with the premises the answer relied on
+    if known is None:
+        outer, ctx.used = ctx.used, set()
+        known = ctx.real_cache[expr] = (_real_uncached(expr, ctx), frozenset(ctx.used))
+        ctx.used = outer
+    ctx.used |= known[1]
+    return known[0]
+
+
+def _real_uncached(expr: Any, ctx: Context) -> bool:
     expr = sympy.sympify(expr)
     if isinstance(expr, sympy.MatrixBase):
         return all(_real(c, ctx) for c in expr)
@@ -573,9 +586,18 @@ def _nonzero(expr: Any, ctx: Context) -> bool:
 
 def _not_real(expr: Any) -> str:
     return (
-        f"{expr} is not provably defined and real for every admissible value: state the "
-        "premise it needs (a positive base, a non-zero denominator)"
+        f"{_brief(expr)} is not provably defined and real for every admissible value: state "
+        "the premise it needs (a positive base, a non-zero denominator)"
     )
+
+
+def _brief(expr: Any, limit: int = 120) -> str:
+    """``expr`` as text when it is small; a large one is named by its size (printing a huge
+    expression costs more than checking it)."""
+    for nodes, _ in enumerate(sympy.preorder_traversal(expr)):
+        if nodes >= limit:
+            return f"an expression of over {limit} terms"
+    return str(expr)
 
 
 _SMOOTH_FUNCTIONS = (

@@ -32,18 +32,28 @@ def _real_twin(value: Any, table: dict[Any, Any]) -> Any:
     """``value`` with every symbol replaced by its twin that is only real: the kernel reads
     no assumption (positive=True, …) from a symbol; premises are stated as facts."""
     if isinstance(value, sympy.Basic):
-        fresh = {
-            s: table.setdefault(s.name, sympy.Symbol(s.name, real=True))
-            for s in value.atoms(sympy.Symbol)
-            if not isinstance(s, sympy.Dummy)
-        }
-        return value.xreplace(fresh) if fresh else value
+        seen = table.get(("seen", id(value)))
+        if seen is not None and seen[0] is value:  # the same object met in another step
+            return seen[1]
+        fresh = {}
+        for s in value.atoms(sympy.Symbol):
+            if isinstance(s, sympy.Dummy):
+                continue
+            twin = table.setdefault(s.name, sympy.Symbol(s.name, real=True))
+            if twin is not s and twin != s:
+                fresh[s] = twin
+        twin_value = value.xreplace(fresh) if fresh else value
+        table[("seen", id(value))] = (value, twin_value)
+        return twin_value
     if isinstance(value, tuple):
-        return tuple(_real_twin(v, table) for v in value)
+        twins = tuple(_real_twin(v, table) for v in value)
+        return value if all(a is b for a, b in zip(twins, value, strict=True)) else twins
     if isinstance(value, (Rule, Step, Fact)):
         changes = {
             f.name: _real_twin(getattr(value, f.name), table) for f in dataclasses.fields(value)
         }
+        if all(changes[name] is getattr(value, name) for name in changes):
+            return value
         return dataclasses.replace(value, **changes)
     return value
 
