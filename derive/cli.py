@@ -1,8 +1,10 @@
 """The ``derive`` command: a thin surface over the public API.
 
 Exit codes: 0 when everything asked for succeeded and verified, 1 when a derivation did
-not verify (or an emitted rule failed its check), 2 for bad input (one line, no
-traceback).
+not verify (or an emitted rule failed its check), 2 for bad input or refused work (over
+a work budget), with a one-line ``derive: error: ...`` and no traceback, 3 for an
+internal error: a bug in derive, reported as ``derive: internal error: ...``. A crash
+never exits 1. Set ``DERIVE_DEBUG=1`` to get the traceback of an internal error instead.
 
 >>> main(["taylor", "2*x**2", "--params", "x", "--at", "x=1"])
 L(x) = 2 + (4*x - 4) + 2*(x - 1)**2 + O(|x - 1|^3)
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -25,12 +28,12 @@ import sympy
 from ._version import __version__
 from .derivation import Derivation
 from .emit import METHODS, emit
-from .errors import DeriveError
+from .errors import BudgetError, DeriveError, InternalError
 from .examples import SIGMOID_NEURON, SIGMOID_NEURON_TEXT
 from .kernel import Report
 from .lectures import LECTURES, lecture
 from .library import gradient_descent, newton_step, steepest_descent, step_size
-from .objective import Objective
+from .objective import MAX_PROOF_PARAMS, Objective
 from .taylor import Taylor, taylor
 
 __all__ = ["main", "parse_point"]
@@ -483,23 +486,98 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
 }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
-    args = _parser().parse_args(argv)
+MAX_PROOF_DIM = 128
+"""The largest --dim of the coordinate steepest-descent proof on the command line: its
+identities grow with the dimension (128 takes seconds, 512 minutes and 400 MB)."""
+
+_SYMBOLIC_PROOF = "a symbolic proof"
+
+
+def _check_budgets(args: argparse.Namespace) -> None:
+    """Refuse, before any work, options whose proof would run for minutes (BudgetError)."""
+    if args.command != "prove":
+        return
+    if args.name == "steepest-descent" and args.dim is not None and args.dim > MAX_PROOF_DIM:
+        raise BudgetError(
+            f"--dim {args.dim} is over the budget of the coordinate proof (at most "
+            f"{MAX_PROOF_DIM}: its identities grow with the dimension); omit --dim for the "
+            "dimension-free proof, which holds in every dimension"
+        )
+    symbolic = args.name == "gradient-descent" or (args.name == "newton" and args.at is None)
+    if symbolic and args.loss is not None and args.params:
+        obj = Objective(args.loss, params=args.params, data=args.data)
+        limit = MAX_PROOF_PARAMS if args.name == "gradient-descent" else None
+        obj.check_budget(_SYMBOLIC_PROOF, max_params=limit)
+
+
+def _exit_status(code: object) -> int:
+    """argparse's exit status (--help, --version, usage errors) as a return value."""
+    if code is None:
+        return 0
+    return code if isinstance(code, int) else 2
+
+
+def _text(exc: BaseException) -> str:
+    """An exception's message, safely (a broken __str__ must not hide the error)."""
     try:
+        return str(exc)
+    except Exception:
+        return ""
+
+
+def _error(text: str) -> None:
+    lines = text.splitlines() or [""]
+    print(f"derive: error: {lines[0]}", file=sys.stderr)
+    for line in lines[1:]:  # a ParseError's excerpt and caret, indented under it
+        print(f"  {line}", file=sys.stderr)
+
+
+def _internal(text: str) -> int:
+    first = (text.splitlines() or [""])[0]
+    print(f"derive: internal error: {first}", file=sys.stderr)
+    print(
+        "  this is a bug in derive, not in your input: please report it with the command "
+        "line (DERIVE_DEBUG=1 shows the traceback)",
+        file=sys.stderr,
+    )
+    return 3
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0, 1, 2 or 3: see the module docstring).
+
+    Nothing escapes as an exception: argparse's own exits (--help, usage errors) are
+    returned, a DeriveError is exit 2, anything unexpected an internal error, exit 3.
+    """
+    debug = os.environ.get("DERIVE_DEBUG", "") not in ("", "0")
+    try:
+        try:
+            args = _parser().parse_args(argv)
+        except SystemExit as exc:
+            return _exit_status(exc.code)
+        _check_budgets(args)
         return COMMANDS[args.command](args)
+    except InternalError as exc:
+        if debug:
+            raise
+        return _internal(_text(exc))
     except DeriveError as exc:
-        lines = str(exc).splitlines()
-        print(f"derive: error: {lines[0]}", file=sys.stderr)
-        for line in lines[1:]:
-            print(f"  {line}", file=sys.stderr)
+        _error(_text(exc))
         return 2
     except OSError as exc:
-        print(
-            f"derive: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
-            file=sys.stderr,
-        )
+        where = f": {exc.filename}" if exc.filename else ""
+        _error(f"{exc.strerror or _text(exc) or type(exc).__name__}{where}")
         return 2
     except KeyboardInterrupt:
         print("derive: interrupted", file=sys.stderr)
         return 130
+    except RecursionError:
+        if debug:
+            raise
+        _error("the expression is nested too deeply to process; write it with less nesting")
+        return 2
+    except Exception as exc:  # a bug (MemoryError included): never a traceback, never exit 1
+        if debug:
+            raise
+        text = _text(exc)
+        return _internal(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -131,22 +132,24 @@ class UpdateRule:
         return self._source
 
     def loss(self, theta: Any, data: Mapping[str, Any] | None = None) -> float:
-        """The mean loss at theta."""
-        return float(self._namespace["loss"](self._theta(theta, "theta"), **self._data(data)))
+        """The mean loss at theta (inf or nan where float64 overflows; no warning)."""
+        theta, prepared = self._theta(theta, "theta"), self._data(data)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return float(self._namespace["loss"](theta, **prepared))
 
     def gradient(self, theta: Any, data: Mapping[str, Any] | None = None) -> np.ndarray:
         """∇L at theta (mean over the data's rows)."""
-        return np.asarray(
-            self._namespace["gradient"](self._theta(theta, "theta"), **self._data(data))
-        )
+        theta, prepared = self._theta(theta, "theta"), self._data(data)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return np.asarray(self._namespace["gradient"](theta, **prepared))
 
     def hessian(self, theta: Any, data: Mapping[str, Any] | None = None) -> np.ndarray:
         """∇²L at theta (Newton rules only)."""
         if "hessian" not in self._namespace:
             raise ObjectiveError("only a Newton rule carries a Hessian: emit(obj, method='newton')")
-        return np.asarray(
-            self._namespace["hessian"](self._theta(theta, "theta"), **self._data(data))
-        )
+        theta, prepared = self._theta(theta, "theta"), self._data(data)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return np.asarray(self._namespace["hessian"](theta, **prepared))
 
     def step(
         self,
@@ -221,7 +224,13 @@ class UpdateRule:
                 value, (int, float, np.floating, np.integer)
             ):
                 raise ObjectiveError(f"{name} must be a number, got {type(value).__name__}")
-            value = float(value)
+            try:
+                value = float(value)
+            except OverflowError:
+                raise ObjectiveError(
+                    f"lr and momentum must be finite float64 numbers, and {name} is too large "
+                    "for float64"
+                ) from None
             if not math.isfinite(value) or value < 0 or (name == "lr" and value == 0):
                 need = "a positive" if name == "lr" else "a non-negative"
                 raise ObjectiveError(f"{name} must be {need} finite number, got {value!r}")
@@ -231,10 +240,12 @@ class UpdateRule:
         return values[0], values[1]
 
     def _theta(self, value: Any, name: str) -> np.ndarray:
-        try:
-            array = np.array(value, dtype=float)
-        except (TypeError, ValueError):
-            raise ObjectiveError(f"{name} must be an array of {self.size} numbers") from None
+        array = _floats(
+            value,
+            invalid=f"{name} must be an array of {self.size} numbers (real, not complex)",
+            too_large=f"{name} holds a number too large for float64",
+            copy=True,
+        )
         if array.shape != (self.size,):
             raise ObjectiveError(f"{name} must have shape ({self.size},), got {array.shape}")
         if not np.all(np.isfinite(array)):
@@ -243,7 +254,19 @@ class UpdateRule:
 
     def _data(self, data: Mapping[str, Any] | None) -> dict[str, Any]:
         blocks = self.objective.data_blocks
-        data = dict(data or {})
+        if data is None:
+            data = {}
+        if not isinstance(data, Mapping):
+            raise ObjectiveError(
+                f"data must map data symbols to values, such as {{'x': X}}, got "
+                f"{type(data).__name__}"
+            )
+        data = dict(data)
+        odd = [key for key in data if not isinstance(key, str)]
+        if odd:
+            raise ObjectiveError(
+                f"data must be keyed by the data symbols' names, got the key {odd[0]!r}"
+            )
         unknown = sorted(set(data) - {b.name for b in blocks})
         if unknown:
             known = ", ".join(b.name for b in blocks) or "none"
@@ -259,12 +282,15 @@ class UpdateRule:
                     else "a number or an array with one value per row"
                 )
                 raise ObjectiveError(f"data is missing {b.name!r} ({shape})")
-            try:
-                array = np.asarray(data[b.name], dtype=float)  # no copy for float64 arrays
-            except (TypeError, ValueError):
-                raise ObjectiveError(f"data[{b.name!r}] must be numeric") from None
+            array = _floats(  # float64 arrays are not copied
+                data[b.name],
+                invalid=f"data[{b.name!r}] must be numeric",
+                too_large=f"data holds a number too large for float64 (in data[{b.name!r}])",
+            )
             # one pass: NaN and ±inf make the sum non-finite; only then look closer
-            if not np.isfinite(array.sum()) and not np.all(np.isfinite(array)):
+            with np.errstate(over="ignore", invalid="ignore"):
+                total = array.sum()
+            if not np.isfinite(total) and not np.all(np.isfinite(array)):
                 raise ObjectiveError(f"data[{b.name!r}] contains NaN or infinity")
             if b.length is not None:
                 if array.ndim == 1:
@@ -290,6 +316,19 @@ class UpdateRule:
         if rows == 0:
             raise ObjectiveError("the data have no rows")
         return out
+
+
+def _floats(value: Any, *, invalid: str, too_large: str, copy: bool = False) -> np.ndarray:
+    """``value`` as a float64 array, else an ObjectiveError with one of the two messages: no
+    raw OverflowError (an int past float64), TypeError or ComplexWarning escapes."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            return np.array(value, dtype=float) if copy else np.asarray(value, dtype=float)
+    except OverflowError:
+        raise ObjectiveError(too_large) from None
+    except (TypeError, ValueError, np.exceptions.ComplexWarning):
+        raise ObjectiveError(invalid) from None
 
 
 @dataclass(frozen=True, eq=False)
