@@ -28,11 +28,11 @@ import sympy
 from ._version import __version__
 from .derivation import Derivation
 from .emit import METHODS, emit
-from .errors import BudgetError, DeriveError, InternalError
+from .errors import BudgetError, DeriveError, InternalError, OptionError
 from .examples import SIGMOID_NEURON, SIGMOID_NEURON_TEXT
 from .kernel import Report
 from .lectures import LECTURES, lecture
-from .library import gradient_descent, newton_step, steepest_descent, step_size
+from .library import REGISTRY, build, gradient_descent
 from .objective import MAX_PROOF_PARAMS, Objective
 from .taylor import Taylor, taylor
 
@@ -48,7 +48,7 @@ EXAMPLES = """examples:
   derive lecture --out lectures --pdf
 """
 
-NAMES = ("steepest-descent", "gradient-descent", "newton", "learning-rate")
+NAMES = tuple(REGISTRY)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -114,12 +114,11 @@ def _parser() -> argparse.ArgumentParser:
     _loss_args(p, positional=False)
     p.add_argument("--dim", type=int, help="steepest-descent: dimension (default: dimension-free)")
     p.add_argument("--form", help="steepest-descent: bound|angle; gradient-descent: lecture|disc")
-    p.add_argument("--at", help="newton / learning-rate: a point, e.g. 'w=0,b=0'")
+    p.add_argument("--at", help="newton / learning-rate / taylor: a point, e.g. 'w=0,b=0'")
     p.add_argument("--lr", help="learning-rate: the step size of a worked run, e.g. 0.1")
     p.add_argument("--start", help="learning-rate: the starting point of a worked run, e.g. x=1")
-    p.add_argument(
-        "--steps", type=int, default=2, help="learning-rate: iterations of the worked run"
-    )
+    p.add_argument("--steps", type=int, help="learning-rate: iterations of the worked run (2)")
+    p.add_argument("--order", type=int, help="taylor: the order of the expansion (2)")
     _render_args(p)
 
     d = _sub(
@@ -284,18 +283,19 @@ def _cmd_taylor(args: argparse.Namespace) -> int:
     return 0
 
 
+PROVE_OPTIONS = ("loss", "params", "data", "dim", "form", "at", "lr", "start", "steps", "order")
+"""The options of 'derive prove'; each kind of the registry takes some of them."""
+
+
 def _cmd_prove(args: argparse.Namespace) -> int:
-    if args.name == "steepest-descent":
-        d = steepest_descent(args.dim, form=args.form or "bound")
-    elif args.name == "gradient-descent":
-        d = gradient_descent(_objective(args, SIGMOID_NEURON), form=args.form or "lecture")
-    elif args.name == "newton":
-        d = newton_step(_objective(args, SIGMOID_NEURON), parse_point(args.at) if args.at else None)
-    else:
-        obj = _objective(args, Objective("2*x**2", "x"))
-        start = parse_point(args.start, "--start") if args.start else None
-        at = parse_point(args.at) if args.at else None
-        d = step_size(obj, lr=args.lr, start=start, steps=args.steps, at=at)
+    kind = REGISTRY[args.name]
+    takes = {option.name for option in kind.options}
+    given = {n: getattr(args, n) for n in PROVE_OPTIONS if getattr(args, n, None) is not None}
+    wrong = sorted(n for n in given if n not in takes)
+    if wrong:
+        allowed = ", ".join(f"--{n}" for n in sorted(takes)) or "no options"
+        raise OptionError(f"{args.name} does not take --{wrong[0]} (it takes {allowed})")
+    d = build(args.name, given)
     return _show(d, d.verify(_progress(args.name)), args)
 
 

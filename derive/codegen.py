@@ -97,6 +97,9 @@ class _Printer(NumPyPrinter):
     def _print_Sigmoid(self, expr: Sigmoid) -> str:
         return f"_sigmoid({self._print(expr.args[0])})"
 
+    def _print_erf(self, expr: sympy.erf) -> str:
+        return f"_erf({self._print(expr.args[0])})"
+
     def _print_Softplus(self, expr: Softplus) -> str:
         return f"np.logaddexp(0, {self._print(expr.args[0])})"
 
@@ -291,6 +294,11 @@ def _reduce(_a):
 def _rows(_r, _x):
     """A per-row quantity as a vector of the data's rows."""
     return np.broadcast_to(np.asarray(_r, dtype=np.float64), (_x.shape[0],))
+
+
+def _erf(_t):
+    """The error function, elementwise (NumPy has none; math.erf is exact to an ulp)."""
+    return np.vectorize(_math_erf, otypes=[np.float64])(_t)
 
 
 def _sigmoid(_t):

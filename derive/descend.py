@@ -197,6 +197,7 @@ class _Run:
         self.work = digits + GUARD_DIGITS
         loss = se.sympify(obj.expr.xreplace(data))
         self.gradient = [se.sympify(g.xreplace(data)) for g in obj.gradient()]
+        self.weight = max(_weight(e) for e in (obj.expr.xreplace(data), *obj.gradient()))
         self.symbols = [se.Symbol(p.name) for p in obj.params]
         self.loss_guards = _guards([loss])
         self.gradient_guards = _guards(self.gradient)
@@ -209,6 +210,10 @@ class _Run:
         self._keep_exact(0, point)
         rate = se.sympify(self.rate)
         for k in range(steps + 1):
+            if max(_bits(v) for v in point) * self.weight > 4 * MAX_EXACT_DIGITS * _BITS_PER_DIGIT:
+                self.switched = k + 1  # exact powers would pass the budget: decimals from here
+                self.reason = f"exact powers of iterate {k} would pass {MAX_EXACT_DIGITS} digits"
+                return self._decimals(k, [self._mp(v) for v in point], steps)
             self._check_exact(k, point, self.loss_guards, _OUTSIDE)
             if k == steps:
                 break
@@ -373,6 +378,20 @@ def _guards(exprs: list[Any]) -> list[_Guard]:
             if inputs is not None and atom not in found:
                 found[atom] = _Guard(atom, inputs)
     return list(found.values())
+
+
+def _weight(expr: Any) -> int:
+    """How many times a value's digits can multiply in ``expr``: the largest total power
+    (x³·y² weighs 5, (x²)¹⁰ weighs 20), an upper bound on how exact arithmetic grows."""
+    expr = sympy.sympify(expr)
+    if expr.is_Symbol:
+        return 1
+    if not expr.args:
+        return 0
+    if expr.is_Pow and expr.exp.is_Integer:
+        return abs(int(expr.exp)) * _weight(expr.base)
+    parts = [_weight(a) for a in expr.args]
+    return sum(parts) if expr.is_Mul else max(parts)
 
 
 def _bits(value: Any) -> int:

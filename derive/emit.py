@@ -434,6 +434,8 @@ theta is the flat parameter vector ({params}).
 """
     header = f'''r"""{doc}"""
 
+from math import erf as _math_erf
+
 import numpy as np
 
 PARAMS = {tuple(b.name for b in obj.blocks)!r}

@@ -9,6 +9,7 @@ import pytest
 
 from derive import __version__
 from derive.cli import main, parse_point
+from derive.derivation import Derivation
 from derive.errors import DeriveError
 
 
@@ -136,19 +137,21 @@ def test_prove_renders_latex_markdown_and_json(capsys: pytest.CaptureFixture[str
 def test_prove_exits_1_when_a_derivation_does_not_verify(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from derive import cli, kernel
-    from derive.derivation import Derivation
+    import dataclasses
 
-    real = cli.steepest_descent
+    from derive import kernel
+    from derive.library import REGISTRY
 
-    def corrupted(dim: int | None, form: str = "bound") -> Derivation:
-        d = real(dim, form=form)
+    kind = REGISTRY["steepest-descent"]
+
+    def corrupted(options: dict) -> Derivation:
+        d = kind.builder(options)
         step = d.step("bound")
         return d.replace_step(
             "bound", kernel.Step(step.lhs, ">=", 2 * step.rhs, step.why, step.rule, step.label)
         )
 
-    monkeypatch.setattr(cli, "steepest_descent", corrupted)
+    monkeypatch.setitem(REGISTRY, "steepest-descent", dataclasses.replace(kind, builder=corrupted))
     code, out, _ = run(["prove", "steepest-descent", "--dim", "2"], capsys)
     assert code == 1
     assert "NOT verified" in out and "step 7 (bound)" in out
@@ -217,7 +220,10 @@ def test_lecture_writes_tex_and_markdown(
             ["prove", "newton", "--loss", "w**2 - b**2", "--params", "w b", "--at", "w=0,b=0"],
             "derive: error: the Hessian is not positive definite",
         ),
-        (["prove", "gradient-descent", "--loss", "w**2"], "derive: error: --params is required"),
+        (
+            ["prove", "gradient-descent", "--loss", "w**2"],
+            "derive: error: a loss needs its parameters",
+        ),
         (
             ["descend", "2*x**2", "--params", "x", "--at", "x=1", "--lr", "-1"],
             "derive: error: --lr must be a positive number",

@@ -80,7 +80,7 @@ def test_a_derivation_that_does_not_verify_exits_1_from_a_fresh_interpreter() ->
         (["taylor", "x", "--params", "y"], "parameter 'y' does not occur in the loss"),
         (["taylor", "x", "--params", "x", "--at", "x=nan"], "--at value for x must be finite"),
         (["descend", "x**2", "--params", "x", "--at", "x=1", "--lr", "0"], "--lr must be"),
-        (["prove", "gradient-descent", "--loss", "w**2"], "--params is required"),
+        (["prove", "gradient-descent", "--loss", "w**2"], "a loss needs its parameters"),
         (["taylor", "x", "--params", "x", "--order", "two"], "argument --order: invalid int"),
         (["nonsense"], "argument COMMAND: invalid choice"),
         (["prove", "steepest-descent", "--dim", "100000"], "--dim 100000 is over the budget"),
@@ -176,7 +176,12 @@ def test_an_internal_error_never_exits_1_even_in_a_derivation(
     def broken(*args: Any, **kwargs: Any) -> Any:
         return [][0]
 
-    monkeypatch.setattr(cli, "steepest_descent", broken)
+    import dataclasses
+
+    from derive.library import REGISTRY
+
+    kind = dataclasses.replace(REGISTRY["steepest-descent"], builder=broken)
+    monkeypatch.setitem(REGISTRY, "steepest-descent", kind)
     code, _, err = run(["prove", "steepest-descent", "--dim", "2"], capsys)
     assert code == 3 and err.startswith("derive: internal error: IndexError")
 

@@ -15,6 +15,7 @@ import sympy
 import derive as dv
 from derive.emit import RESERVED
 from derive.errors import ObjectiveError, ParseError
+from derive.parse import FUNCTIONS
 
 PAYLOADS = [
     'w**2 # """; __import__("os").system("touch PWNED"); r"""',
@@ -104,3 +105,10 @@ def test_generated_docstring_shows_the_canonical_loss_not_the_text() -> None:
     source = dv.emit(dv.Objective("w^2   +   3*w", "w")).source()
     assert "L(w) = w**2 + 3*w" in source
     assert "w^2   +" not in source
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_every_loss_function_emits_code_that_runs_and_checks(name: str) -> None:
+    args = ", ".join(["x/7 + 1/3"] * FUNCTIONS[name][0][0])
+    rule = dv.emit(dv.Objective(f"{name}({args}) + x**2", "x"))
+    assert rule.check(theta0=[0.1], lr=0.01, steps=3).ok

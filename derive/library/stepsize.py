@@ -53,6 +53,16 @@ def _hessian(
         raise ObjectiveError(
             f"the Hessian depends on the data {names}: give their values with data=..."
         )
+    undefined = (sympy.DiracDelta, sympy.Heaviside, sympy.sign, sympy.Subs, sympy.Derivative)
+    for entry in hessian:
+        value = sympy.sympify(entry)
+        if value.has(*undefined, sympy.nan, sympy.zoo, sympy.oo, -sympy.oo, sympy.I) or not (
+            value.is_number and value.is_extended_real
+        ):
+            raise NumericError(
+                f"the Hessian is undefined here (an entry is {value}): the loss is not twice "
+                "differentiable at this point"
+            )
     return work, hessian
 
 
