@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import sympy
 
 from ._version import __version__
 from .codegen import HELPERS, generate
@@ -135,13 +136,13 @@ class UpdateRule:
         """The mean loss at theta (inf or nan where float64 overflows; no warning)."""
         theta, prepared = self._theta(theta, "theta"), self._data(data)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return float(self._namespace["loss"](theta, **prepared))
+            return float(self._call("loss", theta, **prepared))
 
     def gradient(self, theta: Any, data: Mapping[str, Any] | None = None) -> np.ndarray:
         """∇L at theta (mean over the data's rows)."""
         theta, prepared = self._theta(theta, "theta"), self._data(data)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return np.asarray(self._namespace["gradient"](theta, **prepared))
+            return np.asarray(self._call("gradient", theta, **prepared))
 
     def hessian(self, theta: Any, data: Mapping[str, Any] | None = None) -> np.ndarray:
         """∇²L at theta (Newton rules only)."""
@@ -149,7 +150,7 @@ class UpdateRule:
             raise ObjectiveError("only a Newton rule carries a Hessian: emit(obj, method='newton')")
         theta, prepared = self._theta(theta, "theta"), self._data(data)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return np.asarray(self._namespace["hessian"](theta, **prepared))
+            return np.asarray(self._call("hessian", theta, **prepared))
 
     def step(
         self,
@@ -212,6 +213,11 @@ class UpdateRule:
     def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         try:
             return self._namespace[name](*args, **kwargs)
+        except OverflowError:  # a coefficient of the code past float64 (a Python int)
+            raise NumericError(
+                f"the emitted {name}() holds a number past float64's range (about 1.8e308); "
+                "rescale the loss"
+            ) from None
         except ValueError as exc:
             if type(exc).__name__ == "NotPositiveDefinite":
                 raise NumericError(str(exc)) from None
@@ -370,10 +376,27 @@ def emit(obj: Objective, method: str = "gd") -> UpdateRule:
         raise ObjectiveError(
             f"the name {clash[0]!r} is reserved in generated code; rename that symbol"
         )
+    _check_float64(obj)
     source = _module(obj, method)
     namespace: dict[str, Any] = {"__name__": f"derive_emitted_{method}"}
     exec(compile(source, f"<derive emit {method}>", "exec"), namespace)  # our own generated text
     return UpdateRule(obj, method, source, namespace)
+
+
+_FLOAT64_MAX = sympy.Integer(int(np.finfo(np.float64).max))
+
+
+def _check_float64(obj: Objective) -> None:
+    """Refuse a loss holding a number past float64's range: the emitted code computes in
+    float64, and such a literal is an OverflowError in it, not an infinity. (A derivative's
+    coefficient may still pass the range: the rule's methods report that as a NumericError.)"""
+    for number in obj.expr.atoms(sympy.Rational):
+        if abs(number) > _FLOAT64_MAX:
+            digits = len(str(abs(sympy.floor(number))))
+            raise ObjectiveError(
+                f"the loss has a number of {digits} digits, past float64's range (about "
+                "1.8e308), which the emitted code computes in; rescale the loss"
+            )
 
 
 def _user_names(obj: Objective) -> set[str]:

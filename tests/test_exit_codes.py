@@ -15,7 +15,7 @@ import pytest
 
 from derive import cli
 from derive.emit import emit
-from derive.errors import InternalError, ObjectiveError
+from derive.errors import InternalError, NumericError, ObjectiveError
 from derive.objective import Objective
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -300,3 +300,25 @@ def test_loss_gradient_and_hessian_overflow_quietly_to_infinity() -> None:
     assert np.isinf(rule.hessian([1e300])).all()
     data_rule = emit(Objective("(w*x - y)**2", "w"))
     assert data_rule.loss([1.0], {"x": [1e308, 1e308], "y": [0.0, 0.0]}) == float("inf")
+
+
+def test_a_loss_with_a_number_past_float64_is_refused_when_emitted() -> None:
+    with pytest.raises(ObjectiveError, match="a number of 401 digits, past float64's range"):
+        emit(Objective("x + 10**400", "x"))
+    assert emit(Objective("x*(10**400 + 1)/10**400", "x")).loss([2.0]) == 2.0  # a ratio fits
+
+
+def test_a_derivative_past_float64_is_a_numeric_error_not_an_overflow_error() -> None:
+    rule = emit(Objective("x**1000*10**306", "x"))  # the gradient's coefficient is 10**309
+    with pytest.raises(NumericError, match=r"gradient\(\) holds a number past float64"):
+        rule.gradient([1.0])
+    with pytest.raises(NumericError, match=r"run\(\) holds a number past float64"):
+        rule.run([1.0], 1, 0.1)
+
+
+@pytest.mark.parametrize("loss", ["x + 10**400", "x**1000*10**306"])
+def test_emit_check_of_a_loss_past_float64_exits_2(
+    loss: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(["emit", "--params=x", "--check", "--", loss], capsys)
+    assert code == 2 and err.startswith("derive: error: the ") and "float64" in err
