@@ -190,3 +190,8 @@ def test_the_angle_argument_proves_the_least_value_and_only_there() -> None:
 def test_steps_hold_no_text_to_evaluate() -> None:
     with pytest.raises(dv.VerificationError):
         Step("x + 1", "=", "x + 1", "", Identity())  # type: ignore[arg-type]
+
+
+def test_a_diagonal_hessian_gives_no_vacuous_eigenvector_step() -> None:
+    report = dv.step_size(dv.Objective("t0**2 + 2*(t1 - 1)**2", "t0 t1")).verify()
+    assert report.ok, report.summary()

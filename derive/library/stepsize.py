@@ -159,6 +159,8 @@ def step_size(
         ]
     for k, (value, _, vectors) in enumerate(hessian.eigenvects() if n > 1 else ()):
         v = vectors[0]
+        if (sympy.eye(n) - eta * hessian) * v == (1 - eta * value) * v:
+            continue  # an axis of a diagonal H: the statement would have identical sides
         steps_out.append(
             Step(
                 (sympy.eye(n) - eta * hessian) * v,
