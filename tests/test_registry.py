@@ -69,3 +69,13 @@ def test_api_functions_and_registry_build_the_same_derivation() -> None:
     direct = dv.gradient_descent(obj)
     via = build("gradient-descent", {"loss": "(w*x + b - y)**2", "params": "w b"})
     assert direct.steps == via.steps and direct.assumptions == via.assumptions
+
+
+def test_every_surface_refuses_a_loss_over_the_proof_budget() -> None:
+    huge = dv.Objective("(a + b + c)**1000", "a b c")
+    with pytest.raises(dv.errors.BudgetError):
+        dv.gradient_descent(huge)
+    with pytest.raises(dv.errors.BudgetError):
+        build("gradient-descent", {"loss": "(a + b + c)**1000", "params": "a b c"})
+    with pytest.raises(dv.errors.BudgetError):
+        dv.newton_step(dv.Objective("exp(a)*(a + b + c)**1000", "a b c"))

@@ -20,7 +20,7 @@ import sympy
 from ..derivation import Derivation
 from ..errors import ObjectiveError
 from ..kernel import Affine, Assumption, Fact, Identity, Sign, Step, Substitution, Truncation
-from ..objective import Objective
+from ..objective import MAX_PROOF_PARAMS, Objective
 from ..taylor import _fresh, fresh_symbol
 from ._space import concrete_space, steepest_steps
 from .steepest import angle_steps
@@ -42,11 +42,14 @@ def gradient_descent(obj: Objective, *, form: str = "lecture") -> Derivation:
 
     Raises:
         ObjectiveError: for an unknown form or something that is not an Objective.
+        BudgetError: a loss too large to prove in reasonable time (see
+            :meth:`derive.objective.Objective.check_budget`).
     """
     if not isinstance(obj, Objective):
         raise ObjectiveError(f"gradient_descent() needs an Objective, got {type(obj).__name__}")
     if form not in FORMS:
         raise ObjectiveError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
+    obj.check_budget("a symbolic proof", max_params=MAX_PROOF_PARAMS)  # every surface
     return _lecture(obj) if form == "lecture" else _disc(obj)
 
 

@@ -88,6 +88,7 @@ def newton_step(
             f"the symbolic argument handles up to {MAX_SYMBOLIC} parameters; "
             "give a point with at=..."
         )
+    work.check_budget("a symbolic proof")
     return _symbolic(work)
 
 
