@@ -32,8 +32,8 @@ from .errors import BudgetError, DeriveError, InternalError, OptionError
 from .examples import SIGMOID_NEURON, SIGMOID_NEURON_TEXT
 from .kernel import Report
 from .lectures import LECTURES, lecture
-from .library import REGISTRY, build, gradient_descent
-from .objective import MAX_PROOF_PARAMS, Objective
+from .library import REGISTRY, build, gradient_descent, registry
+from .objective import Objective
 from .taylor import Taylor, taylor
 
 __all__ = ["main", "parse_point"]
@@ -170,22 +170,13 @@ def _render_args(p: argparse.ArgumentParser) -> None:
 
 
 def parse_point(text: str, what: str = "--at") -> dict[str, str]:
-    """``"w=1,b=0"`` (commas or spaces) → ``{"w": "1", "b": "0"}``.
+    """``"w=1, b=0"`` (commas or spaces) → ``{"w": "1", "b": "0"}``: the registry's reader,
+    so every command reads points alike.
 
     >>> parse_point("w=1, b=-1/2")
     {'w': '1', 'b': '-1/2'}
     """
-    point: dict[str, str] = {}
-    for item in text.replace(",", " ").split():
-        name, sep, value = item.partition("=")
-        if not sep or not name or not value:
-            raise DeriveError(f"{what} expects name=value pairs such as 'w=1,b=0', got {item!r}")
-        if name in point:
-            raise DeriveError(f"{what} gives {name!r} twice")
-        point[name] = value
-    if not point:
-        raise DeriveError(f"{what} is empty: give name=value pairs such as 'w=1,b=0'")
-    return point
+    return registry.parse_point(text, what)
 
 
 def _objective(args: argparse.Namespace, default: Objective | None = None) -> Objective:
@@ -490,11 +481,9 @@ MAX_PROOF_DIM = 128
 """The largest --dim of the coordinate steepest-descent proof on the command line: its
 identities grow with the dimension (128 takes seconds, 512 minutes and 400 MB)."""
 
-_SYMBOLIC_PROOF = "a symbolic proof"
-
 
 def _check_budgets(args: argparse.Namespace) -> None:
-    """Refuse, before any work, options whose proof would run for minutes (BudgetError)."""
+    """Refuse, before any work, a --dim whose coordinate proof would run for minutes."""
     if args.command != "prove":
         return
     if args.name == "steepest-descent" and args.dim is not None and args.dim > MAX_PROOF_DIM:
@@ -503,11 +492,7 @@ def _check_budgets(args: argparse.Namespace) -> None:
             f"{MAX_PROOF_DIM}: its identities grow with the dimension); omit --dim for the "
             "dimension-free proof, which holds in every dimension"
         )
-    symbolic = args.name == "gradient-descent" or (args.name == "newton" and args.at is None)
-    if symbolic and args.loss is not None and args.params:
-        obj = Objective(args.loss, params=args.params, data=args.data)
-        limit = MAX_PROOF_PARAMS if args.name == "gradient-descent" else None
-        obj.check_budget(_SYMBOLIC_PROOF, max_params=limit)
+    # the size of a symbolic proof is checked where it is built (Objective.check_budget)
 
 
 def _exit_status(code: object) -> int:

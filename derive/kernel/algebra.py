@@ -508,20 +508,6 @@ def _sign(expr: Any, ctx: Context) -> int:
     return 0
 
 
-_REAL_FUNCTIONS = (
-    sympy.exp,
-    sympy.sin,
-    sympy.cos,
-    sympy.atan,
-    sympy.tanh,
-    sympy.sinh,
-    sympy.cosh,
-    sympy.asinh,
-    sympy.erf,
-    sympy.Abs,
-)
-
-
 def _real(expr: Any, ctx: Context) -> bool:
     """Is ``expr`` defined and real for every value of its symbols the premises allow?
     Structural: symbols are real; powers, logarithms and quotients need their side
@@ -611,6 +597,8 @@ _SMOOTH_FUNCTIONS = (
     sympy.asinh,
     sympy.erf,
 )
+_REAL_FUNCTIONS = (*_SMOOTH_FUNCTIONS, sympy.Abs)
+"""Functions real at every real argument (Abs too, though it is not smooth at 0)."""
 
 
 def _smooth(expr: Any, var: sympy.Symbol, ctx: Context) -> bool:
