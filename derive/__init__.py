@@ -6,30 +6,100 @@
 (2, 4*x - 4, 2*(x - 1)**2)
 """
 
+import sys
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__ as __version__
-from .derivation import Derivation as Derivation
-from .emit import UpdateRule as UpdateRule
-from .emit import emit as emit
-from .errors import DeriveError as DeriveError
-from .errors import NumericError as NumericError
-from .errors import ObjectiveError as ObjectiveError
-from .errors import ParseError as ParseError
-from .errors import VerificationError as VerificationError
-from .kernel import Fact as Fact
-from .kernel import Report as Report
-from .kernel import Step as Step
-from .kernel import StepReport as StepReport
-from .library import gradient_descent as gradient_descent
-from .library import learning_rate_bound as learning_rate_bound
-from .library import newton_step as newton_step
-from .library import steepest_descent as steepest_descent
-from .library import step_size as step_size
-from .objective import Objective as Objective
-from .parse import parse as parse
-from .taylor import Directional as Directional
-from .taylor import Taylor as Taylor
-from .taylor import directional as directional
-from .taylor import taylor as taylor
+
+if TYPE_CHECKING:
+    from .derivation import Derivation as Derivation
+    from .emit import UpdateRule as UpdateRule
+    from .emit import emit as emit
+    from .errors import DeriveError as DeriveError
+    from .errors import NumericError as NumericError
+    from .errors import ObjectiveError as ObjectiveError
+    from .errors import ParseError as ParseError
+    from .errors import VerificationError as VerificationError
+    from .kernel import Fact as Fact
+    from .kernel import Report as Report
+    from .kernel import Step as Step
+    from .kernel import StepReport as StepReport
+    from .library import gradient_descent as gradient_descent
+    from .library import learning_rate_bound as learning_rate_bound
+    from .library import newton_step as newton_step
+    from .library import steepest_descent as steepest_descent
+    from .library import step_size as step_size
+    from .objective import Objective as Objective
+    from .parse import parse as parse
+    from .taylor import Directional as Directional
+    from .taylor import Taylor as Taylor
+    from .taylor import directional as directional
+    from .taylor import taylor as taylor
+
+_LAZY = {
+    "Derivation": "derivation",
+    "UpdateRule": "emit",
+    "emit": "emit",
+    "DeriveError": "errors",
+    "NumericError": "errors",
+    "ObjectiveError": "errors",
+    "ParseError": "errors",
+    "VerificationError": "errors",
+    "Fact": "kernel",
+    "Report": "kernel",
+    "Step": "kernel",
+    "StepReport": "kernel",
+    "gradient_descent": "library",
+    "learning_rate_bound": "library",
+    "newton_step": "library",
+    "steepest_descent": "library",
+    "step_size": "library",
+    "Objective": "objective",
+    "parse": "parse",
+    "Directional": "taylor",
+    "Taylor": "taylor",
+    "directional": "taylor",
+    "taylor": "taylor",
+}
+"""Public name → the submodule defining it, imported on first use so that
+``derive --version`` and ``--help`` start without importing SymPy."""
+
+
+def __getattr__(name: str) -> Any:
+    from importlib import import_module
+
+    module = _LAZY.get(name)
+    if module is None:  # a submodule, as eager imports used to leave them: derive.errors
+        if not name.startswith("_"):
+            try:
+                return import_module(f".{name}", __name__)
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{__name__}.{name}":
+                    raise
+        raise AttributeError(f"module 'derive' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
+class _Package(ModuleType):
+    """The package module. Importing a submodule stores it on its package by name, and
+    three public functions share their submodule's name (``emit``, ``parse``,
+    ``taylor``): the function is kept, as eager imports used to leave it."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, ModuleType) and _LAZY.get(name) == name:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
 
 __all__ = [
     "Derivation",
