@@ -1,12 +1,18 @@
-"""The ``derive`` command: a thin surface over the public API.
+"""The ``derive`` command: a thin surface over the public API and the one registry.
 
 Exit codes: 0 when everything asked for succeeded and verified, 1 when a derivation did
-not verify (or an emitted rule failed its check), 2 for bad input or refused work (over
-a work budget), with a one-line ``derive: error: ...`` and no traceback, 3 for an
-internal error: a bug in derive, reported as ``derive: internal error: ...``. A crash
-never exits 1. Set ``DERIVE_DEBUG=1`` to get the traceback of an internal error instead.
+not verify (or an emitted rule failed its check), 2 for bad input, a refused combination
+of options or refused work (over a work budget), with a one-line ``derive: error: ...``
+and no traceback, 3 for an internal error: a bug in derive, reported as
+``derive: internal error: ...``. A crash never exits 1. Set ``DERIVE_DEBUG=1`` to get the
+traceback of an internal error instead.
 
->>> main(["taylor", "2*x**2", "--params", "x", "--at", "x=1"])
+Every command that prints a derivation (``taylor``, ``prove``) takes one output format,
+``--latex``, ``--markdown``, ``--json``, ``--tex`` (a standalone document) or ``--pdf``
+(compiled with pdflatex), and ``-o FILE`` to write it to a file. SymPy is imported only
+when a command runs, so ``derive --version`` and ``derive --help`` start at once.
+
+>>> main(["taylor", "2*x**2", "--params", "x", "--at", "x = 1"])
 L(x) = 2 + (4*x - 4) + 2*(x - 1)**2 + O(|x - 1|^3)
 0
 """
@@ -19,36 +25,73 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from itertools import combinations_with_replacement
 from pathlib import Path
-from typing import Any
-
-import sympy
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .derivation import Derivation
-from .emit import METHODS, emit
-from .errors import BudgetError, DeriveError, InternalError, OptionError
-from .examples import SIGMOID_NEURON, SIGMOID_NEURON_TEXT
-from .kernel import Report
-from .lectures import LECTURES, lecture
-from .library import REGISTRY, build, gradient_descent, registry
-from .objective import Objective
-from .taylor import Taylor, taylor
+
+if TYPE_CHECKING:  # imported where used: SymPy takes half a second to import
+    from .derivation import Derivation
+    from .kernel import Report
+    from .objective import Objective
+    from .taylor import Taylor
 
 __all__ = ["main", "parse_point"]
 
 EXAMPLES = """examples:
   derive                                          the whole lecture on the built-in example
-  derive taylor "(w*x + b - y)**2" --params "w b" --order 2 --at w=1,b=0
+  derive taylor "(w*x + b - y)**2" --params "w b" --order 2 --at "w = 1, b = 0"
+  derive taylor "log(1 + w**2 + b**2)" --params "w b" --form structured --markdown
   derive prove steepest-descent --dim 3
-  derive prove gradient-descent --loss "(w*x + b - y)**2" --params "w b"
-  derive descend "2*x**2" --params x --at x=1 --lr 0.1 --steps 2
+  derive prove gradient-descent --loss "(w*x + b - y)**2" --params "w b" --pdf -o gd.pdf
+  derive descend "(w*x - y)**2" --params w --at w=0 --lr 0.1 --data-values "x=2, y=1"
   derive emit "log(1 + exp(-y*(dot(w, x) + b)))" --params "w:100 b" --data "x:100 y" -o step.py --check
+  derive plot "x**2 + 3*y**2" --params "x y" --at "x=1, y=1" --lr 0.1 -o descent.png
   derive lecture --out lectures --pdf
 """
 
-NAMES = tuple(REGISTRY)
+FORMS = ("expanded", "structured", "componentwise")
+"""The forms of a printed Taylor expansion ('components' is read as 'componentwise')."""
+
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+class _Choices(Sequence[str]):
+    """Choices read from a registry when first needed, so that building the parser (for
+    --help and --version) imports no SymPy."""
+
+    def __init__(self, load: Callable[[], Sequence[str]]) -> None:
+        self._load = load
+
+    def _items(self) -> tuple[str, ...]:
+        return tuple(self._load())
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._items()[index]
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items())
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._items()
+
+
+def _kinds() -> Sequence[str]:
+    from .library import REGISTRY
+
+    return tuple(REGISTRY)
+
+
+def _methods() -> Sequence[str]:
+    from .emit import METHODS
+
+    return METHODS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -77,6 +120,28 @@ def _loss_args(p: argparse.ArgumentParser, *, positional: bool) -> None:
     p.add_argument("--data", help="data declarations for vectors, e.g. 'x:100 y'")
 
 
+def _data_values_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--data-values",
+        metavar="VALUES",
+        help="a value for every data symbol of the loss, e.g. 'x=1.5, y=0' (exact: 0.1 is 1/10)",
+    )
+
+
+def _output_args(p: argparse.ArgumentParser, *, documents: bool) -> None:
+    """One output format (text by default) and -o FILE."""
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--json", action="store_true", help="machine-readable output")
+    group.add_argument("--latex", action="store_true", help="LaTeX for a document's body")
+    group.add_argument("--markdown", action="store_true", help="MyST/Markdown ($$ blocks)")
+    if documents:
+        group.add_argument("--tex", action="store_true", help="a standalone .tex document")
+        group.add_argument(
+            "--pdf", action="store_true", help="a PDF through pdflatex (needs -o FILE.pdf)"
+        )
+    p.add_argument("-o", "--output", metavar="FILE", help="write the output here")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="derive",
@@ -87,22 +152,33 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"derive {__version__}")
     parser.add_argument(
-        "--out", default=".", help="folder for derivation.tex and step.py (default: here)"
+        "--out",
+        dest="top_out",
+        help="with no command: the folder for derivation.tex and step.py (default: here)",
     )
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument(
+        "--json", dest="top_json", action="store_true", help="with no command: JSON output"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     t = _sub(
         sub,
         "taylor",
         "multivariate Taylor expansion of a loss",
-        'derive taylor "2*x**2" --params x --at x=1',
+        'derive taylor "2*x**2" --params x --at "x = 1" --form structured --markdown',
     )
     _loss_args(t, positional=True)
     t.add_argument("--order", type=int, default=2, help="highest degree kept (default 2)")
-    t.add_argument("--at", help="expansion point, e.g. 'w=1,b=0' (default: symbolic)")
-    t.add_argument("--json", action="store_true", help="machine-readable output")
-    t.add_argument("--latex", action="store_true", help="print LaTeX")
+    t.add_argument("--at", help="expansion point, e.g. 'w = 1, b = 0' (default: symbolic)")
+    t.add_argument(
+        "--form",
+        default="expanded",
+        type=lambda s: "componentwise" if s == "components" else s,
+        choices=FORMS,
+        help="expanded (default): the terms' values; structured: gradient and Hessian; "
+        "componentwise: one partial derivative per term",
+    )
+    _output_args(t, documents=True)
 
     p = _sub(
         sub,
@@ -110,16 +186,18 @@ def _parser() -> argparse.ArgumentParser:
         "build and verify a library derivation",
         "derive prove steepest-descent --dim 3",
     )
-    p.add_argument("name", choices=NAMES, help="the derivation")
+    p.add_argument(
+        "name", metavar="NAME", choices=_Choices(_kinds), help="the derivation: %(choices)s"
+    )
     _loss_args(p, positional=False)
     p.add_argument("--dim", type=int, help="steepest-descent: dimension (default: dimension-free)")
     p.add_argument("--form", help="steepest-descent: bound|angle; gradient-descent: lecture|disc")
-    p.add_argument("--at", help="newton / learning-rate / taylor: a point, e.g. 'w=0,b=0'")
+    p.add_argument("--at", help="newton / learning-rate / taylor: a point, e.g. 'w=0, b=0'")
     p.add_argument("--lr", help="learning-rate: the step size of a worked run, e.g. 0.1")
     p.add_argument("--start", help="learning-rate: the starting point of a worked run, e.g. x=1")
     p.add_argument("--steps", type=int, help="learning-rate: iterations of the worked run (2)")
     p.add_argument("--order", type=int, help="taylor: the order of the expansion (2)")
-    _render_args(p)
+    _output_args(p, documents=True)
 
     d = _sub(
         sub,
@@ -131,7 +209,8 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--at", required=True, help="the starting point, e.g. 'x=1'")
     d.add_argument("--lr", required=True, help="the learning rate (exact: 0.1 is 1/10)")
     d.add_argument("--steps", type=int, default=5, help="how many iterations (default 5)")
-    d.add_argument("--json", action="store_true", help="machine-readable output")
+    _data_values_arg(d)
+    _output_args(d, documents=False)
 
     e = _sub(
         sub,
@@ -140,12 +219,45 @@ def _parser() -> argparse.ArgumentParser:
         'derive emit "2*x**2" --params x --method gd -o step.py --check',
     )
     _loss_args(e, positional=True)
-    e.add_argument("--method", default="gd", choices=METHODS, help="the update rule (default gd)")
+    e.add_argument(
+        "--method",
+        default="gd",
+        metavar="METHOD",
+        choices=_Choices(_methods),
+        help="the update rule: %(choices)s (default gd)",
+    )
     e.add_argument("-o", "--output", help="write the module here (default: print it)")
     e.add_argument(
         "--check", action="store_true", help="check against an mpmath reference at 50 digits"
     )
     e.add_argument("--json", action="store_true", help="machine-readable output")
+
+    pl = _sub(
+        sub,
+        "plot",
+        "draw the loss: contours with a descent path, or Taylor models and the disc",
+        'derive plot "x**2 + 3*y**2" --params "x y" --at "x=1, y=1" --lr 0.1 -o path.png',
+    )
+    _loss_args(pl, positional=True)
+    pl.add_argument(
+        "--kind",
+        default="descent",
+        choices=("descent", "taylor"),
+        help="descent (default): contours and the path from --at; taylor: the first- and "
+        "second-order models along -grad L and the disc of radius --radius about --at",
+    )
+    pl.add_argument("--at", required=True, help="the start (descent) or the point (taylor)")
+    pl.add_argument("--lr", type=float, help="descent: the learning rate (required)")
+    pl.add_argument("--steps", type=int, help="descent: iterations (default 20)")
+    pl.add_argument(
+        "--method", metavar="METHOD", choices=_Choices(_methods), help="descent: %(choices)s"
+    )
+    pl.add_argument("--radius", type=float, help="taylor: the radius d of the disc (0.5)")
+    _data_values_arg(pl)
+    pl.add_argument(
+        "-o", "--output", required=True, metavar="FILE", help="the figure: .png, .svg or .pdf"
+    )
+    pl.add_argument("--json", action="store_true", help="machine-readable output")
 
     lec = _sub(
         sub,
@@ -155,38 +267,67 @@ def _parser() -> argparse.ArgumentParser:
     )
     lec.add_argument("numbers", nargs="*", type=int, help="which lectures (default: all)")
     lec.add_argument("--out", default="lectures", help="output folder (default: lectures)")
-    lec.add_argument(
-        "--pdf", action="store_true", help="also compile with pdflatex where installed"
-    )
+    lec.add_argument("--pdf", action="store_true", help="also compile each with pdflatex")
     lec.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
 
-def _render_args(p: argparse.ArgumentParser) -> None:
-    group = p.add_mutually_exclusive_group()
-    group.add_argument("--json", action="store_true", help="machine-readable output")
-    group.add_argument("--latex", action="store_true", help="print the align* block")
-    group.add_argument("--markdown", action="store_true", help="print MyST/Markdown")
-
-
 def parse_point(text: str, what: str = "--at") -> dict[str, str]:
-    """``"w=1, b=0"`` (commas or spaces) → ``{"w": "1", "b": "0"}``: the registry's reader,
-    so every command reads points alike.
+    """``"w=1, b=0"`` (commas or spaces, spaces around '=') → ``{"w": "1", "b": "0"}``: the
+    registry's reader, so every command reads points alike.
 
-    >>> parse_point("w=1, b=-1/2")
+    >>> parse_point("w = 1, b=-1/2")
     {'w': '1', 'b': '-1/2'}
     """
+    from .library import registry
+
     return registry.parse_point(text, what)
 
 
+def _option_error(message: str) -> Exception:
+    from .errors import OptionError
+
+    return OptionError(message)
+
+
 def _objective(args: argparse.Namespace, default: Objective | None = None) -> Objective:
+    from .objective import Objective
+
     if getattr(args, "loss", None) is None:
         if default is None:
-            raise DeriveError("give the loss with --loss and its parameters with --params")
+            raise _option_error("give the loss with --loss and its parameters with --params")
         return default
     if not args.params:
-        raise DeriveError("--params is required with a loss, e.g. --params 'w b'")
+        raise _option_error("--params is required with a loss, e.g. --params 'w b'")
     return Objective(args.loss, params=args.params, data=args.data)
+
+
+def _data_values(args: argparse.Namespace, obj: Objective) -> dict[str, str] | None:
+    """--data-values read and checked against the loss's data symbols (None: not given)."""
+    if args.data_values is None:
+        if obj.data:
+            names = ", ".join(s.name for s in obj.data)
+            raise _option_error(
+                f"the loss has data symbols ({names}): give their values with --data-values, "
+                f"e.g. --data-values '{', '.join(f'{s.name}=1' for s in obj.data)}'"
+            )
+        return None
+    values = parse_point(args.data_values, "--data-values")
+    if not obj.data:
+        raise _option_error(
+            "--data-values is given but the loss has no data symbols (every symbol is a parameter)"
+        )
+    known = {s.name for s in obj.data}
+    unknown = sorted(n for n in values if n not in known)
+    if unknown:
+        raise _option_error(
+            f"--data-values names {unknown[0]!r}, which is not a data symbol of the loss "
+            f"(data symbols: {', '.join(sorted(known))})"
+        )
+    missing = sorted(known - set(values))
+    if missing:
+        raise _option_error(f"--data-values is missing a value for {', '.join(missing)}")
+    return values
 
 
 def _progress(label: str) -> Callable[[int, int], None] | None:
@@ -226,52 +367,264 @@ def _report_json(d: Derivation, report: Report) -> dict[str, Any]:
     }
 
 
-def _show(d: Derivation, report: Report, args: argparse.Namespace) -> int:
-    if getattr(args, "json", False):
-        print(json.dumps(_report_json(d, report), indent=2))
-    elif getattr(args, "latex", False):
-        print(d.latex())
-    elif getattr(args, "markdown", False):
-        print(d.markdown())
+def _format(args: argparse.Namespace) -> str:
+    for name in ("json", "latex", "markdown", "tex", "pdf"):
+        if getattr(args, name, False):
+            return name
+    return "text"
+
+
+def _check_output(args: argparse.Namespace) -> None:
+    """Refuse, before any work, an output that cannot be written as asked."""
+    fmt, output = _format(args), getattr(args, "output", None)
+    if fmt == "pdf":
+        if not output:
+            raise _option_error("--pdf writes a file: name it with -o FILE.pdf")
+        if shutil.which("pdflatex") is None:
+            raise _option_error(
+                "--pdf needs pdflatex, which is not installed (apt-get install "
+                "texlive-latex-base); --tex writes the .tex file instead"
+            )
+    suffixes = {"pdf": ".pdf", "tex": ".tex", "json": ".json"}
+    if output and fmt in suffixes and Path(output).suffix.lower() != suffixes[fmt]:
+        raise _option_error(
+            f"--{fmt} writes {suffixes[fmt]}, but -o names {output!r}: name the file "
+            f"*{suffixes[fmt]} or choose another format"
+        )
+
+
+def _emit_output(text: str, args: argparse.Namespace) -> None:
+    """Print ``text``, or write it (a document compiled for --pdf) to -o FILE."""
+    output = getattr(args, "output", None)
+    if not output:
+        print(text)
+        return
+    target = Path(output)
+    if _format(args) == "pdf":
+        target.write_bytes(_pdf(text))
     else:
-        print(d.text())
+        target.write_text(text + "\n")
+    print(f"wrote {target}")
+
+
+def _pdf(document: str) -> bytes:
+    """Compile a standalone .tex document with pdflatex; the PDF's bytes."""
+    from .errors import InternalError
+
+    engine = shutil.which("pdflatex")
+    if engine is None:  # checked before any work; kept for a PATH that changed meanwhile
+        raise _option_error("--pdf needs pdflatex, which is not installed")
+    with tempfile.TemporaryDirectory(prefix="derive-") as folder:
+        source = Path(folder) / "derivation.tex"
+        source.write_text(document)
+        done = subprocess.run(
+            [engine, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", source.name],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        pdf = Path(folder) / "derivation.pdf"
+        if done.returncode != 0 or not pdf.exists():
+            first = next((line for line in done.stdout.splitlines() if line.startswith("!")), "")
+            raise InternalError(f"pdflatex could not compile derive's document: {first}".strip())
+        return pdf.read_bytes()
+
+
+def _show(d: Derivation, report: Report, args: argparse.Namespace, **document: Any) -> int:
+    fmt = _format(args)
+    if fmt == "json":
+        text = json.dumps(_report_json(d, report), indent=2)
+    elif fmt == "latex":
+        text = d.latex()
+    elif fmt == "markdown":
+        text = d.markdown()
+    elif fmt in ("tex", "pdf"):
+        text = d.document(**document)
+    else:
+        text = d.text()
+    _emit_output(text.rstrip("\n"), args)
     return 0 if report.ok else 1
 
 
 def _taylor_text(t: Taylor) -> str:
+    import sympy
+
     shown = [term for term in t.terms if term != 0] or [sympy.Integer(0)]
     parts = [
         str(s) if i == 0 or not isinstance(s, sympy.Add) else f"({s})" for i, s in enumerate(shown)
     ]
-    if t.point == t.objective.params:
-        head = f"L({', '.join(f'{p} + {d}' for p, d in zip(t.point, t.displacement, strict=True))})"
-        norm = "|Delta|"
-    else:
-        head = f"L({', '.join(p.name for p in t.objective.params)})"
-        norm = f"|{', '.join(str(d) for d in t.displacement)}|"
+    head, norm = _taylor_head(t)
     return f"{head} = {' + '.join(parts)} + O({norm}^{t.order + 1})"
 
 
+def _taylor_head(t: Taylor) -> tuple[str, str]:
+    if t.point == t.objective.params:
+        head = f"L({', '.join(f'{p} + {d}' for p, d in zip(t.point, t.displacement, strict=True))})"
+        return head, "|Delta|"
+    head = f"L({', '.join(p.name for p in t.objective.params)})"
+    return head, f"|{', '.join(str(d) for d in t.displacement)}|"
+
+
+def _taylor_at(t: Taylor) -> str:
+    if t.point == t.objective.params:
+        return ""
+    return " at " + ", ".join(
+        f"{p} = {a}" for p, a in zip(t.objective.params, t.point, strict=True)
+    )
+
+
+def _taylor_structured_text(t: Taylor) -> str:
+    """θ-form: L(a) + Δθᵀ∇L(a) + ½ Δθᵀ∇²L(a) Δθ + …, then each quantity's value."""
+    head, norm = _taylor_head(t)
+    pieces = ["L(a)", "Delta^T grad L(a)", "(1/2!) Delta^T hess L(a) Delta"][: t.order + 1]
+    pieces += [f"(1/{j}!) D^{j} L(a)[Delta]^{j}" for j in range(3, t.order + 1)]
+    lines = [f"{head} = {' + '.join(pieces)} + O({norm}^{t.order + 1}){_taylor_at(t)}, where"]
+    lines.append(f"  Delta = {[str(d) for d in t.displacement]}".replace("'", ""))
+    lines.append(f"  L(a) = {t.terms[0]}")
+    if t.order >= 1:
+        lines.append(f"  grad L(a) = {[str(g) for g in t.gradient()]}".replace("'", ""))
+    if t.order >= 2:
+        rows = t.hessian().tolist()
+        lines.append(f"  hess L(a) = {[[str(v) for v in r] for r in rows]}".replace("'", ""))
+    return "\n".join(lines)
+
+
+def _taylor_componentwise_text(t: Taylor) -> str:
+    """One partial derivative per term: L(a) + dL/dw (w - 1) + (1/2) d^2L/dw^2 (w - 1)**2 …"""
+    import math
+
+    head, norm = _taylor_head(t)
+    names = [p.name for p in t.objective.params]
+    pieces, values = ["L(a)"], [f"  L(a) = {t.terms[0]}"]
+    for k in range(1, t.order + 1):
+        for index in combinations_with_replacement(range(len(names)), k):
+            value = t.partial(index)
+            if value == 0:
+                continue
+            counts = {i: index.count(i) for i in sorted(set(index))}
+            denominator = " ".join(
+                f"d{names[i]}" + (f"^{c}" if c > 1 else "") for i, c in counts.items()
+            )
+            partial = f"d{'^' + str(k) if k > 1 else ''}L/{denominator}"
+            factorial = math.prod(math.factorial(c) for c in counts.values())
+            shifts = " ".join(
+                f"({t.displacement[i]})" + (f"**{c}" if c > 1 else "") for i, c in counts.items()
+            )
+            scale = f"(1/{factorial}) " if factorial > 1 else ""
+            pieces.append(f"{scale}{partial}(a) {shifts}")
+            values.append(f"  {partial}(a) = {value}")
+    first = f"{head} = {' + '.join(pieces)} + O({norm}^{t.order + 1}){_taylor_at(t)}, where"
+    return "\n".join([first, *values])
+
+
 def _cmd_taylor(args: argparse.Namespace) -> int:
+    from .taylor import taylor
+
+    _check_output(args)
     obj = _objective(args)
     about = None
     if args.at is not None:
         point = obj.point(parse_point(args.at), what="--at")  # finite real numbers only
         about = {p.name: v for p, v in zip(obj.params, point, strict=True)}
     t = taylor(obj, args.order, about=about)
-    if args.json:
+    fmt = _format(args)
+    if fmt == "json":
         data = {
             "loss": str(obj.expr),
             "params": [p.name for p in obj.params],
             "order": t.order,
             "point": [str(v) for v in t.point],
             "terms": [str(term) for term in t.terms],
-            "latex": t.latex(),
+            "form": args.form,
+            "latex": t.latex(args.form),
         }
-        print(json.dumps(data, indent=2))
+        text = json.dumps(data, indent=2)
+    elif fmt == "latex":
+        text = t.latex(args.form)
+    elif fmt == "markdown":
+        text = f"$$\n{t.latex(args.form)}\n$$"
+    elif fmt in ("tex", "pdf"):
+        text = _taylor_document(args, t)
+    elif args.form == "structured":
+        text = _taylor_structured_text(t)
+    elif args.form == "componentwise":
+        text = _taylor_componentwise_text(t)
     else:
-        print(t.latex() if args.latex else _taylor_text(t))
+        text = _taylor_text(t)
+    _emit_output(text, args)
     return 0
+
+
+def _taylor_document(args: argparse.Namespace, t: Taylor) -> str:
+    """A .tex document: the loss, the expansion in the chosen form (one term a line), and
+    the kernel's verdict on the expansion (checked along every direction)."""
+    import sympy
+
+    from .library import build
+    from .render import tex_text
+
+    options = {"loss": args.loss, "params": args.params, "data": args.data, "order": args.order}
+    if args.at is not None:
+        options["at"] = args.at
+    report = build("taylor", options).verify()
+    title = f"Taylor expansion of {t.objective.describe(60)} to order {t.order}"
+    if args.form == "structured":
+        body = [r"\[", t.latex("structured"), r"\]"]
+    else:
+        head, _, rest = t.latex(args.form).partition(" = ")
+        first, *more = _split_sum(rest)
+        rows = [f"{head} &= {first}", *(rf"&\quad + {piece}" for piece in more)]
+        body = [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
+    return "\n".join(
+        [
+            r"\documentclass[10pt]{article}",
+            r"\usepackage{amsmath,amssymb}",
+            r"\allowdisplaybreaks",
+            rf"\title{{{tex_text(title)}}}",
+            r"\author{derive}",
+            r"\date{}",
+            r"\begin{document}",
+            r"\maketitle",
+            r"\section*{Objective}",
+            rf"\[ \mathcal{{L}} = {sympy.latex(t.objective.expr)} \]",
+            r"\section*{Expansion}",
+            *body,
+            r"\section*{Verification}",
+            tex_text(
+                f"The kernel checked the expansion along every direction: {report.summary()}."
+            ),
+            r"\end{document}",
+            "",
+        ]
+    )
+
+
+def _split_sum(latex: str) -> list[str]:
+    r"""Split a LaTeX sum at its top-level ``+`` signs (outside braces and \left…\right).
+
+    >>> _split_sum(r"2 + \left(4 x + 1\right) + x^{a + b}")
+    ['2', '\\left(4 x + 1\\right)', 'x^{a + b}']
+    """
+    pieces, depth, start, i = [], 0, 0, 0
+    while i < len(latex):
+        if latex.startswith(r"\left", i):
+            depth += 1
+        elif latex.startswith(r"\right", i):
+            depth -= 1
+        elif latex[i] == "{":
+            depth += 1
+        elif latex[i] == "}":
+            depth -= 1
+        elif depth == 0 and latex.startswith(" + ", i):
+            pieces.append(latex[start:i].strip())
+            start = i + 3
+            i += 3
+            continue
+        i += 1
+    pieces.append(latex[start:].strip())
+    return pieces
 
 
 PROVE_OPTIONS = ("loss", "params", "data", "dim", "form", "at", "lr", "start", "steps", "order")
@@ -279,35 +632,43 @@ PROVE_OPTIONS = ("loss", "params", "data", "dim", "form", "at", "lr", "start", "
 
 
 def _cmd_prove(args: argparse.Namespace) -> int:
+    from .library import REGISTRY, build
+
     kind = REGISTRY[args.name]
     takes = {option.name for option in kind.options}
     given = {n: getattr(args, n) for n in PROVE_OPTIONS if getattr(args, n, None) is not None}
     wrong = sorted(n for n in given if n not in takes)
     if wrong:
         allowed = ", ".join(f"--{n}" for n in sorted(takes)) or "no options"
-        raise OptionError(f"{args.name} does not take --{wrong[0]} (it takes {allowed})")
+        raise _option_error(f"{args.name} does not take --{wrong[0]} (it takes {allowed})")
+    _check_output(args)
     d = build(args.name, given)
-    return _show(d, d.verify(_progress(args.name)), args)
+    objective = None
+    if args.loss is not None:
+        objective = _objective(args)
+    return _show(d, d.verify(_progress(args.name)), args, objective=objective)
 
 
 def _cmd_descend(args: argparse.Namespace) -> int:
     from .descend import MAX_STEPS, Descent, DescentError, descend
-    from .errors import ObjectiveError
     from .objective import exact_value
 
+    _check_output(args)
     obj = _objective(args)
     rate = exact_value(args.lr, what="--lr")
     if rate.is_positive is not True:
-        raise ObjectiveError(f"--lr must be a positive number, got {args.lr!r}")
+        raise _option_error(f"--lr must be a positive number, got {args.lr!r}")
     if not 0 <= args.steps <= MAX_STEPS:
-        raise ObjectiveError(
+        raise _option_error(
             f"--steps must be a whole number from 0 to {MAX_STEPS}, got {args.steps}"
         )
     names = [p.name for p in obj.params]
     start = dict(zip(names, obj.point(parse_point(args.at), what="--at"), strict=True))
+    data = _data_values(args, obj)
 
     def show(run: Descent, stopped: str | None) -> None:
-        if args.json:
+        fmt = _format(args)
+        if fmt == "json":
             rows = [
                 {
                     "k": it.k,
@@ -318,26 +679,32 @@ def _cmd_descend(args: argparse.Namespace) -> int:
                 }
                 for it in run.iterates
             ]
-            data = {
+            result = {
                 "params": names,
                 "lr": args.lr,
+                "data": data,
                 "digits": run.digits,
                 "switched": run.switched,
                 "arithmetic": run.describe(),
                 "stopped": stopped,
                 "iterates": rows,
             }
-            print(json.dumps(data, indent=2))
+            _emit_output(json.dumps(result, indent=2), args)
             return
+        if fmt in ("latex", "markdown"):
+            _emit_output(_iterates_table(run, names, latex=fmt == "latex"), args)
+            return
+        lines = []
         for it in run.iterates:
             values = ", ".join(f"{n} = {v}" for n, v in zip(names, it.values, strict=True))
             approx = ", ".join(f"{f:.12g}" for f in it.floats())
             how = "exact" if it.exact else f"decimal, {it.digits} digits"
-            print(f"{it.k:>4}  {approx:<24}  {how:<18}  ({values})")
-        print(run.describe())
+            lines.append(f"{it.k:>4}  {approx:<24}  {how:<18}  ({values})")
+        lines.append(run.describe())
+        _emit_output("\n".join(lines), args)
 
     try:
-        run = descend(obj, start, rate, args.steps)
+        run = descend(obj, start, rate, args.steps, data=data)
     except DescentError as exc:
         show(exc.partial, str(exc))
         raise
@@ -345,7 +712,37 @@ def _cmd_descend(args: argparse.Namespace) -> int:
     return 0
 
 
+def _iterates_table(run: Any, names: list[str], *, latex: bool) -> str:
+    """The iterates as a Markdown table or a LaTeX tabular, exact values where exact."""
+    import sympy
+
+    if latex:
+        rows = [
+            " & ".join([str(it.k), *(f"${sympy.latex(v)}$" for v in it.values)]) + r" \\"
+            for it in run.iterates
+        ]
+        header = " & ".join(["$k$", *(f"${sympy.latex(sympy.Symbol(n))}_k$" for n in names)])
+        return "\n".join(
+            [
+                rf"\begin{{tabular}}{{r{'l' * len(names)}}}",
+                header + r" \\ \hline",
+                *rows,
+                r"\end{tabular}",
+            ]
+        )
+    lines = [
+        "| k | " + " | ".join(names) + " |",
+        "|---:|" + "---|" * len(names),
+        *(f"| {it.k} | " + " | ".join(str(v) for v in it.values) + " |" for it in run.iterates),
+        "",
+        run.describe(),
+    ]
+    return "\n".join(lines)
+
+
 def _cmd_emit(args: argparse.Namespace) -> int:
+    from .emit import emit
+
     obj = _objective(args)
     rule = emit(obj, args.method)
     ok, summary = True, None
@@ -370,11 +767,83 @@ def _cmd_emit(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def _cmd_plot(args: argparse.Namespace) -> int:
+    target = Path(args.output)
+    if target.suffix.lower() not in FIGURE_SUFFIXES:
+        raise _option_error(
+            f"-o names {args.output!r}: a figure is saved as {', '.join(FIGURE_SUFFIXES)}"
+        )
+    descent_only = {"--lr": args.lr, "--steps": args.steps, "--method": args.method}
+    if args.kind == "taylor":
+        wrong = [name for name, value in descent_only.items() if value is not None]
+        if wrong:
+            raise _option_error(f"--kind taylor does not take {wrong[0]} (it takes --radius)")
+        if args.radius is not None and not 0 < args.radius < float("inf"):
+            raise _option_error(f"--radius must be a positive number, got {args.radius}")
+    else:
+        if args.radius is not None:
+            raise _option_error("--radius goes with --kind taylor, not with --kind descent")
+        if args.lr is None:
+            raise _option_error("--kind descent needs --lr, the learning rate, e.g. --lr 0.1")
+        if not 0 < args.lr < float("inf"):
+            raise _option_error(f"--lr must be a positive number, got {args.lr}")
+        if args.steps is not None and not 1 <= args.steps <= 10_000:
+            raise _option_error(f"--steps must be a whole number from 1 to 10000, got {args.steps}")
+    obj = _objective(args)
+    if len(obj.params) != 2:
+        raise _option_error(
+            f"plot draws a loss of two parameters over the plane; this one has "
+            f"{len(obj.params)} ({', '.join(p.name for p in obj.params)})"
+        )
+    point = obj.point(parse_point(args.at), what="--at")
+    data = _data_values(args, obj)
+    from .plot import descent_figure, taylor_figure
+
+    if args.kind == "taylor":
+        if data is not None:
+            raise _option_error("--kind taylor draws a loss without data symbols")
+        figure = taylor_figure(
+            obj,
+            dict(zip((p.name for p in obj.params), point, strict=True)),
+            radius=args.radius if args.radius is not None else 0.5,
+        )
+        path = None
+    else:
+        numbers = {name: float(value) for name, value in (data or {}).items()}
+        figure, path = descent_figure(
+            obj,
+            [float(v) for v in point],
+            lr=args.lr,
+            steps=args.steps if args.steps is not None else 20,
+            method=args.method or "gd",
+            data=numbers or None,
+        )
+    figure.savefig(target, dpi=120)
+    if args.json:
+        result = {"kind": args.kind, "output": str(target)}
+        if path is not None:
+            result["path"] = path.tolist()
+        print(json.dumps(result, indent=2))
+    else:
+        print(f"wrote {target}")
+    return 0
+
+
 def _cmd_lecture(args: argparse.Namespace) -> int:
+    from .lectures import LECTURES, lecture
+
     numbers = args.numbers or sorted(LECTURES)
+    for n in numbers:
+        if n not in LECTURES:
+            lecture(n)  # refuses an unknown number before anything is written
+    engine = shutil.which("pdflatex") if args.pdf else None
+    if args.pdf and not engine:
+        raise _option_error(
+            "--pdf needs pdflatex, which is not installed (apt-get install texlive-latex-base); "
+            "without --pdf, the .tex and .md files are written"
+        )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    engine = shutil.which("pdflatex") if args.pdf else None
     results, ok = [], True
     for n in numbers:
         lec = lecture(n)
@@ -385,22 +854,8 @@ def _cmd_lecture(args: argparse.Namespace) -> int:
         md.write_text(lec.markdown())
         pdf = None
         if engine:
-            done = subprocess.run(
-                [
-                    engine,
-                    "-interaction=nonstopmode",
-                    "-halt-on-error",
-                    "-no-shell-escape",
-                    tex.name,
-                ],
-                cwd=out,
-                capture_output=True,
-                text=True,
-                timeout=300,
-                check=False,
-            )
-            pdf = str(out / f"lecture{n}.pdf") if done.returncode == 0 else None
-            ok &= done.returncode == 0
+            (out / f"lecture{n}.pdf").write_bytes(_pdf(lec.document()))
+            pdf = str(out / f"lecture{n}.pdf")
         results.append(
             {
                 "lecture": n,
@@ -420,17 +875,17 @@ def _cmd_lecture(args: argparse.Namespace) -> int:
                 f"lecture {r['lecture']}: {r['title']} — {mark}; wrote {r['tex']}, {r['md']}"
                 + (f", {r['pdf']}" if r["pdf"] else "")
             )
-        if args.pdf and not engine:
-            print(
-                "pdflatex is not installed (apt-get install texlive-latex-base): no PDFs",
-                file=sys.stderr,
-            )
     return 0 if ok else 1
 
 
 def _cmd_default(args: argparse.Namespace) -> int:
+    from .emit import emit
+    from .examples import SIGMOID_NEURON, SIGMOID_NEURON_TEXT
+    from .library import gradient_descent
+    from .taylor import taylor
+
     obj = SIGMOID_NEURON
-    out = Path(args.out)
+    out = Path(args.top_out or ".")
     out.mkdir(parents=True, exist_ok=True)
     gd = gradient_descent(obj)
     report = gd.verify(_progress("verifying"))
@@ -440,7 +895,7 @@ def _cmd_default(args: argparse.Namespace) -> int:
     tex_path, py_path = out / "derivation.tex", out / "step.py"
     tex_path.write_text(gd.document(objective=obj))
     py_path.write_text(rule.source())
-    if args.json:
+    if args.top_json:
         data = _report_json(gd, report)
         data.update(
             taylor=[str(t) for t in at_origin.terms],
@@ -473,6 +928,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "prove": _cmd_prove,
     "descend": _cmd_descend,
     "emit": _cmd_emit,
+    "plot": _cmd_plot,
     "lecture": _cmd_lecture,
 }
 
@@ -487,12 +943,29 @@ def _check_budgets(args: argparse.Namespace) -> None:
     if args.command != "prove":
         return
     if args.name == "steepest-descent" and args.dim is not None and args.dim > MAX_PROOF_DIM:
+        from .errors import BudgetError
+
         raise BudgetError(
             f"--dim {args.dim} is over the budget of the coordinate proof (at most "
             f"{MAX_PROOF_DIM}: its identities grow with the dimension); omit --dim for the "
             "dimension-free proof, which holds in every dimension"
         )
     # the size of a symbolic proof is checked where it is built (Objective.check_budget)
+
+
+def _check_combinations(args: argparse.Namespace) -> None:
+    """Options before the command belong to the default lecture only: refuse them with a
+    command instead of ignoring them."""
+    if args.command is None:
+        return
+    if args.top_json:
+        raise _option_error(f"--json goes after the command: derive {args.command} ... --json")
+    if args.top_out is not None:
+        raise _option_error(
+            f"--out before a command applies only to the default lecture; "
+            f"'derive {args.command}' writes files with its own options (see "
+            f"'derive {args.command} --help')"
+        )
 
 
 def _exit_status(code: object) -> int:
@@ -540,29 +1013,37 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = _parser().parse_args(argv)
         except SystemExit as exc:
             return _exit_status(exc.code)
+        _check_combinations(args)
         _check_budgets(args)
         return COMMANDS[args.command](args)
-    except InternalError as exc:
-        if debug:
-            raise
-        return _internal(_text(exc))
-    except DeriveError as exc:
-        _error(_text(exc))
-        return 2
-    except OSError as exc:
-        where = f": {exc.filename}" if exc.filename else ""
-        _error(f"{exc.strerror or _text(exc) or type(exc).__name__}{where}")
-        return 2
+    except Exception as exc:
+        return _failed(exc, debug)
     except KeyboardInterrupt:
         print("derive: interrupted", file=sys.stderr)
         return 130
-    except RecursionError:
+
+
+def _failed(exc: Exception, debug: bool) -> int:
+    """The exit code of a command that raised ``exc``, with its one-line message."""
+    from .errors import DeriveError, InternalError
+
+    if isinstance(exc, InternalError):
         if debug:
-            raise
+            raise exc
+        return _internal(_text(exc))
+    if isinstance(exc, DeriveError):
+        _error(_text(exc))
+        return 2
+    if isinstance(exc, OSError):
+        where = f": {exc.filename}" if exc.filename else ""
+        _error(f"{exc.strerror or _text(exc) or type(exc).__name__}{where}")
+        return 2
+    if isinstance(exc, RecursionError):
+        if debug:
+            raise exc
         _error("the expression is nested too deeply to process; write it with less nesting")
         return 2
-    except Exception as exc:  # a bug (MemoryError included): never a traceback, never exit 1
-        if debug:
-            raise
-        text = _text(exc)
-        return _internal(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
+    if debug:  # a bug (MemoryError included): never a traceback, never exit 1
+        raise exc
+    text = _text(exc)
+    return _internal(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -251,7 +253,7 @@ def test_parse_point_rejects_repeats_and_blanks() -> None:
         parse_point(" , ")
 
 
-@pytest.mark.parametrize("command", ["taylor", "prove", "descend", "emit", "lecture"])
+@pytest.mark.parametrize("command", ["taylor", "prove", "descend", "emit", "plot", "lecture"])
 def test_every_subcommand_has_help_with_an_example(
     command: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -271,3 +273,362 @@ def test_console_script_runs_in_a_fresh_interpreter() -> None:
         check=False,
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+# -- starting fast: no SymPy for --version and --help
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["--help"]])
+def test_version_and_help_import_no_sympy(argv: list[str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "derive", *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+    assert "derive.cli" in imported
+    assert not {"sympy", "symengine", "numpy", "mpmath"} & imported
+
+
+def test_lazy_choices_are_the_registrys(capsys: pytest.CaptureFixture[str]) -> None:
+    from derive.emit import METHODS
+    from derive.library import REGISTRY
+
+    code, out, _ = run(["prove", "--help"], capsys)
+    assert code == 0 and ", ".join(REGISTRY) in " ".join(out.split())
+    code, out, _ = run(["emit", "--help"], capsys)
+    assert code == 0 and ", ".join(METHODS) in " ".join(out.split())
+    code, _, err = run(["prove", "nonsense"], capsys)
+    assert code == 2 and "invalid choice: 'nonsense' (choose from 'steepest-descent'" in err
+
+
+# -- output formats, the same on every command that prints a derivation
+
+
+def test_points_are_read_in_the_forms_people_type(capsys: pytest.CaptureFixture[str]) -> None:
+    outs = {
+        run(["taylor", "w*b", "--params", "w b", "--at", at], capsys)[1]
+        for at in ("w=1,b=2", "w = 1, b = 2", "w=1 b=2", " w =1 ,  b= 2 ")
+    }
+    assert outs == {"L(w, b) = 2 + (b + 2*w - 4) + (b - 2)*(w - 1) + O(|w - 1, b - 2|^3)\n"}
+
+
+def test_taylor_forms_in_text_latex_and_markdown(capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["taylor", "w**2*b + exp(w)", "--params", "w b", "--at", "w = 0, b = 1"]
+    code, out, _ = run([*base, "--form", "structured"], capsys)
+    assert code == 0
+    assert out.splitlines()[1:] == [
+        "  Delta = [w, b - 1]",
+        "  L(a) = 1",
+        "  grad L(a) = [1, 0]",
+        "  hess L(a) = [[3, 0], [0, 0]]",
+    ]
+    code, out, _ = run([*base, "--form", "components"], capsys)  # read as componentwise
+    assert code == 0 and out.splitlines()[1:] == [
+        "  L(a) = 1",
+        "  dL/dw(a) = 1",
+        "  d^2L/dw^2(a) = 3",
+    ]
+    code, out, _ = run([*base, "--form", "componentwise", "--latex"], capsys)
+    assert code == 0 and r"\frac{\partial \mathcal{L}}{\partial w}" in out
+    code, out, _ = run([*base, "--form", "structured", "--markdown"], capsys)
+    assert code == 0 and out.startswith("$$\n\\begin{aligned}") and out.endswith("$$\n")
+    data = json.loads(run([*base, "--form", "structured", "--json"], capsys)[1])
+    assert data["form"] == "structured" and r"\nabla^{2}_{\theta}" in data["latex"]
+    code, _, err = run([*base, "--form", "diagonal"], capsys)
+    assert code == 2 and "argument --form: invalid choice: 'diagonal'" in err
+
+
+def test_every_derivation_command_writes_its_output_to_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "sd.md"
+    code, out, _ = run(
+        ["prove", "steepest-descent", "--dim", "2", "--markdown", "-o", str(target)], capsys
+    )
+    assert (code, out) == (0, f"wrote {target}\n")
+    assert target.read_text().startswith("## Steepest")
+    tex = tmp_path / "gd.tex"
+    argv = ["prove", "gradient-descent", "--loss", "(w*x + b - y)**2", "--params", "w b"]
+    code, out, _ = run([*argv, "--tex", "-o", str(tex)], capsys)
+    text = tex.read_text()
+    assert (
+        code == 0
+        and text.startswith(r"\documentclass")
+        and text.rstrip().endswith(r"\end{document}")
+    )
+    assert r"\section*{Objective}" in text  # one's own loss, shown
+    tex = tmp_path / "t.tex"
+    code, _, _ = run(
+        ["taylor", "log(1 + w**2)", "--params", "w", "--at", "w=1", "--tex", "-o", str(tex)],
+        capsys,
+    )
+    text = tex.read_text()
+    assert code == 0 and r"\section*{Expansion}" in text
+    assert "verified: 1 of 1 steps proved" in text  # the kernel's verdict on the expansion
+    json_file = tmp_path / "d.json"
+    code, _, _ = run(
+        [
+            "descend",
+            "2*x**2",
+            "--params",
+            "x",
+            "--at",
+            "x=1",
+            "--lr",
+            "0.1",
+            "--steps",
+            "1",
+            "--json",
+            "-o",
+            str(json_file),
+        ],
+        capsys,
+    )
+    assert code == 0 and json.loads(json_file.read_text())["iterates"][1]["values"] == ["3/5"]
+
+
+PDFLATEX = shutil.which("pdflatex")
+
+
+@pytest.mark.skipif(PDFLATEX is None and not os.environ.get("CI"), reason="pdflatex missing")
+def test_pdf_of_ones_own_loss(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (
+        ["prove", "gradient-descent", "--loss", "(w*x + b - y)**2", "--params", "w b"],
+        ["taylor", "log(1 + w**2 + b**2)", "--params", "w b", "--form", "structured"],
+    ):
+        target = tmp_path / f"{argv[0]}.pdf"
+        code, out, err = run([*argv, "--pdf", "-o", str(target)], capsys)
+        assert (code, out, err) == (0, f"wrote {target}\n", "")
+        assert target.read_bytes().startswith(b"%PDF")
+
+
+def test_descend_takes_data_values(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["descend", "(w*x - y)**2", "--params", "w", "--at", "w=0", "--lr", "0.1"]
+    code, out, _ = run([*argv, "--steps", "2", "--data-values", "x = 2, y = 1"], capsys)
+    assert code == 0 and "(w = 2/5)" in out and "(w = 12/25)" in out
+    code, out, _ = run([*argv, "--steps", "2", "--data-values", "x=2 y=1", "--markdown"], capsys)
+    assert code == 0 and out.splitlines()[:5] == [
+        "| k | w |",
+        "|---:|---|",
+        "| 0 | 0 |",
+        "| 1 | 2/5 |",
+        "| 2 | 12/25 |",
+    ]
+    code, out, _ = run([*argv, "--steps", "1", "--data-values", "x=2 y=1", "--latex"], capsys)
+    assert code == 0 and r"1 & $\frac{2}{5}$ \\" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["descend", "(w*x - y)**2", "--params", "w", "--at", "w=0", "--lr", "0.1"],
+            "the loss has data symbols (x, y): give their values with --data-values",
+        ),
+        (
+            [
+                "descend",
+                "(w*x - y)**2",
+                "--params",
+                "w",
+                "--at",
+                "w=0",
+                "--lr",
+                "0.1",
+                "--data-values",
+                "x=1",
+            ],
+            "--data-values is missing a value for y",
+        ),
+        (
+            [
+                "descend",
+                "(w*x - y)**2",
+                "--params",
+                "w",
+                "--at",
+                "w=0",
+                "--lr",
+                "0.1",
+                "--data-values",
+                "x=1, y=2, z=3",
+            ],
+            "--data-values names 'z', which is not a data symbol of the loss",
+        ),
+        (
+            [
+                "descend",
+                "w**2",
+                "--params",
+                "w",
+                "--at",
+                "w=1",
+                "--lr",
+                "0.1",
+                "--data-values",
+                "x=1",
+            ],
+            "--data-values is given but the loss has no data symbols",
+        ),
+        (
+            [
+                "descend",
+                "(w*x)**2",
+                "--params",
+                "w",
+                "--at",
+                "w=1",
+                "--lr",
+                "0.1",
+                "--data-values",
+                "x=nan",
+            ],
+            "value for x must be finite",
+        ),
+        (["--json", "taylor", "x", "--params", "x"], "--json goes after the command"),
+        (["--out", "d", "taylor", "x", "--params", "x"], "--out before a command applies only"),
+        (["prove", "steepest-descent", "--pdf"], "--pdf writes a file: name it with -o FILE.pdf"),
+        (
+            ["prove", "steepest-descent", "--tex", "-o", "x.pdf"],
+            "--tex writes .tex, but -o names 'x.pdf'",
+        ),
+        (
+            ["prove", "steepest-descent", "--latex", "--markdown"],
+            "argument --markdown: not allowed with argument --latex",
+        ),
+        (
+            ["prove", "gradient-descent", "--dim", "3"],
+            "gradient-descent does not take --dim",
+        ),
+        (
+            ["prove", "steepest-descent", "--loss", "x**2", "--params", "x"],
+            "steepest-descent does not take --loss",
+        ),
+        (
+            ["taylor", "log(x)", "--params", "x", "--at", "x = 0"],
+            "the Taylor expansion about x=0 is undefined at order 0",
+        ),
+        (
+            ["taylor", "1/x", "--params", "x", "--at", "x=0", "--markdown"],
+            "the Taylor expansion about x=0 is undefined",
+        ),
+        (
+            ["taylor", "sqrt(x)", "--params", "x", "--at", "x=0", "--tex"],
+            "the Taylor expansion about x=0 is undefined",
+        ),
+        (
+            ["prove", "taylor", "--loss", "log(x)", "--params", "x", "--at", "x=0"],
+            "the Taylor expansion about x=0 is undefined",
+        ),
+        (
+            ["descend", "log(x)", "--params", "x", "--at", "x=0", "--lr", "0.1"],
+            "log",
+        ),
+    ],
+)
+def test_refused_combinations_and_singular_points_exit_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(argv, capsys)
+    assert code == 2
+    assert err.startswith("derive: error: ") and message in err, err
+    assert "Traceback" not in err and "nan" not in out and "zoo" not in out
+
+
+def test_pdf_without_pdflatex_is_refused_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    code, _, err = run(
+        ["prove", "steepest-descent", "--pdf", "-o", str(tmp_path / "a.pdf")], capsys
+    )
+    assert code == 2 and "--pdf needs pdflatex, which is not installed" in err
+    code, _, err = run(["lecture", "3", "--pdf", "--out", str(tmp_path / "lec")], capsys)
+    assert code == 2 and "--pdf needs pdflatex" in err
+    assert not (tmp_path / "lec").exists() and not (tmp_path / "a.pdf").exists()
+
+
+# -- plot
+
+
+def test_plot_draws_the_descent_path_and_the_taylor_models(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("matplotlib")
+    base = ["plot", "x**2 + 3*y**2", "--params", "x y", "--at", "x = 1, y = 1"]
+    png = tmp_path / "path.png"
+    code, out, _ = run([*base, "--lr", "0.1", "--steps", "5", "-o", str(png), "--json"], capsys)
+    data = json.loads(out)
+    assert code == 0 and png.read_bytes().startswith(b"\x89PNG")
+    assert data["path"][1] == pytest.approx([0.8, 0.4]) and len(data["path"]) == 6
+    svg = tmp_path / "taylor.svg"
+    code, out, _ = run([*base, "--kind", "taylor", "--radius", "0.3", "-o", str(svg)], capsys)
+    assert (code, out) == (0, f"wrote {svg}\n") and 'id="disc' in svg.read_text()
+    pdf = tmp_path / "data.pdf"
+    code, _, _ = run(
+        [
+            "plot",
+            "(w*x + b - y)**2",
+            "--params",
+            "w b",
+            "--at",
+            "w=1, b=1",
+            "--lr",
+            "0.1",
+            "--data-values",
+            "x=2, y=1",
+            "-o",
+            str(pdf),
+        ],
+        capsys,
+    )
+    assert code == 0 and pdf.read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--kind", "taylor", "--lr", "0.1"], "--kind taylor does not take --lr"),
+        (["--lr", "0.1", "--radius", "1"], "--radius goes with --kind taylor"),
+        ([], "--kind descent needs --lr"),
+        (["--lr", "-1"], "--lr must be a positive number"),
+        (["--lr", "nan"], "--lr must be a positive number"),
+        (["--lr", "0.1", "--steps", "0"], "--steps must be a whole number from 1 to 10000"),
+        (["--kind", "taylor", "--radius", "0"], "--radius must be a positive number"),
+    ],
+)
+def test_plot_refuses_bad_combinations(
+    extra: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["plot", "x**2 + y**2", "--params", "x y", "--at", "x=1, y=1"]
+    code, _, err = run([*argv, *extra, "-o", str(tmp_path / "f.png")], capsys)
+    assert code == 2 and message in err
+    assert not (tmp_path / "f.png").exists()
+
+
+def test_plot_refuses_other_suffixes_and_other_parameter_counts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        [
+            "plot",
+            "x**2 + y**2",
+            "--params",
+            "x y",
+            "--at",
+            "x=1,y=1",
+            "--lr",
+            "0.1",
+            "-o",
+            str(tmp_path / "f.jpg"),
+        ],
+        capsys,
+    )
+    assert code == 2 and "a figure is saved as .png, .svg, .pdf" in err
+    code, _, err = run(
+        ["plot", "x**2", "--params", "x", "--at", "x=1", "--lr", "0.1", "-o", "f.png"], capsys
+    )
+    assert code == 2 and "plot draws a loss of two parameters over the plane; this one has 1" in err
