@@ -26,7 +26,7 @@ import mpmath
 import symengine as se
 import sympy
 
-from .errors import NumericError, ObjectiveError
+from .errors import DataError, NumericError, OptionError
 from .objective import Objective, exact_value
 from .taylor import _hazard_inputs, _hazard_verdict, _kind
 
@@ -129,7 +129,11 @@ def descend(
         digits: significant digits of decimal iterates, 5 to 1000.
 
     Raises:
-        ObjectiveError: a bad argument.
+        OptionError: ``obj`` not an Objective, or a bad ``steps``, ``digits`` or ``lr``.
+        PointError: ``at`` misses or invents a parameter.
+        InvalidValueError: a value of ``at``, ``lr`` or ``data`` that is not a finite real
+            number.
+        DataError: ``data`` misses a data symbol's value or names something else.
         DescentError: (a :class:`~derive.errors.NumericError`) an iterate outside the
             loss's domain, a gradient undefined at an iterate, or a run that diverges past
             :data:`MAX_MAGNITUDE`; its ``partial`` holds the iterates so far.
@@ -145,14 +149,14 @@ def descend(
     'iterates 0 to 1 are exact; from iterate 2 on, decimals (mpmath, 30 significant digits): the gradient at iterate 1 is not rational'
     """
     if not isinstance(obj, Objective):
-        raise ObjectiveError(f"descend() needs an Objective, got {type(obj).__name__}")
+        raise OptionError(f"descend() needs an Objective, got {type(obj).__name__}")
     if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= MAX_STEPS:
-        raise ObjectiveError(f"steps must be a whole number from 0 to {MAX_STEPS}, got {steps!r}")
+        raise OptionError(f"steps must be a whole number from 0 to {MAX_STEPS}, got {steps!r}")
     if isinstance(digits, bool) or not isinstance(digits, int) or not 5 <= digits <= 1000:
-        raise ObjectiveError(f"digits must be a whole number from 5 to 1000, got {digits!r}")
+        raise OptionError(f"digits must be a whole number from 5 to 1000, got {digits!r}")
     rate = exact_value(lr, what="lr")
     if rate.is_positive is not True:
-        raise ObjectiveError(f"lr must be a positive number, got {lr!r}")
+        raise OptionError(f"lr must be a positive number, got {lr!r}")
     start = obj.point(at, what="at")
     run = _Run(obj, _data_values(obj, data), rate, digits)
     return run.go(start, steps)
@@ -163,14 +167,14 @@ def _data_values(
 ) -> dict[sympy.Symbol, Any]:
     by_name = {s.name: s for s in obj.data}
     if data is not None and not isinstance(data, Mapping):
-        raise ObjectiveError(f"data must map data names to values, got {type(data).__name__}")
+        raise DataError(f"data must map data names to values, got {type(data).__name__}")
     given = {k.name if isinstance(k, sympy.Symbol) else str(k): v for k, v in (data or {}).items()}
     unknown = sorted(n for n in given if n not in by_name)
     if unknown:
-        raise ObjectiveError(f"data names {unknown[0]!r}, which is not a data symbol of the loss")
+        raise DataError(f"data names {unknown[0]!r}, which is not a data symbol of the loss")
     missing = sorted(n for n in by_name if n not in given)
     if missing:
-        raise ObjectiveError(
+        raise DataError(
             f"gradient descent needs a value for every data symbol of the loss; missing: "
             f"{', '.join(missing)} (pass data={{...}}, or write the numbers into the loss)"
         )

@@ -1,8 +1,25 @@
-"""The errors derive raises: one root, a few subclasses that also inherit a fitting built-in.
+"""The errors derive raises: one root, one subclass per kind of problem.
 
 Every failure a user can cause is a :class:`DeriveError`, so a caller can catch that one
 class; each subclass also derives from the built-in exception it resembles
 (``ParseError`` is a ``ValueError``), so existing ``except ValueError`` code keeps working.
+
+The tree::
+
+    DeriveError
+    ├── ParseError           loss text that is not a supported expression
+    ├── InvalidValueError    a value that is not a finite real number
+    ├── ObjectiveError       the loss expression itself
+    │   ├── DeclarationError params=/data= declarations and symbol names
+    │   ├── PointError       a point missing or not fitting the parameters
+    │   ├── DataError        data values missing, unknown or mis-shaped
+    │   ├── DimensionError   too many or too few parameters for the request
+    │   └── OptionError      an argument or option a function does not take
+    ├── NumericError         a computation that cannot give a trustworthy answer
+    │   └── DomainError      the loss undefined, or not convex enough, where needed
+    ├── VerificationError    a derivation required to verify did not
+    ├── BudgetError          refused work: over the work budget
+    └── InternalError        a bug in derive (exit code 3)
 
 >>> from derive.errors import DeriveError, ParseError
 >>> issubclass(ParseError, DeriveError) and issubclass(ParseError, ValueError)
@@ -13,12 +30,18 @@ from __future__ import annotations
 
 __all__ = [
     "BudgetError",
+    "DataError",
+    "DeclarationError",
     "DeriveError",
+    "DimensionError",
+    "DomainError",
     "InternalError",
+    "InvalidValueError",
     "NumericError",
     "ObjectiveError",
     "OptionError",
     "ParseError",
+    "PointError",
     "VerificationError",
 ]
 
@@ -43,7 +66,8 @@ class ParseError(DeriveError, ValueError):
 
 
 class ObjectiveError(DeriveError, ValueError):
-    """An objective, expansion point or option that does not fit the loss."""
+    """A loss expression that is not a real scalar of its parameters (the base of input errors
+    about an objective: its declarations, points, data, dimension and options)."""
 
 
 class VerificationError(DeriveError):
@@ -63,4 +87,32 @@ class BudgetError(DeriveError):
 
 
 class OptionError(ObjectiveError):
-    """An option that a derivation or command does not take, or a value it cannot read."""
+    """An argument or option a function or command does not take, or a value of it out of range."""
+
+
+class DeclarationError(ObjectiveError):
+    """A ``params=``/``data=`` declaration or symbol name that is malformed, repeated, absent from
+    the loss or clashing with a name derive needs."""
+
+
+class PointError(ObjectiveError):
+    """A point (``at=``, ``about=``, ``start=``, ``--at``) that is missing, not a mapping, or
+    missing or inventing a parameter."""
+
+
+class DataError(ObjectiveError):
+    """Data values (``data=``) that are missing, not a mapping, name no data symbol of the loss,
+    or have the wrong shape."""
+
+
+class DimensionError(ObjectiveError):
+    """A loss with a number of parameters the request cannot handle (a contour plot needs two)."""
+
+
+class InvalidValueError(DeriveError, ValueError):
+    """A value that must be a finite real number and is not (``nan``, a name, ``1j``, a bool)."""
+
+
+class DomainError(NumericError):
+    """The loss lacks a property the derivation needs where it needs it: undefined or not
+    differentiable at the point, or a Hessian that is singular or not positive definite."""

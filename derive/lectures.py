@@ -29,7 +29,7 @@ from typing import Any
 import sympy
 
 from .derivation import Derivation
-from .errors import ObjectiveError
+from .errors import InternalError, OptionError
 from .kernel import Identity, Report, Sign, Step
 from .library import build, learning_rate_bound
 from .objective import Objective
@@ -93,7 +93,7 @@ def _calculus_minimum(obj: Objective) -> Derivation:
     first = sympy.diff(obj.expr, x)
     roots = sympy.solve(first, x)
     if len(roots) != 1:
-        raise ObjectiveError("the calculus example needs a single stationary point")
+        raise InternalError("the calculus example needs a single stationary point")
     root = roots[0]
     second = sympy.diff(obj.expr, x, 2)
     return Derivation(
@@ -258,8 +258,8 @@ def lecture(number: int) -> Lecture:
     """The lecture generated from seed note ``number`` (0 to 3).
 
     Raises:
-        ObjectiveError: for another number.
+        OptionError: for another number.
     """
     if isinstance(number, bool) or number not in LECTURES:
-        raise ObjectiveError(f"lectures are numbered 0 to {len(LECTURES) - 1}, got {number!r}")
+        raise OptionError(f"lectures are numbered 0 to {len(LECTURES) - 1}, got {number!r}")
     return LECTURES[number]()

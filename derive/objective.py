@@ -19,7 +19,14 @@ from typing import Any, NamedTuple
 import sympy
 from sympy.core.function import AppliedUndef
 
-from .errors import BudgetError, ObjectiveError, ParseError
+from .errors import (
+    BudgetError,
+    DeclarationError,
+    InvalidValueError,
+    ObjectiveError,
+    ParseError,
+    PointError,
+)
 from .parse import check_name, parse
 from .vectors import expand_vectors, parse_spec
 
@@ -73,8 +80,9 @@ class Objective:
 
     Raises:
         ParseError: the text is not a supported expression.
-        ObjectiveError: a parameter is missing from the loss, repeated or badly named,
-            or the loss is not a real scalar expression.
+        DeclarationError: a parameter or data symbol is missing from the loss, repeated
+            or badly named.
+        ObjectiveError: the loss is not a real scalar expression.
 
     >>> Objective("2*x**2", params="x").hessian()
     Matrix([[4]])
@@ -97,12 +105,12 @@ class Objective:
         seen = [name for name, _ in (*param_spec, *data_spec)]
         repeated = sorted({n for n in seen if seen.count(n) > 1})
         if repeated:
-            raise ObjectiveError(f"parameter {repeated[0]!r} is given twice")
+            raise DeclarationError(f"parameter {repeated[0]!r} is given twice")
         if isinstance(expr, str):
             source: str | None = expr
             value = parse(expr, vectors=lengths)
         elif lengths:
-            raise ObjectiveError("vector declarations (name:length) need the loss as text")
+            raise DeclarationError("vector declarations (name:length) need the loss as text")
         elif isinstance(expr, sympy.Expr):
             source = None
             value = _check_expr(expr)
@@ -236,11 +244,16 @@ class Objective:
         Every parameter needs a value; floats are taken as their shortest decimal
         (``0.1`` is ``1/10``); text is parsed safely.
 
+        Raises:
+            PointError: ``values`` is not a mapping, names something that is not a
+                parameter, or misses one.
+            InvalidValueError: a value is not a finite real number.
+
         >>> Objective("w*b", "w b").point({"w": 0.5, "b": "1/3"})
         (1/2, 1/3)
         """
         if not isinstance(values, Mapping):
-            raise ObjectiveError(
+            raise PointError(
                 f"{what} must map parameter names to values, got {type(values).__name__}"
             )
         by_name = {p.name: p for p in self._params}
@@ -248,14 +261,14 @@ class Objective:
         for key, raw in values.items():
             name = key.name if isinstance(key, sympy.Symbol) else key
             if name not in by_name:
-                raise ObjectiveError(
+                raise PointError(
                     f"{what} names {name!r}, which is not a parameter (parameters: "
                     f"{', '.join(by_name)})"
                 )
             given[by_name[name]] = exact_value(raw, what=f"{what} value for {name}")
         missing = [p.name for p in self._params if p not in given]
         if missing:
-            raise ObjectiveError(f"{what} is missing a value for {', '.join(missing)}")
+            raise PointError(f"{what} is missing a value for {', '.join(missing)}")
         return tuple(given[p] for p in self._params)
 
     def describe(self, limit: int = 40) -> str:
@@ -294,7 +307,7 @@ def exact_value(raw: Any, *, what: str = "value") -> sympy.Expr:
     """An exact SymPy number for a user-supplied value: a finite real number, nothing else.
 
     Text is parsed safely and must name no symbol, so ``nan``, ``inf``, ``oo`` or a name
-    such as ``c`` is an :class:`~derive.errors.ObjectiveError`, as is a float that is
+    such as ``c`` is an :class:`~derive.errors.InvalidValueError`, as is a float that is
     not finite or an expression that is infinite, undefined or not real.
 
     >>> exact_value(0.1), exact_value("2/3"), exact_value(3), exact_value("sqrt(2)/2")
@@ -302,15 +315,15 @@ def exact_value(raw: Any, *, what: str = "value") -> sympy.Expr:
     >>> exact_value("nan", what="--at value for x")
     Traceback (most recent call last):
     ...
-    derive.errors.ObjectiveError: --at value for x must be finite and real, got 'nan' (a name, not a number)
+    derive.errors.InvalidValueError: --at value for x must be finite and real, got 'nan' (a name, not a number)
     """
 
-    def refuse(why: str = "") -> ObjectiveError:
+    def refuse(why: str = "") -> InvalidValueError:
         shown = raw if isinstance(raw, (str, int, float)) else str(raw)
-        return ObjectiveError(f"{what} must be finite and real, got {shown!r}{why}")
+        return InvalidValueError(f"{what} must be finite and real, got {shown!r}{why}")
 
     if isinstance(raw, bool):
-        raise ObjectiveError(f"{what} must be a number, got {raw!r}")
+        raise InvalidValueError(f"{what} must be a number, got {raw!r}")
     if isinstance(raw, int):
         return sympy.Integer(raw)
     if isinstance(raw, float):
@@ -321,7 +334,7 @@ def exact_value(raw: Any, *, what: str = "value") -> sympy.Expr:
         try:
             value = parse(raw)
         except ParseError as exc:
-            raise ObjectiveError(f"{what}: {exc}") from None
+            raise InvalidValueError(f"{what}: {exc}") from None
     elif isinstance(raw, sympy.Expr):
         value = raw
     else:
@@ -332,7 +345,7 @@ def exact_value(raw: Any, *, what: str = "value") -> sympy.Expr:
                 return exact_value(raw.item(), what=what)
         except ImportError:  # pragma: no cover - numpy is a dependency
             pass
-        raise ObjectiveError(
+        raise InvalidValueError(
             f"{what} must be a number, text or SymPy expression, got {type(raw).__name__}"
         )
     if isinstance(value, sympy.MatrixExpr) or not value.is_commutative:
@@ -495,7 +508,7 @@ def _blocks(
 ) -> tuple[tuple[Block, ...], tuple[Block, ...], sympy.Expr]:
     """Resolve declared names against the loss; expand vectors to components."""
     if not param_spec:
-        raise ObjectiveError("no parameters given: name them, e.g. params='w b'")
+        raise DeclarationError("no parameters given: name them, e.g. params='w b'")
     free = {s.name: s for s in structured.free_symbols}
     given = {}
     if not isinstance(raw_params, str):
@@ -511,7 +524,7 @@ def _blocks(
         names = [f"{name}_{i}" for i in range(1, size + 1)]
         clash = sorted(taken & set(names))
         if clash:
-            raise ObjectiveError(
+            raise DeclarationError(
                 f"vector {name!r} has a component {clash[0]!r} that is also a symbol of the loss"
             )
         components[free[name]] = tuple(sympy.Symbol(n, real=True) for n in names)
@@ -525,7 +538,7 @@ def _blocks(
     for name, size in param_spec:
         if name not in free:
             present = ", ".join(sorted(free)) or "none"
-            raise ObjectiveError(
+            raise DeclarationError(
                 f"parameter {name!r} does not occur in the loss (its symbols: {present})"
             )
         if name in given and given[name] is not free[name] and size is None:
@@ -537,7 +550,7 @@ def _blocks(
     ]
     for name, _ in data_spec:
         if name not in free:
-            raise ObjectiveError(f"data {name!r} does not occur in the loss")
+            raise DeclarationError(f"data {name!r} does not occur in the loss")
     rest = sorted(
         (
             s

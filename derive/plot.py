@@ -20,7 +20,7 @@ import numpy as np
 import sympy
 
 from .emit import emit
-from .errors import DeriveError, ObjectiveError
+from .errors import DeriveError, DimensionError
 from .objective import Objective
 from .taylor import taylor
 
@@ -48,7 +48,7 @@ def _loss_grid(
 
 def _two_parameters(obj: Objective) -> None:
     if len(obj.params) != 2:
-        raise ObjectiveError(
+        raise DimensionError(
             f"the contour plot needs a loss of two parameters, this one has {len(obj.params)}"
         )
 

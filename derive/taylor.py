@@ -29,7 +29,7 @@ from typing import Any
 import symengine as se
 import sympy
 
-from .errors import BudgetError, NumericError, ObjectiveError
+from .errors import BudgetError, DomainError, OptionError
 from .objective import Objective
 
 __all__ = [
@@ -83,7 +83,7 @@ class Taylor:
         """
         key = tuple(sorted(index))
         if key not in self._coefficients:
-            raise ObjectiveError(
+            raise OptionError(
                 f"no partial derivative {index} in an expansion of order {self.order}"
             )
         return self._checked(_to_sympy(self._coefficients[key], self._symbols))
@@ -94,7 +94,7 @@ class Taylor:
         if self.point != self.objective.params:
             bad += (sympy.I,)
         if value.has(*bad):
-            raise NumericError(
+            raise DomainError(
                 f"the Taylor expansion about {_describe_point(self)} is undefined: "
                 f"a term is {_short(value)}"
             )
@@ -161,9 +161,7 @@ class Taylor:
         if form == "structured":
             return self._latex_structured()
         if form != "expanded":
-            raise ObjectiveError(
-                f"form must be expanded, componentwise or structured, got {form!r}"
-            )
+            raise OptionError(f"form must be expanded, componentwise or structured, got {form!r}")
         shown = [t for t in self.terms if t != 0] or [sympy.Integer(0)]
         parts = [
             rf"\left({sympy.latex(t)}\right)" if i and isinstance(t, sympy.Add) else sympy.latex(t)
@@ -308,28 +306,29 @@ def taylor(
             symbols ``Delta_<name>``, the symbolic expansion.
 
     Raises:
-        ObjectiveError: bad order, a point that misses or invents parameters or is not
-            finite real numbers, or an expansion needing more than ``MAX_PARTIALS``
-            partial derivatives.
-        NumericError: a derivative up to ``order`` is undefined at the point (a
+        OptionError: not an Objective, or a bad order.
+        PointError: a point that is not a mapping, or misses or invents parameters.
+        InvalidValueError: a coordinate that is not a finite real number.
+        DomainError: a derivative up to ``order`` is undefined at the point (a
             singularity such as log(x) or 1/x at 0, a point outside the domain such as
             sqrt(x) at −1, a kink such as abs(x) at 0, or a non-real value); the message
             names the point and the lowest undefined order.
-        BudgetError: the derivatives grow past ``MAX_OPS`` operations, or a value at the
-            point past ``MAX_DIGITS`` digits (reduce the order).
+        BudgetError: an expansion needing more than ``MAX_PARTIALS`` partial
+            derivatives, derivatives growing past ``MAX_OPS`` operations, or a value at
+            the point past ``MAX_DIGITS`` digits (reduce the order).
 
     >>> from derive.objective import Objective
     >>> taylor(Objective("x*y", "x y"), 2).terms
     (x*y, Delta_x*y + Delta_y*x, Delta_x*Delta_y)
     """
     if not isinstance(obj, Objective):
-        raise ObjectiveError(f"taylor() needs an Objective, got {type(obj).__name__}")
+        raise OptionError(f"taylor() needs an Objective, got {type(obj).__name__}")
     if isinstance(order, bool) or not isinstance(order, int) or not 0 <= order <= MAX_ORDER:
-        raise ObjectiveError(f"order must be a whole number from 0 to {MAX_ORDER}, got {order!r}")
+        raise OptionError(f"order must be a whole number from 0 to {MAX_ORDER}, got {order!r}")
     n = len(obj.params)
     needed = math.comb(n + order, order)
     if needed > MAX_PARTIALS:
-        raise ObjectiveError(
+        raise BudgetError(
             f"an order-{order} expansion in {n} parameters needs {needed} partial derivatives "
             f"(at most {MAX_PARTIALS}); lower the order"
         )
@@ -493,7 +492,7 @@ def _at_point(
                     if not index
                     else f"{_derivative_name(obj, index)} does not exist"
                 )
-                raise NumericError(
+                raise DomainError(
                     f"the Taylor expansion about {where} is undefined at order "
                     f"{len(index)}: {what} there ({reason})"
                 )

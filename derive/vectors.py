@@ -21,7 +21,7 @@ from typing import Any
 
 import sympy
 
-from .errors import ObjectiveError
+from .errors import DeclarationError
 from .symbols import check_name
 
 __all__ = ["MAX_LENGTH", "VectorSum", "expand_vectors", "parse_spec"]
@@ -79,7 +79,7 @@ def parse_spec(spec: Any, *, what: str) -> list[tuple[str, int | None]]:
         try:
             items = list(spec)
         except TypeError:
-            raise ObjectiveError(
+            raise DeclarationError(
                 f"{what}s must be names ('w b', 'w:100 b') or a sequence of names or Symbols, got "
                 f"{type(spec).__name__}"
             ) from None
@@ -89,17 +89,19 @@ def parse_spec(spec: Any, *, what: str) -> list[tuple[str, int | None]]:
             out.append((item.name, None))
             continue
         if not isinstance(item, str):
-            raise ObjectiveError(f"a {what} must be a name or a Symbol, got {type(item).__name__}")
+            raise DeclarationError(
+                f"a {what} must be a name or a Symbol, got {type(item).__name__}"
+            )
         name, sep, size = item.partition(":")
         try:
             check_name(name, what=f"{what} name")
         except ValueError as exc:
-            raise ObjectiveError(str(exc)) from None
+            raise DeclarationError(str(exc)) from None
         if not sep:
             out.append((name, None))
             continue
         if not size.isdigit() or not 1 <= int(size) <= MAX_LENGTH:
-            raise ObjectiveError(
+            raise DeclarationError(
                 f"the length of vector {name!r} must be a whole number from 1 to {MAX_LENGTH}, "
                 f"got {size!r}"
             )

@@ -14,7 +14,7 @@ import sympy
 
 from derive.cli import main
 from derive.descend import MAX_EXACT_DIGITS, MAX_STEPS, DescentError, descend
-from derive.errors import NumericError, ObjectiveError
+from derive.errors import DataError, InvalidValueError, NumericError, OptionError
 from derive.objective import Objective
 
 
@@ -101,9 +101,9 @@ def test_data_values_are_substituted_exactly() -> None:
     obj = Objective("(w*x - y)**2", "w")
     result = descend(obj, {"w": 0}, "1/8", 1, data={"x": 2, "y": 1})
     assert result.iterates[1].values == (sympy.Rational(1, 2),)
-    with pytest.raises(ObjectiveError, match="missing: x, y"):
+    with pytest.raises(DataError, match="missing: x, y"):
         descend(obj, {"w": 0}, "1/8", 1)
-    with pytest.raises(ObjectiveError, match="data names 'z'"):
+    with pytest.raises(DataError, match="data names 'z'"):
         descend(obj, {"w": 0}, "1/8", 1, data={"x": 2, "y": 1, "z": 0})
 
 
@@ -148,21 +148,23 @@ def test_a_diverging_run_stops_with_a_numeric_error() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "error", "message"),
     [
-        ({"steps": -1}, "steps must be a whole number from 0 to 10000"),
-        ({"steps": MAX_STEPS + 1}, "steps must be a whole number from 0 to 10000"),
-        ({"steps": True}, "steps must be a whole number"),
-        ({"lr": 0}, "lr must be a positive number"),
-        ({"lr": "-1"}, "lr must be a positive number"),
-        ({"lr": "nan"}, "lr must be finite and real"),
-        ({"at": {"x": "inf"}}, "at value for x must be finite and real"),
-        ({"digits": 2}, "digits must be a whole number from 5 to 1000"),
+        ({"steps": -1}, OptionError, "steps must be a whole number from 0 to 10000"),
+        ({"steps": MAX_STEPS + 1}, OptionError, "steps must be a whole number from 0 to 10000"),
+        ({"steps": True}, OptionError, "steps must be a whole number"),
+        ({"lr": 0}, OptionError, "lr must be a positive number"),
+        ({"lr": "-1"}, OptionError, "lr must be a positive number"),
+        ({"lr": "nan"}, InvalidValueError, "lr must be finite and real"),
+        ({"at": {"x": "inf"}}, InvalidValueError, "at value for x must be finite and real"),
+        ({"digits": 2}, OptionError, "digits must be a whole number from 5 to 1000"),
     ],
 )
-def test_bad_arguments_are_objective_errors(kwargs: dict, message: str) -> None:
+def test_bad_arguments_are_specific_errors(
+    kwargs: dict, error: type[Exception], message: str
+) -> None:
     args = {"obj": Objective("x**2", "x"), "at": {"x": 1}, "lr": "0.1", "steps": 2} | kwargs
-    with pytest.raises(ObjectiveError, match=message):
+    with pytest.raises(error, match=message):
         descend(**args)
 
 

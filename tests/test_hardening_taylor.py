@@ -8,7 +8,7 @@ import sympy
 
 from derive import errors
 from derive.cli import main
-from derive.errors import BudgetError, DeriveError, NumericError, ObjectiveError
+from derive.errors import BudgetError, DeriveError, InvalidValueError, NumericError
 from derive.objective import Objective, exact_value
 from derive.taylor import MAX_DIGITS, MAX_OPS, taylor
 
@@ -119,7 +119,7 @@ def test_lazily_converted_terms_never_return_zoo_nan_i_or_accumbounds() -> None:
 def test_expansion_point_that_is_not_a_finite_real_number_is_refused(
     value: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with pytest.raises(ObjectiveError, match="about value for x must be finite and real"):
+    with pytest.raises(InvalidValueError, match="about value for x must be finite and real"):
         taylor(Objective("exp(x)", "x"), 2, about={"x": value})
     code, out, err = run(["taylor", "exp(x)", "--params", "x", "--at", f"x={value}"], capsys)
     assert (code, out) == (2, "")
@@ -143,7 +143,7 @@ def test_expansion_point_that_is_not_a_finite_real_number_is_refused(
     ids=str,
 )
 def test_exact_value_accepts_only_finite_real_numbers(value: object) -> None:
-    with pytest.raises(ObjectiveError, match="value must be finite and real"):
+    with pytest.raises(InvalidValueError, match="value must be finite and real"):
         exact_value(value)
 
 

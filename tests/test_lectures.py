@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sympy
 
-from derive.errors import ObjectiveError
+from derive.errors import OptionError
 from derive.lectures import lecture
 
 COVERS = {
@@ -80,5 +80,5 @@ def test_lecture_markdown_has_every_section() -> None:
 
 
 def test_unknown_lecture_number_is_an_error() -> None:
-    with pytest.raises(ObjectiveError, match="lectures are numbered 0 to 3"):
+    with pytest.raises(OptionError, match="lectures are numbered 0 to 3"):
         lecture(7)

@@ -9,15 +9,14 @@ import sympy
 
 from derive import (
     Derivation,
-    NumericError,
     Objective,
-    ObjectiveError,
     gradient_descent,
     learning_rate_bound,
     newton_step,
     steepest_descent,
     step_size,
 )
+from derive.errors import DataError, DomainError, OptionError, PointError
 from derive.examples import SIGMOID_NEURON
 
 from .mutation import run_mutations
@@ -114,7 +113,7 @@ def test_newton_step_on_a_quadratic_lands_on_the_minimiser() -> None:
 
 
 def test_newton_step_refuses_an_indefinite_hessian() -> None:
-    with pytest.raises(NumericError, match="not positive definite"):
+    with pytest.raises(DomainError, match="not positive definite"):
         newton_step(Objective("w**2 - b**2", "w b"))
 
 
@@ -130,35 +129,35 @@ def test_learning_rate_bound_is_two_over_the_largest_eigenvalue() -> None:
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda: learning_rate_bound(Objective("x**4", "x")), ObjectiveError, "not quadratic"),
+        (lambda: learning_rate_bound(Objective("x**4", "x")), PointError, "not quadratic"),
         (
             lambda: learning_rate_bound(Objective("-x**2", "x")),
-            NumericError,
+            DomainError,
             "no positive curvature",
         ),
         (
             lambda: learning_rate_bound(Objective("(w*x)**2", "w")),
-            ObjectiveError,
+            DataError,
             "depends on the data x",
         ),
         (
             lambda: step_size(Objective("2*x**2", "x"), lr=-1, start={"x": 1}),
-            ObjectiveError,
+            OptionError,
             "lr must be a positive",
         ),
         (
             lambda: step_size(Objective("2*x**2", "x"), lr=0.1),
-            ObjectiveError,
+            OptionError,
             "needs both lr and start",
         ),
-        (lambda: gradient_descent("x**2"), ObjectiveError, "needs an Objective"),  # type: ignore[arg-type]
+        (lambda: gradient_descent("x**2"), OptionError, "needs an Objective"),  # type: ignore[arg-type]
         (
             lambda: gradient_descent(Objective("x**2", "x"), form="circle"),
-            ObjectiveError,
+            OptionError,
             "form must be one of",
         ),
-        (lambda: steepest_descent(0), ObjectiveError, "dim must be None"),
-        (lambda: steepest_descent(2, form="cos"), ObjectiveError, "form must be one of"),
+        (lambda: steepest_descent(0), OptionError, "dim must be None"),
+        (lambda: steepest_descent(2, form="cos"), OptionError, "form must be one of"),
     ],
 )
 def test_library_input_errors_are_clear(

@@ -3,7 +3,13 @@ from __future__ import annotations
 import pytest
 import sympy
 
-from derive.errors import ObjectiveError, ParseError
+from derive.errors import (
+    DeclarationError,
+    InvalidValueError,
+    ObjectiveError,
+    ParseError,
+    PointError,
+)
 from derive.objective import Objective, exact_value
 
 w, b, x, y = sympy.symbols("w b x y", real=True)
@@ -63,11 +69,25 @@ def test_objective_is_immutable_and_hashable() -> None:
         ("w*x", 3, "parameters must be names"),
         ("w*x", [3], "a parameter must be a name or a Symbol, got int"),
         ("w*x", "w;x", "parameter name 'w;x' is not allowed"),
+        (sympy.Symbol("w__x"), "w__x", "'w__x' is not allowed"),
+    ],
+)
+def test_bad_declarations_raise_a_declaration_error(
+    expr: object, params: object, message: str
+) -> None:
+    with pytest.raises(DeclarationError) as info:
+        Objective(expr, params=params)  # type: ignore[arg-type]
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("expr", "params", "message"),
+    [
         (sympy.I * w, "w", "the loss is not real-valued"),
         (sympy.Function("f")(w), "w", "undefined function 'f'"),
         (sympy.Derivative(sympy.exp(w**2), w, evaluate=False), "w", "an unevaluated operation"),
         (sympy.zoo * w, "w", "undefined or infinite"),
-        (sympy.Symbol("w__x"), "w__x", "'w__x' is not allowed"),
+        (w + sympy.Symbol("x__y"), "w", "'x__y' is not allowed"),
         (sympy.Eq(w, 1), "w", "must be text or a SymPy expression"),
         (3, "w", "the loss is a constant"),
         (None, "w", "must be text or a SymPy expression, got NoneType"),
@@ -77,6 +97,7 @@ def test_bad_objectives_raise_a_clear_error(expr: object, params: object, messag
     with pytest.raises(ObjectiveError) as info:
         Objective(expr, params=params)  # type: ignore[arg-type]
     assert message in str(info.value)
+    assert type(info.value) is ObjectiveError  # the loss itself, no narrower kind
 
 
 def test_bad_loss_text_is_a_parse_error() -> None:
@@ -90,19 +111,23 @@ def test_point_maps_names_and_symbols_to_exact_values() -> None:
 
 
 @pytest.mark.parametrize(
-    ("values", "message"),
+    ("values", "error", "message"),
     [
-        ({"w": 1}, "about is missing a value for b"),
-        ({"w": 1, "b": 2, "z": 3}, "about names 'z', which is not a parameter"),
-        ({"w": float("nan"), "b": 0}, "about value for w must be finite"),
-        ({"w": True, "b": 0}, "must be a number, got True"),
-        ({"w": "x.y", "b": 0}, "about value for w: unsupported syntax"),
-        ({"w": [1], "b": 0}, "must be a number, text or SymPy expression, got list"),
-        ([1, 2], "about must map parameter names to values, got list"),
+        ({"w": 1}, PointError, "about is missing a value for b"),
+        ({"w": 1, "b": 2, "z": 3}, PointError, "about names 'z', which is not a parameter"),
+        ({"w": float("nan"), "b": 0}, InvalidValueError, "about value for w must be finite"),
+        ({"w": True, "b": 0}, InvalidValueError, "must be a number, got True"),
+        ({"w": "x.y", "b": 0}, InvalidValueError, "about value for w: unsupported syntax"),
+        (
+            {"w": [1], "b": 0},
+            InvalidValueError,
+            "must be a number, text or SymPy expression, got list",
+        ),
+        ([1, 2], PointError, "about must map parameter names to values, got list"),
     ],
 )
-def test_point_rejects_bad_values(values: object, message: str) -> None:
-    with pytest.raises(ObjectiveError) as info:
+def test_point_rejects_bad_values(values: object, error: type[Exception], message: str) -> None:
+    with pytest.raises(error) as info:
         Objective("w*b", "w b").point(values, what="about")  # type: ignore[arg-type]
     assert message in str(info.value)
 

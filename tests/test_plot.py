@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from derive import DeriveError, Objective, ObjectiveError
+from derive import DeriveError, Objective
+from derive.errors import DimensionError
 from derive.examples import SIGMOID_NEURON
 from derive.plot import descent_figure, save, taylor_figure
 
@@ -37,7 +38,7 @@ def test_taylor_figure_draws_the_models_and_the_disc(tmp_path: Path) -> None:
 
 
 def test_plots_refuse_what_they_cannot_draw(tmp_path: Path) -> None:
-    with pytest.raises(ObjectiveError, match="two parameters"):
+    with pytest.raises(DimensionError, match="two parameters"):
         descent_figure(Objective("x**2", "x"), [1.0], lr=0.1)
     with pytest.raises(DeriveError, match="diverged"):
         descent_figure(Objective("x**2 + y**2", "x y"), [1.0, 1.0], lr=5.0, steps=2000)

@@ -9,7 +9,7 @@ import sympy
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from derive.errors import ObjectiveError
+from derive.errors import BudgetError, InvalidValueError, OptionError, PointError
 from derive.objective import Objective
 from derive.taylor import MAX_PARTIALS, directional, taylor
 
@@ -156,7 +156,9 @@ def test_gradient_and_hessian_at_the_point() -> None:
 
 def test_expansion_point_must_be_numbers_the_symbolic_expansion_covers_the_rest() -> None:
     obj = Objective("exp(w)", "w")
-    with pytest.raises(ObjectiveError, match="about value for w must be finite and real, got 'c'"):
+    with pytest.raises(
+        InvalidValueError, match="about value for w must be finite and real, got 'c'"
+    ):
         taylor(obj, 2, about={"w": "c"})
     t = taylor(obj, 2)  # the expansion about a symbolic point: L(w + Delta_w)
     w, dw = obj.params[0], t.displacement[0]
@@ -176,32 +178,37 @@ def test_abs_is_differentiated_away_from_zero() -> None:
 
 
 @pytest.mark.parametrize(
-    ("order", "about", "message"),
+    ("order", "about", "error", "message"),
     [
-        (-1, None, "order must be a whole number from 0 to 20, got -1"),
-        (2.5, None, "order must be a whole number from 0 to 20, got 2.5"),
-        (True, None, "order must be a whole number"),
-        (21, None, "order must be a whole number from 0 to 20, got 21"),
-        (2, {"w": 1}, "about is missing a value for b"),
-        (2, {"w": "b", "b": 0}, "about value for w must be finite and real, got 'b'"),
+        (-1, None, OptionError, "order must be a whole number from 0 to 20, got -1"),
+        (2.5, None, OptionError, "order must be a whole number from 0 to 20, got 2.5"),
+        (True, None, OptionError, "order must be a whole number"),
+        (21, None, OptionError, "order must be a whole number from 0 to 20, got 21"),
+        (2, {"w": 1}, PointError, "about is missing a value for b"),
+        (
+            2,
+            {"w": "b", "b": 0},
+            InvalidValueError,
+            "about value for w must be finite and real, got 'b'",
+        ),
     ],
 )
 def test_bad_expansion_requests_are_clear_errors(
-    order: object, about: object, message: str
+    order: object, about: object, error: type[Exception], message: str
 ) -> None:
-    with pytest.raises(ObjectiveError) as info:
+    with pytest.raises(error) as info:
         taylor(Objective("w*b", "w b"), order, about=about)  # type: ignore[arg-type]
     assert message in str(info.value)
 
 
 def test_oversized_expansions_are_refused_before_any_work() -> None:
     obj = Objective(" + ".join(f"t{i}" for i in range(60)), " ".join(f"t{i}" for i in range(60)))
-    with pytest.raises(ObjectiveError, match=f"at most {MAX_PARTIALS}"):
+    with pytest.raises(BudgetError, match=f"at most {MAX_PARTIALS}"):
         taylor(obj, 6)
 
 
 def test_taylor_needs_an_objective() -> None:
-    with pytest.raises(ObjectiveError, match="needs an Objective, got str"):
+    with pytest.raises(OptionError, match="needs an Objective, got str"):
         taylor("x**2", 2)  # type: ignore[arg-type]
 
 
@@ -244,5 +251,5 @@ def test_structured_latex_shows_gradient_and_hessian_at_the_point() -> None:
     assert r"\frac{1}{3!} D^{3}\mathcal{L}" in tex
     assert r"\left[\begin{matrix}1\\0\end{matrix}\right]" in tex
     assert r"\left[\begin{matrix}3 & 0\\0 & 0\end{matrix}\right]" in tex
-    with pytest.raises(ObjectiveError, match="form must be expanded, componentwise or structured"):
+    with pytest.raises(OptionError, match="form must be expanded, componentwise or structured"):
         t.latex("cubist")

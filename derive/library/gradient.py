@@ -18,7 +18,7 @@ from __future__ import annotations
 import sympy
 
 from ..derivation import Derivation
-from ..errors import ObjectiveError
+from ..errors import DeclarationError, OptionError
 from ..kernel import Affine, Assumption, Fact, Identity, Sign, Step, Substitution, Truncation
 from ..objective import MAX_PROOF_PARAMS, Objective
 from ..taylor import _fresh, fresh_symbol
@@ -41,14 +41,16 @@ def gradient_descent(obj: Objective, *, form: str = "lecture") -> Derivation:
             s + u(θ₁ − a) + v(θ₂ − b) minimised over a disc of radius d).
 
     Raises:
-        ObjectiveError: for an unknown form or something that is not an Objective.
+        OptionError: for an unknown form or something that is not an Objective.
+        DeclarationError: the disc form with a loss using one of its names (s, u, v, d,
+            eta, epsilon).
         BudgetError: a loss too large to prove in reasonable time (see
             :meth:`derive.objective.Objective.check_budget`).
     """
     if not isinstance(obj, Objective):
-        raise ObjectiveError(f"gradient_descent() needs an Objective, got {type(obj).__name__}")
+        raise OptionError(f"gradient_descent() needs an Objective, got {type(obj).__name__}")
     if form not in FORMS:
-        raise ObjectiveError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
+        raise OptionError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
     obj.check_budget("a symbolic proof", max_params=MAX_PROOF_PARAMS)  # every surface
     return _lecture(obj) if form == "lecture" else _disc(obj)
 
@@ -201,7 +203,7 @@ def _disc(obj: Objective) -> Derivation:
     names = ("u", "v") if n == 2 else tuple(f"c_{p.name}" for p in params)
     taken = {s.name for s in obj.expr.free_symbols}
     if taken & {*names, "s", "d", "eta", "epsilon"}:
-        raise ObjectiveError(
+        raise DeclarationError(
             "the disc form names its quantities s, u, v, d, eta and epsilon; "
             "rename the loss's symbols"
         )

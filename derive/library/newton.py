@@ -18,7 +18,7 @@ from typing import Any
 import sympy
 
 from ..derivation import Derivation
-from ..errors import NumericError, ObjectiveError
+from ..errors import DataError, DimensionError, DomainError, OptionError
 from ..kernel import (
     Affine,
     Fact,
@@ -47,7 +47,7 @@ def substitute_data(obj: Objective, data: Mapping[str, Any] | None) -> sympy.Exp
     for name, raw in data.items():
         if name not in by_name:
             known = ", ".join(by_name) or "none"
-            raise ObjectiveError(
+            raise DataError(
                 f"data names {name!r}, which is not a data symbol (data symbols: {known})"
             )
         values[by_name[name]] = exact_value(raw, what=f"data value for {name}")
@@ -70,12 +70,18 @@ def newton_step(
         data: values for data symbols.
 
     Raises:
-        NumericError: the concrete Hessian is not positive definite (no minimiser).
-        ObjectiveError: bad point or data, or a symbolic Hessian with more than
+        DomainError: the concrete Hessian is singular or not positive definite (no
+            minimiser).
+        PointError: a point that misses or invents a parameter.
+        InvalidValueError: a coordinate or data value that is not a finite real number.
+        DataError: data values that name no data symbol, or a Hessian that still
+            depends on data.
+        DimensionError: no point and a non-constant Hessian with more than
             ``MAX_SYMBOLIC`` parameters.
+        OptionError: ``obj`` is not an Objective.
     """
     if not isinstance(obj, Objective):
-        raise ObjectiveError(f"newton_step() needs an Objective, got {type(obj).__name__}")
+        raise OptionError(f"newton_step() needs an Objective, got {type(obj).__name__}")
     loss = substitute_data(obj, data)
     work = Objective(loss, obj.params) if data else obj
     hessian = work.hessian()
@@ -84,7 +90,7 @@ def newton_step(
     if not hessian.free_symbols:  # a quadratic: the Hessian is one matrix, θ stays symbolic
         return _concrete(work, work.params)
     if len(obj.params) > MAX_SYMBOLIC:
-        raise ObjectiveError(
+        raise DimensionError(
             f"the symbolic argument handles up to {MAX_SYMBOLIC} parameters; "
             "give a point with at=..."
         )
@@ -206,19 +212,19 @@ def _concrete(obj: Objective, point: tuple[Any, ...]) -> Derivation:
     h = obj.hessian().xreplace(at)
     loss0 = obj.expr.xreplace(at)
     if h.free_symbols:
-        raise ObjectiveError(
+        raise DataError(
             f"the Hessian depends on {', '.join(sorted(map(str, h.free_symbols)))}: "
             "give values with data=..."
         )
     try:
         lower, diagonal = h.LDLdecomposition(hermitian=False)
     except (ValueError, ZeroDivisionError):
-        raise NumericError(
+        raise DomainError(
             "the Hessian is singular here: Newton's model has no unique minimiser"
         ) from None
     pivots = [diagonal[k, k] for k in range(n)]
     if not all(sympy.sympify(p).is_positive for p in pivots):
-        raise NumericError(
+        raise DomainError(
             f"the Hessian is not positive definite here (LDLᵀ pivots {pivots}): the second-order "
             "model has no minimiser"
         )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..derivation import Derivation
-from ..errors import ObjectiveError, OptionError
+from ..errors import BudgetError, OptionError
 from ..examples import SIGMOID_NEURON
 from ..objective import Objective
 from .expansion import taylor_expansion
@@ -218,4 +218,4 @@ def build(name: str, options: Mapping[str, Any] | None = None) -> Derivation:
     try:
         return kind.builder(parsed)
     except RecursionError:
-        raise ObjectiveError(f"{name}: the loss is nested too deeply to process") from None
+        raise BudgetError(f"{name}: the loss is nested too deeply to process") from None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sympy
 
 from ..derivation import Derivation
-from ..errors import ObjectiveError
+from ..errors import OptionError
 from ..kernel import AbsoluteValue, Affine, Assumption, Fact, Step, Substitution, Transitivity
 from ._space import Space, abstract_space, cauchy_schwarz_steps, concrete_space, steepest_steps
 
@@ -27,7 +27,7 @@ def _space(dim: int | None, u: str = "u", g: str = "g") -> Space:
     if dim is None:
         return abstract_space(sympy.Symbol(u, real=True), sympy.Symbol(g, real=True))
     if isinstance(dim, bool) or not isinstance(dim, int) or not 1 <= dim <= MAX_DIM:
-        raise ObjectiveError(
+        raise OptionError(
             f"dim must be None (dimension-free) or a whole number from 1 to {MAX_DIM}, got {dim!r}"
         )
     return concrete_space(
@@ -122,14 +122,14 @@ def steepest_descent(dim: int | None = None, *, form: str = "bound") -> Derivati
             lectures' −k ≤ k cos β ≤ k, least at β = 180°).
 
     Raises:
-        ObjectiveError: for a bad dimension or form.
+        OptionError: for a bad dimension or form.
 
     >>> d = steepest_descent(dim=None)
     >>> d.verify().summary()
     'verified: 17 of 17 steps proved, 1 premise assumed'
     """
     if form not in FORMS:
-        raise ObjectiveError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
+        raise OptionError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
     space = _space(dim)
     where = "ℝ^" + str(dim) if dim is not None else "any real inner-product space"
     if form == "angle":

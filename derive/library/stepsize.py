@@ -22,7 +22,7 @@ from typing import Any
 import sympy
 
 from ..derivation import Derivation
-from ..errors import NumericError, ObjectiveError
+from ..errors import DataError, DomainError, NumericError, OptionError, PointError
 from ..kernel import Affine, Assumption, Fact, Identity, Sign, Step
 from ..objective import Objective, exact_value
 from ..taylor import fresh_symbol
@@ -37,12 +37,12 @@ def _hessian(
     obj: Objective, at: Mapping[str | sympy.Symbol, Any] | None, data: Mapping[str, Any] | None
 ) -> tuple[Objective, sympy.Matrix]:
     if not isinstance(obj, Objective):
-        raise ObjectiveError(f"expected an Objective, got {type(obj).__name__}")
+        raise OptionError(f"expected an Objective, got {type(obj).__name__}")
     work = Objective(substitute_data(obj, data), obj.params) if data else obj
     hessian = work.hessian()
     if hessian.free_symbols & set(obj.params):
         if at is None:
-            raise ObjectiveError(
+            raise PointError(
                 "the loss is not quadratic in its parameters, so no step size is stable "
                 "everywhere; give a point with at=... for the local bound there"
             )
@@ -50,16 +50,14 @@ def _hessian(
         hessian = hessian.xreplace(values)
     if hessian.free_symbols:
         names = ", ".join(sorted(map(str, hessian.free_symbols)))
-        raise ObjectiveError(
-            f"the Hessian depends on the data {names}: give their values with data=..."
-        )
+        raise DataError(f"the Hessian depends on the data {names}: give their values with data=...")
     undefined = (sympy.DiracDelta, sympy.Heaviside, sympy.sign, sympy.Subs, sympy.Derivative)
     for entry in hessian:
         value = sympy.sympify(entry)
         if value.has(*undefined, sympy.nan, sympy.zoo, sympy.oo, -sympy.oo, sympy.I) or not (
             value.is_number and value.is_extended_real
         ):
-            raise NumericError(
+            raise DomainError(
                 f"the Hessian is undefined here (an entry is {value}): the loss is not twice "
                 "differentiable at this point"
             )
@@ -72,13 +70,13 @@ def _largest_eigenvalue(hessian: sympy.Matrix) -> tuple[Any, list[Any]]:
         raise NumericError("the Hessian has complex eigenvalues; it should be symmetric")
     largest = max(eigenvalues, key=lambda e: sympy.N(e, 50))
     if not sympy.N(largest, 50) > 0:
-        raise NumericError(
+        raise DomainError(
             f"the loss has no positive curvature (largest Hessian eigenvalue {largest}): "
             "gradient descent converges for no step size"
         )
     smallest = min(eigenvalues, key=lambda e: sympy.N(e, 50))
     if sympy.N(smallest, 50) < 0:
-        raise NumericError(
+        raise DomainError(
             f"the Hessian has the eigenvalue {smallest} < 0: along its eigenvector the loss "
             "curves downwards, so gradient descent moves away for every step size; no stable "
             "step size exists"
@@ -98,8 +96,10 @@ def learning_rate_bound(
     whose Hessian sets a local bound.
 
     Raises:
-        ObjectiveError: a non-quadratic loss without ``at``, or missing data values.
-        NumericError: no positive curvature (no step size converges).
+        PointError: a non-quadratic loss without ``at``, or a bad point.
+        DataError: missing or unknown data values.
+        DomainError: the Hessian undefined at the point, or curving downwards along
+            some direction (no step size converges).
     """
     _, hessian = _hessian(obj, at, data)
     largest, _ = _largest_eigenvalue(hessian)
@@ -118,14 +118,17 @@ def step_size(
     """The derivation of the stable step sizes; a worked run when ``lr`` and ``start`` are given.
 
     Raises:
-        ObjectiveError: as :func:`learning_rate_bound`, or bad ``lr``/``start``/``steps``.
-        NumericError: a singular Hessian (no unique minimiser) or no positive curvature.
+        PointError: as :func:`learning_rate_bound`, or a bad ``start``.
+        DataError: as :func:`learning_rate_bound`.
+        DomainError: as :func:`learning_rate_bound`, or a singular Hessian (no unique
+            minimiser).
+        OptionError: bad ``lr``/``steps``, or only one of ``lr`` and ``start``.
     """
     work, hessian = _hessian(obj, at, data)
     largest, eigenvalues = _largest_eigenvalue(hessian)
     params, n = work.params, len(work.params)
     if hessian.det() == 0:
-        raise NumericError("the Hessian is singular: the loss has no unique minimiser")
+        raise DomainError("the Hessian is singular: the loss has no unique minimiser")
     eta = fresh_symbol(work, "eta")
     theta = sympy.Matrix(params)
     gradient = work.gradient()
@@ -231,14 +234,12 @@ def step_size(
 
 def _iterates(obj: Objective, lr: Any, start: Any, count: int) -> list[Step]:
     if lr is None or start is None:
-        raise ObjectiveError("a worked run needs both lr and start")
+        raise OptionError("a worked run needs both lr and start")
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_ITERATES:
-        raise ObjectiveError(
-            f"steps must be a whole number from 1 to {MAX_ITERATES}, got {count!r}"
-        )
+        raise OptionError(f"steps must be a whole number from 1 to {MAX_ITERATES}, got {count!r}")
     rate = exact_value(lr, what="lr")
     if not (rate.is_Rational and rate > 0):
-        raise ObjectiveError(f"lr must be a positive number, got {lr!r}")
+        raise OptionError(f"lr must be a positive number, got {lr!r}")
     point = sympy.Matrix(obj.point(start, what="start"))
     gradient = obj.gradient()
     steps = []
