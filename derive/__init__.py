@@ -16,10 +16,19 @@ if TYPE_CHECKING:
     from .derivation import Derivation as Derivation
     from .emit import UpdateRule as UpdateRule
     from .emit import emit as emit
+    from .errors import BudgetError as BudgetError
+    from .errors import DataError as DataError
+    from .errors import DeclarationError as DeclarationError
     from .errors import DeriveError as DeriveError
+    from .errors import DimensionError as DimensionError
+    from .errors import DomainError as DomainError
+    from .errors import InternalError as InternalError
+    from .errors import InvalidValueError as InvalidValueError
     from .errors import NumericError as NumericError
     from .errors import ObjectiveError as ObjectiveError
+    from .errors import OptionError as OptionError
     from .errors import ParseError as ParseError
+    from .errors import PointError as PointError
     from .errors import VerificationError as VerificationError
     from .kernel import Fact as Fact
     from .kernel import Report as Report
@@ -41,10 +50,19 @@ _LAZY = {
     "Derivation": "derivation",
     "UpdateRule": "emit",
     "emit": "emit",
+    "BudgetError": "errors",
+    "DataError": "errors",
+    "DeclarationError": "errors",
     "DeriveError": "errors",
+    "DimensionError": "errors",
+    "DomainError": "errors",
+    "InternalError": "errors",
+    "InvalidValueError": "errors",
     "NumericError": "errors",
     "ObjectiveError": "errors",
+    "OptionError": "errors",
     "ParseError": "errors",
+    "PointError": "errors",
     "VerificationError": "errors",
     "Fact": "kernel",
     "Report": "kernel",
@@ -102,14 +120,23 @@ sys.modules[__name__].__class__ = _Package
 
 
 __all__ = [
+    "BudgetError",
+    "DataError",
+    "DeclarationError",
     "Derivation",
     "DeriveError",
+    "DimensionError",
     "Directional",
+    "DomainError",
     "Fact",
+    "InternalError",
+    "InvalidValueError",
     "NumericError",
     "Objective",
     "ObjectiveError",
+    "OptionError",
     "ParseError",
+    "PointError",
     "Report",
     "Step",
     "StepReport",

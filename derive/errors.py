@@ -9,14 +9,14 @@ The tree::
     DeriveError
     ├── ParseError           loss text that is not a supported expression
     ├── InvalidValueError    a value that is not a finite real number
-    ├── ObjectiveError       the loss expression itself
+    ├── ObjectiveError       the loss expression itself (and the base of:)
     │   ├── DeclarationError params=/data= declarations and symbol names
     │   ├── PointError       a point missing or not fitting the parameters
     │   ├── DataError        data values missing, unknown or mis-shaped
     │   ├── DimensionError   too many or too few parameters for the request
     │   └── OptionError      an argument or option a function does not take
     ├── NumericError         a computation that cannot give a trustworthy answer
-    │   └── DomainError      the loss undefined, or not convex enough, where needed
+    │   └── DomainError      the loss undefined, or its Hessian not positive definite
     ├── VerificationError    a derivation required to verify did not
     ├── BudgetError          refused work: over the work budget
     └── InternalError        a bug in derive (exit code 3)
@@ -66,8 +66,7 @@ class ParseError(DeriveError, ValueError):
 
 
 class ObjectiveError(DeriveError, ValueError):
-    """A loss expression that is not a real scalar of its parameters (the base of input errors
-    about an objective: its declarations, points, data, dimension and options)."""
+    """A loss expression that is not a real scalar of its parameters (base of objective errors)."""
 
 
 class VerificationError(DeriveError):
@@ -91,18 +90,15 @@ class OptionError(ObjectiveError):
 
 
 class DeclarationError(ObjectiveError):
-    """A ``params=``/``data=`` declaration or symbol name that is malformed, repeated, absent from
-    the loss or clashing with a name derive needs."""
+    """A ``params=``/``data=`` declaration or name: malformed, repeated, absent or reserved."""
 
 
 class PointError(ObjectiveError):
-    """A point (``at=``, ``about=``, ``start=``, ``--at``) that is missing, not a mapping, or
-    missing or inventing a parameter."""
+    """A point (``at=``, ``about=``, ``--at``) that is needed and missing, or misfits the params."""
 
 
 class DataError(ObjectiveError):
-    """Data values (``data=``) that are missing, not a mapping, name no data symbol of the loss,
-    or have the wrong shape."""
+    """Data values (``data=``) that are missing, name no data symbol, or have the wrong shape."""
 
 
 class DimensionError(ObjectiveError):
@@ -114,5 +110,4 @@ class InvalidValueError(DeriveError, ValueError):
 
 
 class DomainError(NumericError):
-    """The loss lacks a property the derivation needs where it needs it: undefined or not
-    differentiable at the point, or a Hessian that is singular or not positive definite."""
+    """A loss or derivative undefined at the point, or a Hessian not positive definite there."""

@@ -8,7 +8,16 @@ import pkgutil
 import derive
 
 PUBLIC = {
+    "BudgetError",
+    "DataError",
+    "DeclarationError",
     "DeriveError",
+    "DimensionError",
+    "DomainError",
+    "InternalError",
+    "InvalidValueError",
+    "OptionError",
+    "PointError",
     "Derivation",
     "Directional",
     "Fact",
@@ -52,5 +61,7 @@ def test_every_module_declares_all_and_it_resolves() -> None:
 
 
 def test_every_error_is_a_derive_error() -> None:
-    for name in ("ParseError", "ObjectiveError", "VerificationError", "NumericError"):
+    errors = [name for name in PUBLIC if name.endswith("Error")]
+    assert len(errors) == 14
+    for name in errors:
         assert issubclass(getattr(derive, name), derive.DeriveError)
