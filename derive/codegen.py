@@ -11,6 +11,7 @@ The generated text is plain Python that imports only NumPy.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,7 +22,17 @@ from .errors import ObjectiveError
 from .objective import Block, Objective
 from .vectors import VectorSum
 
-__all__ = ["MAX_HESSIAN_PARAMS", "Generated", "Sigmoid", "Softplus", "generate", "stabilise"]
+__all__ = [
+    "HELPERS",
+    "MAX_HESSIAN_PARAMS",
+    "Generated",
+    "Sigmoid",
+    "Softplus",
+    "fit",
+    "generate",
+    "helpers_for",
+    "stabilise",
+]
 
 MAX_HESSIAN_PARAMS = 200
 """Most parameters for which a Hessian is printed (n² expressions)."""
@@ -130,12 +141,9 @@ def _assignments(
     replacements, reduced = sympy.cse(
         stable, symbols=sympy.numbered_symbols("_t"), optimizations="basic"
     )
-    lines = [f"{indent}{sym} = {printer.doprint(value)}" for sym, value in replacements]
-    lines += [
-        f"{indent}{target} = {printer.doprint(value)}"
-        for target, value in zip(targets, reduced, strict=True)
-    ]
-    return lines
+    pairs = [(str(sym), value) for sym, value in replacements]
+    pairs += list(zip(targets, reduced, strict=True))
+    return [part for t, v in pairs for part in fit(f"{indent}{t} = {printer.doprint(v)}")]
 
 
 def _bilinear(
@@ -169,9 +177,9 @@ def generate(obj: Objective, *, hessian: bool = False) -> Generated:
         if bilinear is not None:
             c, p, x = bilinear
             scale = "" if c == 1 else f"{_Printer().doprint(c)} * "
-            reductions.append(f"    _z{k} = {scale}({x.name} @ {p.name})")
+            reductions += fit(f"    _z{k} = {scale}({x.name} @ {p.name})")
         else:
-            reductions.append(f"    _z{k} = _reduce({_columnwise(atom.summand, params, data)})")
+            reductions += fit(f"    _z{k} = _reduce({_columnwise(atom.summand, params, data)})")
 
     loss_lines = [
         f"def loss({signature}):",
@@ -218,9 +226,15 @@ def generate(obj: Objective, *, hessian: bool = False) -> Generated:
             else:
                 terms.append(f"_rowmean(_col(_r{k}) * ({_columnwise(inner, params, data)}))")
         parts[b.name] = " + ".join(terms) if terms else f"np.zeros({b.length})"
-    grad_lines += [
-        f"    return np.concatenate([{', '.join(f'np.broadcast_to({parts[b.name]}, ({b.length or 1},))' for b in obj.blocks)}]).astype(np.float64)"
-    ]
+    pieces = []
+    for k, b in enumerate(obj.blocks):
+        grad_lines += fit(f"    _p{k} = {parts[b.name]}")
+        pieces.append(f"np.broadcast_to(_p{k}, ({b.length or 1},))")
+    if len(pieces) == 1:
+        grad_lines.append(f"    return {pieces[0]}.astype(np.float64)")
+    else:
+        grad_lines += ["    return np.concatenate([", *(f"        {p}," for p in pieces)]
+        grad_lines.append("    ]).astype(np.float64)")
 
     hessian_text = None
     if hessian:
@@ -279,35 +293,80 @@ def _columnwise(
     return _Printer().doprint(expr.xreplace(mapping))
 
 
-HELPERS = '''
+HELPERS: dict[str, str] = {
+    "_col": '''
 def _col(_a):
     """A per-row quantity as a column, to broadcast against rows of a data matrix."""
     _a = np.asarray(_a, dtype=np.float64)
     return _a[..., None] if _a.ndim else _a
-
-
+''',
+    "_reduce": '''
 def _reduce(_a):
     """Σ over the last (component) axis."""
     return np.sum(_a, axis=-1)
-
-
+''',
+    "_rows": '''
 def _rows(_r, _x):
     """A per-row quantity as a vector of the data's rows."""
     return np.broadcast_to(np.asarray(_r, dtype=np.float64), (_x.shape[0],))
-
-
+''',
+    "_erf": '''
 def _erf(_t):
     """The error function, elementwise (NumPy has none; math.erf is exact to an ulp)."""
     return np.vectorize(_math_erf, otypes=[np.float64])(_t)
-
-
+''',
+    "_sigmoid": '''
 def _sigmoid(_t):
     """σ(t) = 1/(1 + exp(−t)): exact in the limits (exp overflowing to inf gives 0)."""
     with np.errstate(over="ignore"):
         return 1.0 / (1.0 + np.exp(-_t))
-
-
+''',
+    "_rowmean": '''
 def _rowmean(_a):
     """Mean over rows of a (rows × components) array; a plain vector is already per component."""
     return _a.mean(axis=0) if np.ndim(_a) == 2 else _a
-'''
+''',
+}
+"""The helper functions generated code may call, by name; a module carries only those it uses."""
+
+
+def helpers_for(text: str) -> list[str]:
+    """The helpers ``text`` calls, with the helpers they call in turn (in a fixed order).
+
+    >>> helpers_for("_rowmean(_col(_r0) * x)")
+    ['_col', '_rowmean']
+    """
+    used: set[str] = set()
+    pending = [text]
+    while pending:
+        chunk = pending.pop()
+        for name, source in HELPERS.items():
+            if name not in used and re.search(rf"\b{name}\(", chunk):
+                used.add(name)
+                pending.append(source.split("\n", 1)[1])
+    return [name for name in HELPERS if name in used]
+
+
+def fit(line: str, width: int = 100) -> list[str]:
+    """A long assignment or return split inside parentheses at token boundaries, so that no
+    line passes ``width`` (unless one token alone does).
+
+    >>> fit("    _x = " + " + ".join(["a"] * 60), 40)[:2]
+    ['    _x = (', '        a + a + a + a + a + a + a + a +']
+    """
+    if len(line) <= width:
+        return [line]
+    match = re.match(r"^(\s*)(return |[\w\[\], ]+ = )(.*)$", line)
+    if match is None:
+        return [line]
+    indent, head, rest = match.groups()
+    inner = indent + "    "
+    tokens = [t for t in re.split(r"(?<=[ ,])|(?<=[^*/][*/])(?=[^*/])", rest) if t]
+    out, current = [f"{indent}{head}("], inner
+    for token in tokens:
+        if len(current) + len(token.rstrip()) > width and current.strip():
+            out.append(current.rstrip())
+            current = inner
+        current += token
+    out += [current.rstrip(), f"{indent})"]
+    return out

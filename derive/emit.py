@@ -1,21 +1,24 @@
-r"""Emit optimizer code: gradient descent, momentum, Nesterov and Newton, as NumPy source.
+r"""Emit optimizer code: gradient descent, momentum, Nesterov, Newton, Adam, AdamW, RMSprop and
+Adagrad, as NumPy source, each from its one spec in :mod:`derive.optimizers`.
 
-Momentum and Nesterov follow ``torch.optim.SGD`` (no dampening):
-
-.. math::
-   v \leftarrow \mu v + g,\qquad \theta \leftarrow \theta - \eta v
-   \quad(\text{Nesterov: } \theta \leftarrow \theta - \eta (g + \mu v))
+The optimizers follow ``torch.optim`` (names, defaults, formulas); weight decay works for
+every method, and ``run`` takes a learning-rate schedule. Beside ``run`` and ``step`` is the
+functional form optax users expect: ``init(theta) -> state`` and
+``update(grads, state, theta) -> (updates, state)``.
 
 >>> from derive.objective import Objective
 >>> rule = emit(Objective("2*x**2", "x"), method="gd")
 >>> rule.run([1.0], steps=2, lr=0.1)[:, 0].tolist()
 [1.0, 0.6, 0.36]
+>>> state = rule.init([1.0], lr=0.1)
+>>> updates, state = rule.update(rule.gradient([1.0]), state, [1.0])
+>>> updates.tolist(), state.step
+([-0.4], 1)
 """
 
 from __future__ import annotations
 
 import ast
-import math
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,13 +28,20 @@ import numpy as np
 import sympy
 
 from ._version import __version__
-from .codegen import HELPERS, generate
-from .errors import InternalError, NumericError, ObjectiveError
+from .codegen import HELPERS, generate, helpers_for
+from .errors import InternalError, NumericError, ObjectiveError, OptionError
 from .objective import Objective
+from .optimizers import METHODS, SPECS
+from .optimizers.code import init_hypers, init_source, signature, update_hypers, update_source
+from .optimizers.code import wrap as _wrap
+from .optimizers.latex import equations
+from .optimizers.options import hypers as _hypers
+from .optimizers.schedules import SCHEDULES, Schedule
+from .optimizers.spec import Spec
+from .optimizers.state import OptState
 
-__all__ = ["METHODS", "RESERVED", "BoundRule", "UpdateRule", "emit"]
+__all__ = ["METHODS", "RESERVED", "BoundRule", "OptState", "UpdateRule", "emit"]
 
-METHODS = ("gd", "momentum", "nesterov", "newton")
 MAX_STEPS = 10_000_000
 RESERVED = frozenset(
     {
@@ -39,79 +49,26 @@ RESERVED = frozenset(
         "theta",
         "theta0",
         "state",
-        "lr",
-        "momentum",
         "steps",
         "loss",
         "gradient",
         "hessian",
+        "hess",
+        "grads",
+        "init",
+        "update",
         "step",
         "run",
         "PARAMS",
         "SIZE",
         "NotPositiveDefinite",
     }
+    | {h.name for spec in SPECS.values() for h in spec.hypers}
 )
-"""The public names of a generated module, and the parameters of its functions: a loss may
-not use them as symbols. Every other name the generated code uses begins with ``_``, which
-no user name can (names start with a letter), so it is fresh against every loss."""
-
-_RULES = {
-    "gd": r"\theta \leftarrow \theta - \eta\, \nabla_\theta \mathcal{L}(\theta)",
-    "momentum": r"v \leftarrow \mu v + \nabla_\theta \mathcal{L}(\theta),\quad \theta \leftarrow \theta - \eta v",
-    "nesterov": r"v \leftarrow \mu v + g,\quad \theta \leftarrow \theta - \eta (g + \mu v),\quad g = \nabla_\theta \mathcal{L}(\theta)",
-    "newton": r"\theta \leftarrow \theta - \eta\, \left(\nabla^2_\theta \mathcal{L}(\theta)\right)^{-1} \nabla_\theta \mathcal{L}(\theta)",
-}
-
-_STEP = {
-    "gd": """
-def step(theta, state, lr, momentum{params}):
-    \"\"\"One update; gradient descent keeps no state (state is returned unchanged).\"\"\"
-    return theta - lr * gradient(theta{args}), state
-""",
-    "momentum": """
-def step(theta, state, lr, momentum{params}):
-    \"\"\"One update, as torch.optim.SGD(momentum=μ): v ← μv + g (v = g at first), θ ← θ − ηv.\"\"\"
-    _g = gradient(theta{args})
-    _v = _g.copy() if state is None else momentum * state + _g
-    return theta - lr * _v, _v
-""",
-    "nesterov": """
-def step(theta, state, lr, momentum{params}):
-    \"\"\"One update, as torch.optim.SGD(momentum=μ, nesterov=True): θ ← θ − η(g + μv).\"\"\"
-    _g = gradient(theta{args})
-    _v = _g.copy() if state is None else momentum * state + _g
-    return theta - lr * (_g + momentum * _v), _v
-""",
-    "newton": """
-class NotPositiveDefinite(ValueError):
-    \"\"\"The Hessian is singular or not positive definite: Newton's step is undefined.\"\"\"
-
-
-def step(theta, state, lr, momentum{params}):
-    \"\"\"One damped Newton update: solve H s = ∇L (Cholesky first, no explicit inverse).\"\"\"
-    _g = gradient(theta{args})
-    _h = hessian(theta{args})
-    try:
-        np.linalg.cholesky(_h)
-    except np.linalg.LinAlgError:
-        raise NotPositiveDefinite("the Hessian is not positive definite at theta = %r" % (theta,)) from None
-    return theta - lr * np.linalg.solve(_h, _g), state
-""",
-}
-
-_RUN = """
-def run(theta0, steps, lr, momentum=0.0{defaults}):
-    \"\"\"The trajectory θ₀, θ₁, …, θ_steps as a (steps + 1) × n float64 array.\"\"\"
-    _trajectory = np.empty((steps + 1, {n})){layout}
-    theta = np.array(theta0, dtype=np.float64)
-    _trajectory[0] = theta
-    state = None
-    for _k in _range(steps):
-        theta, state = step(theta, state, lr, momentum{args})
-        _trajectory[_k + 1] = theta
-    return _trajectory
-"""
+"""The public names of a generated module, and the parameters of its functions (the
+hyper-parameters of every method among them): a loss may not use them as symbols. Every
+other name the generated code uses begins with ``_``, which no user name can (names start
+with a letter), so it is fresh against every loss."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,13 +81,22 @@ class UpdateRule:
     _namespace: dict[str, Any] = field(repr=False, compare=False)
 
     @property
+    def spec(self) -> Spec:
+        """The optimizer's spec: the one place its update is written."""
+        return SPECS[self.method]
+
+    @property
     def size(self) -> int:
         """n, the number of parameters (θ is flat, in declaration order)."""
         return len(self.objective.params)
 
     def source(self) -> str:
-        """A standalone Python module (NumPy only) with loss, gradient, step and run."""
+        """A standalone Python module (NumPy only) with loss, gradient, init, update, step, run."""
         return self._source
+
+    def latex(self) -> str:
+        r"""The update equations in LaTeX (lines joined by ``\\``)."""
+        return equations(self.spec)
 
     def loss(self, theta: Any, data: Mapping[str, Any] | None = None) -> float:
         """The mean loss at theta (inf or nan where float64 overflows; no warning)."""
@@ -152,31 +118,110 @@ class UpdateRule:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             return np.asarray(self._call("hessian", theta, **prepared))
 
+    # -- the functional form
+
+    def init(
+        self, theta: Any, lr: float | None = None, *, schedule: Any = None, **options: Any
+    ) -> OptState:
+        """The state before the first update, holding the hyper-parameters (torch's names and
+        defaults; ``lr`` defaults to torch's too) and an optional learning-rate schedule."""
+        spec = self.spec
+        values = _hypers(spec, spec.hyper("lr").default if lr is None else lr, None, options)
+        theta = self._theta(theta, "theta")
+        start = self._call("init", theta, **{h.name: values[h.name] for h in init_hypers(spec)})
+        buffers = {k: v for k, v in start.items() if k != "step"}
+        return OptState(self.method, 0, buffers, values, _schedule(schedule))
+
+    def update(
+        self, grads: Any, state: OptState, theta: Any, *, hessian: Any = None
+    ) -> tuple[np.ndarray, OptState]:
+        """``(updates, state)``: the next θ is ``theta + updates``, exactly as ``run`` steps.
+
+        Newton's update also needs ``hessian`` (``rule.hessian(theta, data)``).
+        """
+        if not isinstance(state, OptState) or state.method != self.method:
+            raise OptionError(f"state must be the OptState that {self.method}'s init() returned")
+        grads, theta = self._theta(grads, "grads"), self._theta(theta, "theta")
+        extra: dict[str, Any] = {}
+        if self.spec.hessian:
+            if hessian is None:
+                raise OptionError(
+                    "Newton's update needs the Hessian: update(grads, state, theta, "
+                    "hessian=rule.hessian(theta, data))"
+                )
+            extra["hess"] = self._matrix(hessian)
+        elif hessian is not None:
+            raise OptionError(f"{self.method} takes no Hessian")
+        values = dict(state.hyperparams)
+        values["lr"] = state.rate()
+        args = {h.name: values[h.name] for h in update_hypers(self.spec)}
+        current = {"step": state.step, **state.buffers}
+        with np.errstate(over="ignore", invalid="ignore"):
+            updates, new = self._call("update", grads, current, theta, **extra, **args)
+        buffers = {k: v for k, v in new.items() if k != "step"}
+        after = OptState(self.method, new["step"], buffers, state.hyperparams, state.schedule)
+        return np.asarray(updates, dtype=np.float64), after
+
+    # -- whole steps
+
     def step(
         self,
         theta: Any,
         lr: float,
         state: Any = None,
-        momentum: float = 0.0,
+        momentum: float | None = None,
         data: Mapping[str, Any] | None = None,
-    ) -> tuple[np.ndarray, Any]:
-        """One update with explicit state (the momentum buffer; None at the start)."""
-        lr, momentum = self._rates(lr, momentum)
+        **options: Any,
+    ) -> tuple[np.ndarray, OptState]:
+        """One update from θ's gradient with explicit state (None at the start, else the
+        state a previous step or init returned)."""
+        values = _hypers(self.spec, lr, momentum, options)
         theta = self._theta(theta, "theta")
-        if state is not None:
-            state = self._theta(state, "state")
+        return self._step(theta, state, values, self._data(data))
+
+    def _step(
+        self, theta: np.ndarray, state: Any, values: dict[str, Any], data: dict[str, Any]
+    ) -> tuple[np.ndarray, OptState]:
+        current = self._state(state, theta, values)
+        args = {h.name: values[h.name] for h in update_hypers(self.spec)}
         with np.errstate(over="ignore", invalid="ignore"):
-            return self._call("step", theta, state, lr, momentum, **self._data(data))
+            new_theta, new = self._call("step", theta, current, **args, **data)
+        buffers = {k: v for k, v in new.items() if k != "step"}
+        return new_theta, OptState(self.method, new["step"], buffers, values)
+
+    def _state(self, state: Any, theta: np.ndarray, values: dict[str, Any]) -> dict[str, Any]:
+        """The module's state dict: a fresh one, an OptState's, or (for the one-buffer
+        methods, as before) a bare momentum buffer."""
+        if state is None:
+            init_args = {h.name: values[h.name] for h in init_hypers(self.spec)}
+            return dict(self._call("init", theta, **init_args))
+        if isinstance(state, OptState):
+            if state.method != self.method:
+                raise OptionError(f"state is {state.method}'s, not {self.method}'s")
+            return {"step": state.step, **state.buffers}
+        buffer = self._theta(state, "state")
+        used = self.spec.used_buffers()
+        if len(used) > 1:
+            raise OptionError(f"state must be None or the OptState {self.method} returned")
+        return {"step": 1, **({used[0].key: buffer} if used else {})}
 
     def run(
         self,
         theta0: Any,
         steps: int,
         lr: float,
-        momentum: float = 0.0,
+        momentum: float | None = None,
         data: Mapping[str, Any] | None = None,
+        *,
+        schedule: Any = None,
+        **options: Any,
     ) -> np.ndarray:
-        """The trajectory from theta0: a (steps + 1) × n float64 array."""
+        """The trajectory from theta0: a (steps + 1) × n float64 array.
+
+        Options are torch.optim's for the method (betas, eps, weight_decay, …);
+        ``schedule`` is a :mod:`~derive.optimizers.schedules` schedule, such as
+        ``CosineAnnealingLR(T_max=100)``.
+        """
         if (
             isinstance(steps, bool)
             or not isinstance(steps, (int, np.integer))
@@ -185,10 +230,20 @@ class UpdateRule:
             raise ObjectiveError(
                 f"steps must be a whole number from 0 to {MAX_STEPS}, got {steps!r}"
             )
-        lr, momentum = self._rates(lr, momentum)
+        values = _hypers(self.spec, lr, momentum, options)
         theta = self._theta(theta0, "theta0")
+        chosen = _schedule(schedule)
+        rates: Any = values["lr"]
+        if chosen is not None:
+            rates = np.array(chosen.rates(values["lr"], int(steps)), dtype=np.float64)
+            if not np.all(np.isfinite(rates)) or np.any(rates < 0):
+                raise OptionError("the schedule gives a learning rate that is not a finite ≥ 0")
+        args = {
+            h.name: values[h.name] for h in (*update_hypers(self.spec), *init_hypers(self.spec))
+        }
+        args["lr"] = rates
         with np.errstate(over="ignore", invalid="ignore"):
-            return self._call("run", theta, int(steps), lr, momentum, **self._data(data))
+            return self._call("run", theta, int(steps), **args, **self._data(data))
 
     def bind(self, data: Mapping[str, Any] | None = None) -> BoundRule:
         """The rule with its data checked once, for a training loop of single steps.
@@ -223,28 +278,6 @@ class UpdateRule:
                 raise NumericError(str(exc)) from None
             raise
 
-    def _rates(self, lr: Any, momentum: Any) -> tuple[float, float]:
-        values = []
-        for name, value in (("lr", lr), ("momentum", momentum)):
-            if isinstance(value, bool) or not isinstance(
-                value, (int, float, np.floating, np.integer)
-            ):
-                raise ObjectiveError(f"{name} must be a number, got {type(value).__name__}")
-            try:
-                value = float(value)
-            except OverflowError:
-                raise ObjectiveError(
-                    f"lr and momentum must be finite float64 numbers, and {name} is too large "
-                    "for float64"
-                ) from None
-            if not math.isfinite(value) or value < 0 or (name == "lr" and value == 0):
-                need = "a positive" if name == "lr" else "a non-negative"
-                raise ObjectiveError(f"{name} must be {need} finite number, got {value!r}")
-            values.append(value)
-        if self.method in ("momentum", "nesterov") and values[1] == 0:
-            raise ObjectiveError(f"{self.method} needs momentum > 0 (for example momentum=0.9)")
-        return values[0], values[1]
-
     def _theta(self, value: Any, name: str) -> np.ndarray:
         array = _floats(
             value,
@@ -256,6 +289,17 @@ class UpdateRule:
             raise ObjectiveError(f"{name} must have shape ({self.size},), got {array.shape}")
         if not np.all(np.isfinite(array)):
             raise ObjectiveError(f"{name} contains NaN or infinity")
+        return array
+
+    def _matrix(self, value: Any) -> np.ndarray:
+        n = self.size
+        array = _floats(
+            value,
+            invalid=f"hessian must be an {n}×{n} array of real numbers",
+            too_large="hessian holds a number too large for float64",
+        )
+        if array.shape != (n, n) or not np.all(np.isfinite(array)):
+            raise ObjectiveError(f"hessian must be a finite {n}×{n} array, got shape {array.shape}")
         return array
 
     def _data(self, data: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -337,52 +381,6 @@ def _floats(value: Any, *, invalid: str, too_large: str, copy: bool = False) -> 
         raise ObjectiveError(invalid) from None
 
 
-@dataclass(frozen=True, eq=False)
-class BoundRule:
-    """An update rule with validated data: ``step`` costs only the emitted arithmetic."""
-
-    rule: UpdateRule
-    data: Mapping[str, Any] = field(repr=False)
-
-    def step(
-        self, theta: Any, lr: float, state: Any = None, momentum: float = 0.0
-    ) -> tuple[np.ndarray, Any]:
-        """One update (theta, lr and momentum are still checked; they are small)."""
-        lr, momentum = self.rule._rates(lr, momentum)
-        theta = self.rule._theta(theta, "theta")
-        if state is not None:
-            state = self.rule._theta(state, "state")
-        with np.errstate(over="ignore", invalid="ignore"):
-            return self.rule._call("step", theta, state, lr, momentum, **self.data)
-
-
-def emit(obj: Objective, method: str = "gd") -> UpdateRule:
-    """Generate the update rule ``method`` for ``obj`` as NumPy code.
-
-    Args:
-        obj: the loss; with data symbols, the loss is the mean over the data's rows.
-        method: "gd", "momentum", "nesterov" or "newton".
-
-    Raises:
-        ObjectiveError: an unknown method, or a loss whose symbols collide with the
-            generated module's own names.
-    """
-    if not isinstance(obj, Objective):
-        raise ObjectiveError(f"emit() needs an Objective, got {type(obj).__name__}")
-    if method not in METHODS:
-        raise ObjectiveError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    clash = sorted(b.name for b in (*obj.blocks, *obj.data_blocks) if b.name in RESERVED)
-    if clash:
-        raise ObjectiveError(
-            f"the name {clash[0]!r} is reserved in generated code; rename that symbol"
-        )
-    _check_float64(obj)
-    source = _module(obj, method)
-    namespace: dict[str, Any] = {"__name__": f"derive_emitted_{method}"}
-    exec(compile(source, f"<derive emit {method}>", "exec"), namespace)  # our own generated text
-    return UpdateRule(obj, method, source, namespace)
-
-
 _FLOAT64_MAX = sympy.Integer(int(np.finfo(np.float64).max))
 
 
@@ -427,14 +425,123 @@ def _check_names(source: str, doc: str, user: set[str]) -> None:
                 )
 
 
-def _module(obj: Objective, method: str) -> str:
-    generated = generate(obj, hessian=method == "newton")
-    names = generated.data_names
-    fragments = {
-        "params": "".join(f", {d}" for d in names),
-        "args": "".join(f", {d}={d}" for d in names),
-        "defaults": "".join(f", {d}=None" for d in names),
-    }
+@dataclass(frozen=True, eq=False)
+class BoundRule:
+    """An update rule with validated data: ``step`` costs only the emitted arithmetic."""
+
+    rule: UpdateRule
+    data: Mapping[str, Any] = field(repr=False)
+
+    def step(
+        self,
+        theta: Any,
+        lr: float,
+        state: Any = None,
+        momentum: float | None = None,
+        **options: Any,
+    ) -> tuple[np.ndarray, OptState]:
+        """One update (theta and the hyper-parameters are still checked; they are small)."""
+        values = _hypers(self.rule.spec, lr, momentum, options)
+        theta = self.rule._theta(theta, "theta")
+        return self.rule._step(theta, state, values, dict(self.data))
+
+
+def _schedule(value: Any) -> Schedule | None:
+    if value is None or isinstance(value, Schedule):
+        return value
+    names = ", ".join(cls.__name__ for cls in SCHEDULES.values())
+    raise OptionError(
+        f"schedule must be a learning-rate schedule ({names} from derive.optimizers.schedules), "
+        f"got {type(value).__name__}"
+    )
+
+
+def emit(obj: Objective, method: str = "gd") -> UpdateRule:
+    """Generate the update rule ``method`` for ``obj`` as NumPy code.
+
+    Args:
+        obj: the loss; with data symbols, the loss is the mean over the data's rows.
+        method: one of :data:`METHODS`: "gd", "momentum", "nesterov", "newton", "adam",
+            "adamw", "rmsprop" or "adagrad".
+
+    Raises:
+        ObjectiveError: an unknown method, or a loss whose symbols collide with the
+            generated module's own names.
+    """
+    if not isinstance(obj, Objective):
+        raise ObjectiveError(f"emit() needs an Objective, got {type(obj).__name__}")
+    if method not in METHODS:
+        raise OptionError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    clash = sorted(b.name for b in (*obj.blocks, *obj.data_blocks) if b.name in RESERVED)
+    if clash:
+        raise ObjectiveError(
+            f"the name {clash[0]!r} is reserved in generated code; rename that symbol"
+        )
+    _check_float64(obj)
+    source = _module(obj, SPECS[method])
+    namespace: dict[str, Any] = {"__name__": f"derive_emitted_{method}"}
+    exec(compile(source, f"<derive emit {method}>", "exec"), namespace)  # our own generated text
+    return UpdateRule(obj, method, source, namespace)
+
+
+_NOT_PD = '''
+class NotPositiveDefinite(ValueError):
+    """The Hessian is singular or not positive definite: Newton's step is undefined."""
+'''
+
+
+def _step_source(spec: Spec, data: list[str]) -> str:
+    hypers = update_hypers(spec)
+    keyword = ["*", *data] if data else []
+    passed = ", ".join(f"{d}={d}" for d in data)
+    call = f"(theta, {passed})" if data else "(theta)"
+    lines = [
+        *_wrap("def step(", ["theta", "state", *signature(hypers, required=spec), *keyword], "):"),
+        '    """One update of theta from its gradient: (theta, state)."""',
+    ]
+    args = ["gradient" + call, "state", "theta"]
+    if spec.hessian:
+        args.append("hessian" + call)
+    args += signature(hypers, defaults=False)
+    lines += _wrap("_u, state = update(", args, ")", "    ")
+    lines.append("    return theta + _u, state")
+    return "\n".join(lines)
+
+
+def _run_source(obj: Objective, spec: Spec, data: list[str]) -> str:
+    hypers = update_hypers(spec)
+    starts = init_hypers(spec)
+    every = (*hypers, *(h for h in starts if h not in hypers))
+    keyword = ["*", *data] if data else []
+    lines = [
+        *_wrap("def run(", ["theta0", "steps", *signature(every, required=spec), *keyword], "):"),
+        '    """The trajectory θ₀, θ₁, …, θ_steps as a (steps + 1) × n float64 array; lr is a',
+        '    number or one rate per step (a schedule)."""',
+        f"    _trajectory = np.empty((steps + 1, {len(obj.params)}))",
+    ]
+    for b in obj.data_blocks:
+        if b.length is not None:
+            lines.append(
+                f"    {b.name} = np.asfortranarray({b.name})  # X @ w and Xᵀ r both stream"
+            )
+    lines += [
+        "    _rates = np.broadcast_to(np.asarray(lr, dtype=np.float64), (steps,))",
+        "    theta = np.array(theta0, dtype=np.float64)",
+        "    _trajectory[0] = theta",
+        f"    state = init(theta{''.join(f', {h.name}' for h in starts)})",
+        "    for _k in _range(steps):",
+    ]
+    args = ["theta", "state", "_float(_rates[_k])", *signature(hypers, defaults=False)[1:]]
+    args += [f"{d}={d}" for d in data]
+    lines += _wrap("theta, state = step(", args, ")", "        ")
+    lines += ["        _trajectory[_k + 1] = theta", "    return _trajectory"]
+    return "\n".join(lines)
+
+
+def _module(obj: Objective, spec: Spec) -> str:
+    method = spec.name
+    generated = generate(obj, hessian=spec.hessian)
+    data = list(generated.data_names)
     params = ", ".join(b.name if b.length is None else f"{b.name}:{b.length}" for b in obj.blocks)
     declared = ", ".join(
         b.name if b.length is None else f"{b.name}:{b.length}" for b in obj.data_blocks
@@ -443,42 +550,40 @@ def _module(obj: Objective, method: str) -> str:
     data_line = (
         f"\n    data: {declared} (the loss is the mean over the data's rows)" if declared else ""
     )
-    derivatives = "gradient and Hessian" if method == "newton" else "gradient"
+    derivatives = "gradient and Hessian" if spec.hessian else "gradient"
+    rule = "\n".join(f"    {line}" for line in equations(spec).splitlines())
+    like = f", as {spec.torch}" if spec.torch else ""
     doc = f"""{method} update rule for the loss
 
     L({params}) = {loss_text}{data_line}
 
-Update rule (LaTeX):
+Update rule (LaTeX){like}:
 
-    {_RULES[method]}
+{rule}
 
 Generated by derive {__version__} from the symbolic {derivatives}; needs NumPy only.
 theta is the flat parameter vector ({params}).
 """
+    functions = [generated.loss, generated.gradient]
+    if generated.hessian:
+        functions.append(generated.hessian)
+    helpers = helpers_for("\n".join(functions))
+    imports = "from math import erf as _math_erf\n\n" if "_erf" in helpers else ""
     header = f'''r"""{doc}"""
 
-from math import erf as _math_erf
-
-import numpy as np
+{imports}import numpy as np
 
 PARAMS = {tuple(b.name for b in obj.blocks)!r}
 SIZE = {len(obj.params)}
-_range = range
+_range, _float = range, float
 '''
-    body = [header, HELPERS, generated.loss, "", "", generated.gradient]
-    if generated.hessian:
-        body += ["", "", generated.hessian]
-    body.append(_STEP[method].format(params=fragments["params"], args=fragments["args"]))
-    layout = "".join(
-        f"\n    {b.name} = np.asfortranarray({b.name})  # column-major: X @ w and Xᵀ r both stream"
-        for b in obj.data_blocks
-        if b.length is not None
-    )
-    body.append(
-        _RUN.format(
-            n=len(obj.params), defaults=fragments["defaults"], args=fragments["args"], layout=layout
-        )
-    )
+    body = [header]
+    if spec.hessian:
+        body.append(_NOT_PD)
+    body += [HELPERS[name] for name in helpers]
+    body += ["", "\n\n\n".join(functions), "", ""]
+    body += [init_source(spec), "", "", update_source(spec), "", ""]
+    body += [_step_source(spec, data), "", "", _run_source(obj, spec, data), ""]
     source = "\n".join(body)
     _check_names(source, doc, _user_names(obj))
     return source

@@ -31,6 +31,10 @@ import sympy
 
 from .errors import NumericError, ObjectiveError
 from .objective import Objective
+from .optimizers.options import hypers
+from .optimizers.reference import Reference as _Optimizer
+from .optimizers.reference import Undefined
+from .optimizers.schedules import Schedule
 
 __all__ = ["CheckItem", "NumericReport", "check"]
 
@@ -290,13 +294,18 @@ def _inputs(
     return theta, prepared
 
 
-def _rates(rule: Any, lr: Any, momentum: Any) -> tuple[float, float]:
+def _hyperparameters(
+    rule: Any, lr: Any, momentum: Any, options: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The rule's checked hyper-parameters: lr defaults to 1 for Newton and 0.01 otherwise,
+    momentum to 0.9 where the method needs it."""
+    spec = rule.spec
     if lr is None:
-        lr = 1.0 if rule.method == "newton" else 0.01
-    if rule.method not in ("momentum", "nesterov"):
-        momentum = 0.0
+        lr = 1.0 if spec.hessian else 0.01
+    if momentum is None and "momentum" in spec.positive:
+        momentum = 0.9
     try:
-        return rule._rates(lr, momentum)
+        return hypers(spec, lr, momentum, options)
     except OverflowError:
         raise ObjectiveError("lr and momentum must be finite float64 numbers") from None
 
@@ -332,13 +341,19 @@ def check(
     theta0: Any = None,
     data: Mapping[str, Any] | None = None,
     lr: float | None = None,
-    momentum: float = 0.9,
+    momentum: float | None = None,
     steps: int = 10,
     rows: int = 4,
     seed: int = 0,
     tolerance_ulps: float = 256.0,
+    schedule: Schedule | None = None,
+    **options: Any,
 ) -> NumericReport:
     """Compare the rule's float64 numbers with an mpmath reference at ``dps`` digits.
+
+    ``lr``, ``momentum`` and ``options`` are the method's hyper-parameters (torch.optim's
+    names), ``schedule`` a learning-rate schedule; the reference steps through the same
+    spec as the emitted code, in mpmath.
 
     Items: the loss and gradient (and Hessian for Newton) at theta0; the symbolic
     gradient against ``mpmath.diff`` of the loss (an independent witness of
@@ -365,17 +380,19 @@ def check(
     rng = np.random.default_rng(_whole("seed", seed, 0, 2**63 - 1))
     limit = _tolerance(tolerance_ulps)
     theta, prepared = _inputs(rule, theta0, data, rows, rng)
-    lr, momentum = _rates(rule, lr, momentum)
+    chosen = _hyperparameters(rule, lr, momentum, options)
+    if schedule is not None and not isinstance(schedule, Schedule):
+        raise ObjectiveError(f"schedule must be a Schedule, got {type(schedule).__name__}")
     obj: Objective = rule.objective
     count = max([np.asarray(v).shape[0] for v in prepared.values() if np.ndim(v) >= 1] or [1])
     shown = {p.name: float(v) for p, v in zip(obj.params, theta, strict=True)}
     with mpmath.workdps(dps):
-        reference = _Reference(obj, _rows(obj, prepared, count), hessian=rule.method == "newton")
+        reference = _Reference(obj, _rows(obj, prepared, count), hessian=rule.spec.hessian)
         setup = _Setup(rule, prepared, reference, shown, limit)
         point = [mpmath.mpf(float(v)) for v in theta]
         items, values = _at_start(setup, theta, point)
         items.append(_differentiation(setup, point, values, dps, rng))
-        items.append(_trajectory(setup, theta, point, steps, lr, momentum))
+        items.append(_trajectory(setup, theta, point, steps, chosen, schedule))
         if rule.method == "gd":
             items.append(_descent(setup, theta, steps))
     return NumericReport(rule.method, dps, tuple(items), time.perf_counter() - start)
@@ -391,7 +408,7 @@ def _at_start(
     rule, reference, names = setup.rule, setup.reference, setup.names
     try:
         loss, gradient = reference.loss(point), reference.gradient(point)
-        hessian = reference.hessian(point) if rule.method == "newton" else None
+        hessian = reference.hessian(point) if rule.spec.hessian else None
     except _Undefined as exc:
         raise NumericError(
             f"cannot check at theta0 ({_where(setup.shown)}): {exc}; without a finite real "
@@ -497,46 +514,37 @@ def _differentiation(
     return CheckItem(name, status, None, detail, setup.shown if status == "failed" else None)
 
 
-def _reference_step(
-    method: str, reference: _Reference, theta: list[Any], state: Any, lr: float, momentum: float
-) -> tuple[list[Any], Any]:
-    g = reference.gradient(theta)
-    eta, mu = mpmath.mpf(lr), mpmath.mpf(momentum)
-    if method == "gd":
-        return [t - eta * gi for t, gi in zip(theta, g, strict=True)], state
-    if method == "newton":
-        n = len(theta)
-        flat = reference.hessian(theta)
-        matrix = mpmath.matrix([[flat[i * n + j] for j in range(n)] for i in range(n)])
-        try:
-            s = mpmath.lu_solve(matrix, g)
-        except ZeroDivisionError:
-            raise _Undefined(
-                "the Hessian is numerically singular at this precision, so Newton's step "
-                "cannot be computed"
-            ) from None
-        return [t - eta * si for t, si in zip(theta, s, strict=True)], state
-    v = list(g) if state is None else [mu * vi + gi for vi, gi in zip(state, g, strict=True)]
-    direction = v if method == "momentum" else [gi + mu * vi for gi, vi in zip(g, v, strict=True)]
-    return [t - eta * d for t, d in zip(theta, direction, strict=True)], v
+def _matrix(flat: list[Any], n: int) -> list[list[Any]]:
+    return [flat[i * n : (i + 1) * n] for i in range(n)]
 
 
 def _trajectory(
-    setup: _Setup, theta: np.ndarray, point: list[Any], steps: int, lr: float, momentum: float
+    setup: _Setup,
+    theta: np.ndarray,
+    point: list[Any],
+    steps: int,
+    values: dict[str, Any],
+    schedule: Schedule | None,
 ) -> CheckItem:
-    """``steps`` emitted steps against the reference's; the first undefined step fails it."""
-    rule, name = setup.rule, "trajectory"
+    """``steps`` emitted steps against the reference's (the spec run in mpmath, with the
+    reference gradient); the first undefined step fails it."""
+    rule, name, lr = setup.rule, "trajectory", values["lr"]
+    options = {k: v for k, v in values.items() if k != "lr"}
     with _emitted():
-        emitted = rule.run(theta, steps, lr, momentum, setup.data)
+        emitted = rule.run(theta, steps, lr, data=setup.data, schedule=schedule, **options)
     budget = setup.limit * max(1, steps)
     worst, where = 0.0, 0
-    current, state = list(point), None
+    optimizer = _Optimizer(rule.spec, values)
+    current, state = list(point), optimizer.init(len(point))
+    n = len(point)
     for k in range(1, steps + 1):
         try:
-            current, state = _reference_step(
-                rule.method, setup.reference, current, state, lr, momentum
-            )
-        except _Undefined as exc:
+            g = setup.reference.gradient(current)
+            h = _matrix(setup.reference.hessian(current), n) if rule.spec.hessian else None
+            rate = schedule.reference(lr, k - 1) if schedule is not None else None
+            u, state = optimizer.update(g, state, current, h, rate)
+            current = [t + d for t, d in zip(current, u, strict=True)]
+        except (_Undefined, Undefined) as exc:
             before = "step 1" if k == 2 else f"steps 1–{k - 1}"
             agreed = f"; {before} agreed within {worst:.3g} ulps" if k > 1 else ""
             detail = (
