@@ -89,12 +89,12 @@ def steps() -> None:
     if "--tuned-child" not in sys.argv:
         print(f"emit (symbolic gradient + code generation): {time.perf_counter() - start:.3f} s")
     data = {"x": x, "y": y}
-    module_step = rule._namespace["step"]
+    module_step, module_init = rule._namespace["step"], rule._namespace["init"]
 
     bound = rule.bind(data)
     validated = best(lambda: rule.step(theta, LR, data=data))
     emitted = best(lambda: bound.step(theta, LR))
-    raw = best(lambda: module_step(theta, None, LR, 0.0, x=x, y=y))
+    raw = best(lambda: module_step(theta, module_init(theta), LR, x=x, y=y))
     hand = best(lambda: hand_step(theta, x, y))
     assert np.allclose(
         rule.step(theta, LR, data=data)[0], hand_step(theta, x, y), rtol=1e-12, atol=1e-15
