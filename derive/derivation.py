@@ -20,7 +20,7 @@ from typing import Any
 from .kernel import Derivation as _KernelDerivation
 from .kernel import Report, Step
 from .kernel import verify as _verify
-from .render import document, latex, markdown, text
+from .render import conclusion, document, latex, markdown, text
 
 __all__ = ["Derivation"]
 
@@ -38,6 +38,12 @@ class Derivation(_KernelDerivation):
         """A copy with one step replaced (for mutation tests and experiments)."""
         i = self.index(ref)
         return dataclasses.replace(self, steps=(*self.steps[:i], step, *self.steps[i + 1 :]))
+
+    @property
+    def conclusion(self) -> str:
+        """What this derivation concludes: its concluding steps, which the kernel checks,
+        then its remark (see :func:`derive.render.conclusion`)."""
+        return conclusion(self)
 
     def latex(self) -> str:
         """An align* block of the steps with the kernel's verdicts (see :mod:`derive.render`)."""

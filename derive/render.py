@@ -25,7 +25,7 @@ import sympy
 from sympy.printing.latex import LatexPrinter
 
 from .errors import DeriveError
-from .kernel import Derivation, Fact, Report, Step, gloss, statement
+from .kernel import Derivation, Fact, Report, Step
 from .kernel import verify as _kernel_verify
 
 __all__ = [
@@ -342,6 +342,61 @@ def fact_latex(f: Fact, names: Mapping[Any, str] | None = None) -> str:
     return f"{latex_expr(f.lhs, names)} {_FACT_RELATIONS[f.rel]} {latex_expr(f.rhs, names)}"
 
 
+_SHOWN_RELATIONS = {**_TEXT_RELATIONS, "!=": "≠"}
+
+
+def _core(f: Fact) -> str:
+    if f.rel == ">0":
+        return f"{_plain(f.lhs)} ≻ 0"
+    return f"{_plain(f.lhs)} {_SHOWN_RELATIONS[f.rel]} {_plain(f.rhs)}"
+
+
+def gloss(f: Fact) -> str:
+    """A premise's text when it adds a name to its statement ('g ≠ 0'), else ''."""
+    return f.text if f.text and f.text != _core(f) else ""
+
+
+def statement(f: Fact) -> str:
+    """A premise as it is shown: its statement, and its text when that adds a name.
+
+    >>> statement(Fact(sympy.Symbol("eta"), ">", 0, "η > 0"))
+    'η > 0'
+    >>> statement(Fact(sympy.Symbol("g"), "!=", 0, "not yet at a minimum"))
+    'g ≠ 0 (not yet at a minimum)'
+    """
+    return f"{_core(f)} ({gloss(f)})" if gloss(f) else _core(f)
+
+
+def conclusion(d: Derivation) -> str:
+    """What ``d`` concludes, as plain text: its concluding steps (what the kernel checked),
+    then its remark for people.
+
+    >>> from derive.kernel import Sign
+    >>> x = sympy.Symbol("x")
+    >>> conclusion(Derivation("t", (Step(x**2 + 1, ">", 0, "", Sign()),), remark="so it is positive"))
+    'x^2 + 1 > 0 (step 1). so it is positive'
+    """
+    shown = "; ".join(f"{_statement_text(d.steps[i])} (step {i + 1})" for i in d.concluded())
+    return f"{shown}. {d.remark}" if d.remark else shown
+
+
+def _statement_text(step: Step) -> str:
+    suffix = " + O(…)" if step.rel == "=O" else ""
+    return f"{_plain(step.lhs)} {_TEXT_RELATIONS[step.rel]} {_plain(step.rhs)}{suffix}"
+
+
+def _conclusion_tex(d: Derivation, names: Mapping[Any, str], report: Report) -> str:
+    """The concluding steps inline when short (else named by number), then the remark."""
+    parts = []
+    for i in d.concluded():
+        step = d.steps[i]
+        rel, suffix = _relation(step, report, i)
+        tex = f"{latex_expr(step.lhs, names)} {rel} {latex_expr(step.rhs, names)}{suffix}"
+        parts.append(f"${tex}$ (step {i + 1})" if len(tex) <= 70 else f"step {i + 1}")
+    shown = "; ".join(parts)
+    return f"{shown}. {tex_text(d.remark)}" if d.remark else f"{shown}."
+
+
 def _premise_groups(d: Derivation) -> tuple[list[Fact], list[Fact], list[Fact]]:
     """Standing premises, case hypotheses and definitions, in the derivation's order."""
     groups: dict[str, list[Fact]] = {"": [], "hypothesis": [], "definition": []}
@@ -384,10 +439,8 @@ def latex(d: Derivation, *, width: float = WIDTH) -> str:
         rel, suffix = _relation(step, report, i)
         rows.append(" \\\\\n".join(_step_rows(step, rel, suffix, mark, previous, width, names)))
         previous = step.rhs
-        if i < len(d.steps) - 1 or d.conclusion:
-            rows[-1] += r" \\"
-    if d.conclusion:
-        rows.append(rf"\intertext{{\small\textbf{{Conclusion.}} {tex_text(d.conclusion)}}}")
+        rows[-1] += r" \\"
+    rows.append(rf"\intertext{{\small\textbf{{Conclusion.}} {_conclusion_tex(d, names, report)}}}")
     rows.append(r"\end{align*}")
     return "\n".join(rows)
 
@@ -479,8 +532,7 @@ def markdown(d: Derivation) -> str:
             f"$$ {lhs} {rel} {rhs}{suffix} $$",
             "",
         ]
-    if d.conclusion:
-        out += [f"**Conclusion.** {d.conclusion}", ""]
+    out += [f"**Conclusion.** {_conclusion_tex(d, names, report)}", ""]
     out += [f"*{report.summary()}*", ""]
     return "\n".join(out)
 
@@ -518,8 +570,7 @@ def text(d: Derivation) -> str:
         out.append(f"       {step.why}  [{step.rule.name}{', ' + status if status else ''}]")
         if report.steps[i].status not in ("proved", "assumed") and report.steps[i].reason:
             out.append(f"       ↳ {report.steps[i].reason}")
-    if d.conclusion:
-        out.append(f"Conclusion: {d.conclusion}")
+    out.append(f"Conclusion: {conclusion(d)}")
     out.append(report.summary())
     return "\n".join(out)
 

@@ -36,9 +36,8 @@ from sphinx.util.docutils import SphinxDirective
 
 from ._version import __version__
 from .errors import DeriveError
-from .kernel import statement
 from .library import registry
-from .render import step_latex
+from .render import statement, step_latex
 from .taylor import taylor
 
 __all__ = ["NAMES", "DerivationDirective", "DeriveDomain", "setup"]

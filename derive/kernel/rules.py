@@ -1,13 +1,12 @@
 """The kernel's rules: one class each, holding its data, its side conditions and its check.
 
 A rule proves a step only by an exact argument (algebra that reduces to zero, a
-certificate, or a named inference with its side conditions checked); a check that does
-not go through looks for a counterexample, and otherwise leaves the step unproved.
+certificate, or a named inference with its side conditions checked); otherwise it raises
+:class:`~.terms.Unproved`, and the verifier looks for a counterexample.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -16,43 +15,23 @@ import sympy
 
 from ..errors import VerificationError
 from .algebra import (
-    Context,
-    _as_le,
-    _fast_zero,
-    _identical,
-    _nonzero,
-    _not_real,
-    _prepare,
-    _real,
-    _refute,
-    _sides,
-    _sign,
-    _slow_zero,
-    _smooth,
-    _symengine,
-    _weaker,
-    _witness,
-    _zero,
+    as_le,
+    fast_zero,
+    identical,
+    nonzero,
+    prepare,
+    require_real,
+    sides,
+    sign,
+    slow_zero,
+    smooth,
+    symengine,
+    weaker,
+    witness,
+    zero,
 )
-from .terms import PROVED, Inner, Outcome, Rule, Step, exact, exact_fields
-
-__all__ = [
-    "AbsoluteValue",
-    "Affine",
-    "Assumption",
-    "FromPremise",
-    "Identity",
-    "InnerProduct",
-    "Instantiate",
-    "Positivity",
-    "Power",
-    "QuadraticForm",
-    "Sign",
-    "Substitution",
-    "SumOfSquares",
-    "Transitivity",
-    "Truncation",
-]
+from .context import Context
+from .terms import Failed, Inner, Rule, Step, Unproved, exact, exact_fields
 
 _ZERO, _ONE, _HALF = sympy.Integer(0), sympy.Integer(1), sympy.Rational(1, 2)
 
@@ -74,61 +53,56 @@ class Identity(Rule):
 
     name: ClassVar[str] = "identity"
 
-    def check(self, step: Step, i: int, ctx: Context) -> Outcome:
+    def check(self, step: Step, i: int, ctx: Context) -> str:
         if step.rel != "=":
-            return Outcome("unproved", f"the identity rule proves '=', not {step.rel!r}")
-        for side in (step.lhs, step.rhs):
-            if not _real(side, ctx):
-                return Outcome("unproved", _not_real(side))
-        return _identical(step.lhs, step.rhs, ctx)
+            raise Unproved(f"the identity rule proves '=', not {step.rel!r}")
+        require_real(step.lhs, step.rhs, ctx=ctx)
+        identical(step.lhs, step.rhs, ctx, strict=True)
+        return "proved"
 
 
 @dataclass(frozen=True)
 class Assumption(Rule):
-    """The step is one of the derivation's assumptions."""
+    """The step is one of the derivation's stated assumptions (or case hypotheses)."""
 
     name: ClassVar[str] = "assumption"
 
-    def check(self, step: Step, i: int, ctx: Context) -> Outcome:
-        target = _as_le(step)
+    def check(self, step: Step, i: int, ctx: Context) -> str:
         for k, f in enumerate(ctx.facts):
             if f.rel in ("!=", ">0") or f.scope == "definition":
                 continue
-            if _as_le(f) == target or (
+            if as_le(f) == as_le(step) or (
                 f.rel == "=" == step.rel and (f.rhs, f.lhs) == (step.lhs, step.rhs)
             ):
                 ctx.used.add(k)
-                return Outcome("assumed")
-        return _refute(step, ctx, "the step is not one of the stated assumptions")
+                return "assumed"
+        raise Unproved("the step is not one of the stated assumptions")
 
 
 @dataclass(frozen=True)
 class Sign(Rule):
     """``e > 0``, ``e ≥ 0`` (or ``e < 0``, ``e ≤ 0``) by structural sign rules over the
-    assumptions."""
+    premises."""
 
     name: ClassVar[str] = "sign rules"
 
-    def check(self, step: Step, i: int, ctx: Context) -> Outcome:
-        lo, rel, hi = _as_le(step)
+    def check(self, step: Step, i: int, ctx: Context) -> str:
+        lo, rel, hi = as_le(step)
         if rel not in ("<=", "<") or (lo != 0 and hi != 0):
-            return Outcome("unproved", "the sign rules prove e > 0, e ≥ 0, e < 0 or e ≤ 0")
+            raise Unproved("the sign rules prove e > 0, e ≥ 0, e < 0 or e ≤ 0")
         subject = hi if lo == 0 else -sympy.sympify(lo)
-        need = 2 if rel == "<" else 1
-        if _sign(subject, ctx) >= need:
-            return PROVED
-        return _refute(
-            step, ctx, f"{subject} is not provably {'positive' if need == 2 else 'non-negative'}"
-        )
+        if sign(subject, ctx) < (2 if rel == "<" else 1):
+            raise Unproved(
+                f"{subject} is not provably {'positive' if rel == '<' else 'non-negative'}"
+            )
+        return "proved"
 
 
 @dataclass(frozen=True)
 class SumOfSquares(Rule):
-    """``lhs ≤ rhs`` because rhs − lhs = constant + Σ cₖ·qₖ² with every cₖ ≥ 0 (constant > 0 for <).
-
-    ``terms`` holds (cₖ, qₖ) pairs; ``lagrange = (u, g)`` adds the Lagrange identity's
-    squares Σ_{i<j} (uᵢgⱼ − uⱼgᵢ)², built directly in SymEngine for speed.
-    """
+    """``lhs ≤ rhs`` because rhs − lhs = constant + Σ cₖ·qₖ² with every cₖ ≥ 0 (constant > 0
+    for <). ``terms`` holds (cₖ, qₖ); ``lagrange = (u, g)`` adds the Lagrange identity's
+    squares Σ_{i<j} (uᵢgⱼ − uⱼgᵢ)², built in SymEngine for speed."""
 
     name: ClassVar[str] = "sum of squares"
 
@@ -137,53 +111,44 @@ class SumOfSquares(Rule):
     lagrange: tuple[tuple[Any, ...], tuple[Any, ...]] | None = None
 
     def __post_init__(self) -> None:
-        terms = tuple((exact(c, "a coefficient"), exact(q, "a square")) for c, q in self.terms)
-        object.__setattr__(self, "terms", terms)
+        object.__setattr__(self, "terms", tuple((exact(c), exact(q)) for c, q in self.terms))
         exact_fields(self, "constant")
         if self.lagrange is not None:
             u, g = self.lagrange
             if len(u) != len(g):
                 raise VerificationError("Lagrange's identity needs two vectors of one length")
-            pair = (tuple(exact(x) for x in u), tuple(exact(x) for x in g))
-            object.__setattr__(self, "lagrange", pair)
+            object.__setattr__(self, "lagrange", (tuple(map(exact, u)), tuple(map(exact, g))))
 
-    def check(self, step: Step, i: int, ctx: Context) -> Outcome:
-        rule = self
-        lhs, rel, rhs = _as_le(step)
+    def check(self, step: Step, i: int, ctx: Context) -> str:
+        lhs, rel, rhs = as_le(step)
         if rel not in ("<=", "<"):
-            return Outcome("unproved", f"a sum of squares proves '≤' or '<', not {step.rel!r}")
-        for c, q in rule.terms:
-            if _sign(c, ctx) == 0:
-                return _refute(
-                    step, ctx, f"certificate coefficient {c} is not provably non-negative"
-                )
-            if not _real(q, ctx):
-                return Outcome(
-                    "unproved", f"the square of {q} is ≥ 0 only for real values: " + _not_real(q)
-                )
-        if rule.lagrange is not None:
-            for entry in (*rule.lagrange[0], *rule.lagrange[1]):
-                if not _real(entry, ctx):
-                    return Outcome("unproved", _not_real(entry))
-        constant_sign = _sign(rule.constant, ctx)
-        if constant_sign == 0 or (rel == "<" and constant_sign < 2):
-            need = "positive" if rel == "<" else "non-negative"
-            return _refute(
-                step, ctx, f"the certificate's constant {rule.constant} is not provably {need}"
+            raise Unproved(f"a sum of squares proves '≤' or '<', not {step.rel!r}")
+        for c, q in self.terms:
+            if sign(c, ctx) == 0:
+                raise Unproved(f"certificate coefficient {c} is not provably non-negative")
+            require_real(q, ctx=ctx, why=f"the square of {q} is ≥ 0 only for real values: ")
+        require_real(*(self.lagrange[0] + self.lagrange[1] if self.lagrange else ()), ctx=ctx)
+        if sign(self.constant, ctx) < (2 if rel == "<" else 1):
+            raise Unproved(
+                f"the certificate's constant {self.constant} is not provably {'positive' if rel == '<' else 'non-negative'}"
             )
-        certificate = rule.constant + sympy.Add(*(c * q**2 for c, q in rule.terms))
         extra = None
-        if rule.lagrange is not None:
-            u, g = ([se.sympify(x) for x in side] for side in rule.lagrange)
-            n = len(u)
+        if self.lagrange is not None:
+            u, g = ([se.sympify(x) for x in side] for side in self.lagrange)
             extra = -se.Add(
-                *[(u[a] * g[b] - u[b] * g[a]) ** 2 for a in range(n) for b in range(a + 1, n)]
+                *[
+                    (u[a] * g[b] - u[b] * g[a]) ** 2
+                    for a in range(len(u))
+                    for b in range(a + 1, len(u))
+                ]
             )
-        diff = _prepare(sympy.sympify(rhs) - sympy.sympify(lhs) - certificate)
-        fast = _symengine(diff, extra)
-        if not (_fast_zero(fast) or _slow_zero(diff, extra)):
-            return _refute(step, ctx, "rhs − lhs is not the certificate's sum of squares")
-        return _witness(diff, extra, ctx, fast)
+        certificate = self.constant + sympy.Add(*(c * q**2 for c, q in self.terms))
+        diff = prepare(sympy.sympify(rhs) - sympy.sympify(lhs) - certificate)
+        fast = symengine(diff, extra)
+        if not (fast_zero(fast) or slow_zero(diff, extra)):
+            raise Unproved("rhs − lhs is not the certificate's sum of squares")
+        witness(diff, extra, ctx, fast)
+        return "proved"
 
 
 @dataclass(frozen=True)
@@ -199,46 +164,36 @@ class Affine(FromPremise):
     def __post_init__(self) -> None:
         exact_fields(self, "factor", "shift")
 
-    def check(self, step: Step, i: int, ctx: Context) -> Outcome:
-        rule = self
-        premise, problem = ctx.premise(rule.premise, i)
-        if premise is None:
-            return problem or Outcome("unproved")
-        a, rel, b = _as_le(premise)
-        c, s = sympy.sympify(rule.factor), sympy.sympify(rule.shift)
-        for value in (c, s):
-            if not _real(value, ctx):
-                return Outcome("unproved", _not_real(value))
+    def check(self, step: Step, i: int, ctx: Context) -> str:
+        a, rel, b = as_le(ctx.premise(self.premise, i))
+        c, s = self.factor, self.shift
+        require_real(c, s, ctx=ctx)
         if rel == "=O":
-            var, order = ctx.remainders[ctx.derivation.index(rule.premise)]
+            var, order = ctx.remainders[ctx.derivation.index(self.premise)]
             if step.rel != "=O":
-                return Outcome("unproved", f"the premise holds only up to O({var}^{order + 1})")
-            if not _smooth(c, var, ctx):
-                return Outcome(
-                    "unproved",
-                    f"the factor {c} must be smooth in {var} at 0 to keep O({var}^{order + 1})",
+                raise Unproved(f"the premise holds only up to O({var}^{order + 1})")
+            if not smooth(c, var, ctx):
+                raise Unproved(
+                    f"the factor {c} must be smooth in {var} at 0 to keep O({var}^{order + 1})"
                 )
             ctx.remainders[i] = (var, order)
-        strict = rel == "<"
-        need = 2 if strict else 1
-        if rel in ("=", "=O") or _sign(c, ctx) >= need:
+        need = 2 if rel == "<" else 1
+        if rel in ("=", "=O") or sign(c, ctx) >= need:
             lo, hi = c * a + s, c * b + s
-        elif _sign(-c, ctx) >= need:
+        elif sign(-c, ctx) >= need:
             lo, hi = c * b + s, c * a + s
         else:
-            return _refute(
-                step,
-                ctx,
-                f"the factor {c} is not provably {'positive' if strict else 'non-negative'}, "
-                "nor its opposite",
+            raise Unproved(
+                f"the factor {c} is not provably {'positive' if need == 2 else 'non-negative'}, nor its opposite"
             )
-        target_lo, target_rel, target_hi = _as_le(step)
-        if not _weaker(rel, target_rel):
-            return _refute(
-                step, ctx, f"multiplying a {rel!r} statement gives {rel!r}, not {step.rel!r}"
-            )
-        reason = f"the sides are not the premise's sides times {c} plus {s}"
-        return _sides(((lo, target_lo), (hi, target_hi)), step, ctx, reason)
+        target_lo, target_rel, target_hi = as_le(step)
+        if not weaker(rel, target_rel):
+            raise Unproved(f"multiplying a {rel!r} statement gives {rel!r}, not {step.rel!r}")
+        return sides(
+            ((lo, target_lo), (hi, target_hi)),
+            f"the sides are not the premise's sides times {c} plus {s}",
+            ctx,
+        )
 
 
 @dataclass(frozen=True)
@@ -256,26 +211,19 @@ class Power(FromPremise):
         if not self.exponent.is_Rational:
             raise VerificationError(f"a monotone power's exponent is a number, got {self.exponent}")
 
-    def check(self, step: Step, i: int, ctx: Context) -> Outcome:
-        rule = self
-        premise, problem = ctx.premise(rule.premise, i)
-        if premise is None:
-            return problem or Outcome("unproved")
-        a, rel, b = _as_le(premise)
-        lo, target_rel, hi = _as_le(step)
-        if not _weaker(rel, target_rel) or rel == "=O":
-            return _refute(step, ctx, f"a monotone power keeps the relation {rel!r}")
-        p = sympy.Rational(rule.exponent)
+    def check(self, step: Step, i: int, ctx: Context) -> str:
+        a, rel, b = as_le(ctx.premise(self.premise, i))
+        lo, target_rel, hi = as_le(step)
+        p = self.exponent
+        if not weaker(rel, target_rel) or rel == "=O":
+            raise Unproved(f"a monotone power keeps the relation {rel!r}")
         if p <= 0 or (p.q != 1 and p.p != 1):
-            return Outcome(
-                "unproved", "the exponent must be a positive whole number or its reciprocal"
-            )
-        sides = (lo, hi, a, b) if p.q == 1 else (lo, hi)
-        for side in sides:
-            if _sign(side, ctx) == 0:
-                return _refute(step, ctx, f"{side} is not provably non-negative")
+            raise Unproved("the exponent must be a positive whole number or its reciprocal")
+        for side in (lo, hi, a, b) if p.q == 1 else (lo, hi):
+            if sign(side, ctx) == 0:
+                raise Unproved(f"{side} is not provably non-negative")
         pairs = ((lo, a**p), (hi, b**p)) if p.q == 1 else ((lo**p.q, a), (hi**p.q, b))
-        return _sides(pairs, step, ctx, "the sides are not the premise's sides raised to the power")
+        return sides(pairs, "the sides are not the premise's sides raised to the power", ctx)
 
 
 @dataclass(frozen=True)
@@ -284,23 +232,16 @@ class AbsoluteValue(FromPremise):
 
     name: ClassVar[str] = "absolute value"
 
-    def check(self, step: Step, i: int, ctx: Context) -> Outcome:
-        rule = self
-        premise, problem = ctx.premise(rule.premise, i)
-        if premise is None:
-            return problem or Outcome("unproved")
-        a, rel, b = _as_le(premise)
-        if not isinstance(a, sympy.Abs) or rel not in ("<=", "<"):
-            return Outcome("unproved", "the premise must read |a| ≤ b")
-        inner = a.args[0]
-        lo, target_rel, hi = _as_le(step)
-        if not _weaker(rel, target_rel):
-            return _refute(step, ctx, "the relation must be the premise's")
-        for a_ in (inner, -inner):  # |a| = |−a|: SymPy may have moved a sign inside
-            for pairs in (((lo, a_), (hi, b)), ((lo, -b), (hi, a_))):
-                if all(_identical(x, y, ctx).status == "proved" for x, y in pairs):
-                    return PROVED
-        return _refute(step, ctx, "the step is neither −b ≤ a nor a ≤ b for the premise |a| ≤ b")
+    def check(self, step: Step, i: int, ctx: Context) -> str:
+        a, rel, b = as_le(ctx.premise(self.premise, i))
+        lo, target_rel, hi = as_le(step)
+        if not isinstance(a, sympy.Abs) or rel not in ("<=", "<") or not weaker(rel, target_rel):
+            raise Unproved("the premise must read |a| ≤ b, and the step keep its relation")
+        for x in (a.args[0], -a.args[0]):  # |a| = |−a|: SymPy may have moved a sign inside
+            for pairs in (((lo, x), (hi, b)), ((lo, -b), (hi, x))):
+                if all(identical(p, q, ctx) for p, q in pairs):
+                    return "proved"
+        raise Unproved("the step is neither −b ≤ a nor a ≤ b for the premise |a| ≤ b")
 
 
 @dataclass(frozen=True)
@@ -316,49 +257,29 @@ class Transitivity(Rule):
     def premises(self) -> tuple[str | int, ...]:
         return self.chain
 
-    def check(self, step: Step, i: int, ctx: Context) -> Outcome:
-        rule = self
-        links = []
-        for ref in rule.chain:
-            premise, problem = ctx.premise(ref, i)
-            if premise is None:
-                return problem or Outcome("unproved")
-            if premise.rel == "=O":
-                return Outcome("unproved", "a truncated equality cannot be chained")
-            links.append(_as_le(premise))
-        if len(links) < 2:
-            return Outcome("unproved", "a chain needs two links or more")
-
-        def meets(x: Any, y: Any) -> bool:
-            return _identical(x, y, ctx).status == "proved"
-
-        if (
-            links[0][1] == "="
-            and not meets(links[0][2], links[1][0])
-            and meets(links[0][0], links[1][0])
-        ):
+    def check(self, step: Step, i: int, ctx: Context) -> str:
+        links = [as_le(ctx.premise(ref, i)) for ref in self.chain]
+        if len(links) < 2 or any(rel == "=O" for _, rel, _ in links):
+            raise Unproved("a chain needs two links or more, and no truncated equality")
+        if links[0][1] == "=" and not identical(links[0][2], links[1][0], ctx):
             links[0] = (links[0][2], "=", links[0][0])
         relation = links[0][1]
         for k in range(1, len(links)):
             c, r2, e = links[k]
-            if not meets(links[k - 1][2], c):
-                if r2 == "=" and meets(links[k - 1][2], e):
-                    links[k] = (e, "=", c)
-                else:
-                    return _refute(
-                        step,
-                        ctx,
-                        "the chain's links do not meet (a right side is not the next left side)",
+            if not identical(links[k - 1][2], c, ctx):
+                if not (r2 == "=" and identical(links[k - 1][2], e, ctx)):
+                    raise Unproved(
+                        "the chain's links do not meet (a right side is not the next left side)"
                     )
-            relation = _combine(relation, r2)
-        lo, target_rel, hi = _as_le(step)
-        if not _weaker(relation, target_rel):
-            return _refute(step, ctx, f"the chain gives {relation!r}, not {step.rel!r}")
-        return _sides(
+                links[k] = (e, "=", c)
+            relation = "<" if "<" in (relation, r2) else "<=" if "<=" in (relation, r2) else "="
+        lo, target_rel, hi = as_le(step)
+        if not weaker(relation, target_rel):
+            raise Unproved(f"the chain gives {relation!r}, not {step.rel!r}")
+        return sides(
             ((lo, links[0][0]), (hi, links[-1][2])),
-            step,
-            ctx,
             "the step's sides are not the chain's ends",
+            ctx,
         )
 
 
@@ -377,41 +298,42 @@ class Substitution(Rule):
     def premises(self) -> tuple[str | int, ...]:
         return (self.equality,) if self.into is None else (self.equality, self.into)
 
-    def check(self, step: Step, i: int, ctx: Context) -> Outcome:
-        rule = self
-        pair, problem = _equality(rule.equality, i, ctx)
-        if pair is None:
-            return problem or Outcome("unproved")
-        x, v = pair
-        if rule.into is None:
-            if step.rel != "=":
-                return Outcome("unproved", "substitution without a premise proves equalities")
-            for replace in _REPLACERS:
-                pairs = [(replace(step.lhs, x, v), replace(step.rhs, x, v))]
-                if all(_identical(a, b, ctx).status == "proved" for a, b in pairs):
-                    return PROVED
-            return _sides(pairs, step, ctx, f"the sides differ even with {x} replaced by {v}")
-        into, problem = ctx.premise(rule.into, i)
-        if into is None:
-            return problem or Outcome("unproved")
-        if step.rel != into.rel:
-            return _refute(step, ctx, f"substitution keeps the relation {into.rel!r}")
-        if into.rel == "=O":
-            var, order = ctx.remainders[ctx.derivation.index(rule.into)]
+    def check(self, step: Step, i: int, ctx: Context) -> str:
+        x, v = self._equality(i, ctx)
+        into = None if self.into is None else ctx.premise(self.into, i)
+        if into is None and step.rel != "=":
+            raise Unproved("substitution without a premise proves equalities")
+        if into is not None and step.rel != into.rel:
+            raise Unproved(f"substitution keeps the relation {into.rel!r}")
+        if into is not None and into.rel == "=O" and self.into is not None:
+            var, order = ctx.remainders[ctx.derivation.index(self.into)]
             if var in sympy.sympify(x).free_symbols | sympy.sympify(v).free_symbols:
-                return Outcome(
-                    "unproved", f"substituting for {var} changes what O({var}^{order + 1}) means"
-                )
+                raise Unproved(f"substituting for {var} changes what O({var}^{order + 1}) means")
             ctx.remainders[i] = (var, order)
-        for replace in _REPLACERS:
-            for old, new in ((x, v), (v, x)):
-                pairs = [
-                    (mine, replace(theirs, old, new))
-                    for mine, theirs in ((step.lhs, into.lhs), (step.rhs, into.rhs))
-                ]
-                if all(_identical(a, b, ctx).status == "proved" for a, b in pairs):
-                    return PROVED
-        return _refute(step, ctx, f"the step is not the premise with {x} replaced by {v} (or back)")
+        for old, new in ((x, v),) if into is None else ((x, v), (v, x)):
+            for subs in (False, True):  # exact subtrees first (fast), then also inside sums
+
+                def put(e: Any, old: Any = old, new: Any = new, subs: bool = subs) -> Any:
+                    return e.subs(old, new) if subs else e.xreplace({old: new})
+
+                if into is None:
+                    pairs = [(put(step.lhs), put(step.rhs))]
+                else:
+                    pairs = [(step.lhs, put(into.lhs)), (step.rhs, put(into.rhs))]
+                if all(identical(a, b, ctx) for a, b in pairs):
+                    return "proved"
+        raise Unproved(f"the step is not the statement with {x} replaced by {v} (or back)")
+
+    def _equality(self, i: int, ctx: Context) -> tuple[Any, Any]:
+        """x = v from a proved step, or from an assumption named by its text."""
+        for k, f in enumerate(ctx.facts):
+            if isinstance(self.equality, str) and f.text == self.equality and f.rel == "=":
+                ctx.used |= {k} if f.scope != "definition" else set()
+                return f.lhs, f.rhs
+        premise = ctx.premise(self.equality, i)
+        if premise.rel != "=":
+            raise Unproved("substitution needs an equality")
+        return premise.lhs, premise.rhs
 
 
 @dataclass(frozen=True)
@@ -429,38 +351,27 @@ class Instantiate(FromPremise):
             raise VerificationError("instantiation names a symbol")
         exact_fields(self, "value")
 
-    def check(self, step: Step, i: int, ctx: Context) -> Outcome:
-        rule = self
-        premise, problem = ctx.premise(rule.premise, i)
-        if premise is None:
-            return problem or Outcome("unproved")
-        t = rule.symbol
-        for f in ctx.facts:
-            if t in f.lhs.free_symbols | f.rhs.free_symbols:
-                return Outcome(
-                    "unproved", f"{t} is constrained by an assumption, so it cannot be instantiated"
-                )
-        value = sympy.sympify(rule.value)
-        if not _real(value, ctx):
-            return Outcome("unproved", f"{t} ranges over the reals: " + _not_real(value))
-        _, denominator = sympy.fraction(sympy.together(value))
-        if not _nonzero(denominator, ctx):
-            return Outcome(
-                "unproved", f"the value's denominator {denominator} is not provably non-zero"
-            )
+    def check(self, step: Step, i: int, ctx: Context) -> str:
+        premise, t, value = ctx.premise(self.premise, i), self.symbol, self.value
+        if any(t in f.lhs.free_symbols | f.rhs.free_symbols for f in ctx.facts):
+            raise Unproved(f"{t} is constrained by an assumption, so it cannot be instantiated")
+        require_real(value, ctx=ctx, why=f"{t} ranges over the reals: ")
+        denominator = sympy.fraction(sympy.together(value))[1]
+        if not nonzero(denominator, ctx):
+            raise Unproved(f"the value's denominator {denominator} is not provably non-zero")
         if step.rel != premise.rel:
-            return _refute(step, ctx, "instantiation keeps the relation")
+            raise Unproved("instantiation keeps the relation")
         pairs = [
-            (mine, sympy.sympify(theirs).xreplace({t: value}))
-            for mine, theirs in ((step.lhs, premise.lhs), (step.rhs, premise.rhs))
+            (step.lhs, premise.lhs.xreplace({t: value})),
+            (step.rhs, premise.rhs.xreplace({t: value})),
         ]
-        return _sides(pairs, step, ctx, f"the step is not the premise at {t} = {value}")
+        return sides(pairs, f"the step is not the premise at {t} = {value}", ctx)
 
 
 @dataclass(frozen=True)
 class Truncation(Rule):
-    """``lhs = rhs + O(varᵏ⁺¹)``: the coefficients of var⁰ … varᵏ in lhs − rhs are exactly
-    zero; each is a derivative at var = 0, checked as an identity."""
+    """``lhs = rhs + O(varᵏ⁺¹)``: lhs − rhs is smooth in var at 0 and the coefficients of
+    var⁰ … varᵏ are exactly zero; each is a derivative at var = 0, checked as an identity."""
 
     name: ClassVar[str] = "truncation"
 
@@ -475,34 +386,31 @@ class Truncation(Rule):
                 f"a truncation's order is a whole number ≥ 0, got {self.order!r}"
             )
 
-    def check(self, step: Step, i: int, ctx: Context) -> Outcome:
-        rule = self
+    def check(self, step: Step, i: int, ctx: Context) -> str:
         if step.rel != "=O":
-            return Outcome("unproved", "truncation proves '= … + O(varᵏ⁺¹)' steps")
-        difference = ctx.expand_definitions(sympy.sympify(step.lhs) - sympy.sympify(step.rhs))
-        if not _smooth(difference, rule.var, ctx):
-            return Outcome(
-                "unproved",
-                f"Taylor's theorem needs lhs − rhs smooth in {rule.var} at {rule.var} = 0, and that "
-                "is not shown (an absolute value, a root or a quotient that may vanish there?)",
+            raise Unproved("truncation proves '= … + O(varᵏ⁺¹)' steps")
+        difference = ctx.expand(sympy.sympify(step.lhs) - sympy.sympify(step.rhs))
+        if not smooth(difference, self.var, ctx):
+            raise Unproved(
+                f"Taylor's theorem needs lhs − rhs smooth in {self.var} at {self.var} = 0, and that "
+                "is not shown (an absolute value, a root or a quotient that may vanish there?)"
             )
-        ctx.remainders[i] = (rule.var, rule.order)
+        ctx.remainders[i] = (self.var, self.order)
         own = {s.name: s for s in difference.free_symbols}
-        v = se.Symbol(rule.var.name)
-        current = se.sympify(difference)
-        for j in range(rule.order + 1):
+        v, current = se.Symbol(self.var.name), se.sympify(difference)
+        for j in range(self.order + 1):
             coefficient = sympy.sympify(current.subs({v: 0}))
             coefficient = coefficient.xreplace(
                 {s: own.get(s.name, s) for s in coefficient.free_symbols}
             )
-            outcome = _zero(coefficient, ctx)
-            if outcome.status != "proved":
-                reason = (
-                    f"the coefficient of {rule.var}^{j} in lhs − rhs is not zero: {outcome.reason}"
-                )
-                return Outcome(outcome.status, reason, outcome.point)
+            try:
+                zero(coefficient, ctx, strict=True)
+            except Failed as no:
+                raise Failed(
+                    f"the coefficient of {self.var}^{j} in lhs − rhs is not zero: {no}", no.point
+                ) from None
             current = current.diff(v)
-        return PROVED
+        return "proved"
 
 
 @dataclass(frozen=True)
@@ -517,24 +425,14 @@ class InnerProduct(Rule):
         if not all(isinstance(v, sympy.Symbol) for v in self.vectors):
             raise VerificationError("the inner-product rule names its vectors, symbols")
 
-    def check(self, step: Step, i: int, ctx: Context) -> Outcome:
-        rule = self
+    def check(self, step: Step, i: int, ctx: Context) -> str:
         if step.rel != "=":
-            return Outcome("unproved", "the inner-product axioms prove equalities")
-        for side in (step.lhs, step.rhs):
-            if not _real(side, ctx):
-                return Outcome(
-                    "unproved", "a real inner product takes real scalars: " + _not_real(side)
-                )
-        expanded = _bilinear(step.lhs, rule.vectors) - _bilinear(step.rhs, rule.vectors)
-        outcome = _zero(expanded, ctx)
-        if outcome.status == "proved":
-            return outcome
-        return Outcome(
-            outcome.status,
-            f"the sides differ after expanding ⟨·,·⟩ bilinearly: {outcome.reason}",
-            outcome.point,
+            raise Unproved("the inner-product axioms prove equalities")
+        require_real(step.lhs, step.rhs, ctx=ctx, why="a real inner product takes real scalars: ")
+        zero(
+            _bilinear(step.lhs, self.vectors) - _bilinear(step.rhs, self.vectors), ctx, strict=True
         )
+        return "proved"
 
 
 @dataclass(frozen=True)
@@ -543,11 +441,11 @@ class Positivity(Rule):
 
     name: ClassVar[str] = "positivity axiom"
 
-    def check(self, step: Step, i: int, ctx: Context) -> Outcome:
-        lo, rel, hi = _as_le(step)
+    def check(self, step: Step, i: int, ctx: Context) -> str:
+        lo, rel, hi = as_le(step)
         if rel == "<=" and lo == 0 and isinstance(hi, Inner) and hi.args[0] == hi.args[1]:
-            return PROVED
-        return Outcome("unproved", "the positivity axiom reads 0 ≤ ⟨a, a⟩")
+            return "proved"
+        raise Unproved("the positivity axiom reads 0 ≤ ⟨a, a⟩")
 
 
 @dataclass(frozen=True)
@@ -562,82 +460,56 @@ class QuadraticForm(Rule):
     def __post_init__(self) -> None:
         exact_fields(self, "matrix", "vector")
 
-    def check(self, step: Step, i: int, ctx: Context) -> Outcome:
-        rule = self
-        matrix, vector = sympy.ImmutableMatrix(rule.matrix), sympy.ImmutableMatrix(rule.vector)
+    def check(self, step: Step, i: int, ctx: Context) -> str:
+        matrix, vector = sympy.ImmutableMatrix(self.matrix), sympy.ImmutableMatrix(self.vector)
         given = [
             k
             for k, f in enumerate(ctx.facts)
             if f.rel == ">0" and not f.scope and sympy.ImmutableMatrix(f.lhs) == matrix
         ]
         if not given:
-            return Outcome("unproved", "the matrix is not assumed positive definite")
+            raise Unproved("the matrix is not assumed positive definite")
         ctx.used.add(given[0])
-        lo, rel, hi = _as_le(step)
+        lo, rel, hi = as_le(step)
         if lo != 0 or rel not in ("<=", "<"):
-            return Outcome("unproved", "the rule proves 0 ≤ vᵀHv")
-        if rel == "<" and not any(_nonzero(c, ctx) for c in vector):
-            return Outcome("unproved", "0 < vᵀHv needs v ≠ 0")
-        return _sides(
-            ((hi, (vector.T * matrix * vector)[0, 0]),), step, ctx, "the step's side is not vᵀHv"
+            raise Unproved("the rule proves 0 ≤ vᵀHv")
+        if rel == "<" and not any(nonzero(c, ctx) for c in vector):
+            raise Unproved("0 < vᵀHv needs v ≠ 0")
+        return sides(
+            ((hi, (vector.T * matrix * vector)[0, 0]),), "the step's side is not vᵀHv", ctx
         )
 
 
-def _combine(first: str, second: str) -> str:
-    """The relation of a chain: strict if any link is, '=' only if every link is."""
-    if "<" in (first, second):
-        return "<"
-    return "<=" if "<=" in (first, second) else "="
-
-
-def _equality(
-    ref: str | int, i: int, ctx: Context
-) -> tuple[tuple[Any, Any] | None, Outcome | None]:
-    """An equality x = v from a proved step, or from an assumption named by its text."""
-    if isinstance(ref, str):
-        for k, f in enumerate(ctx.facts):
-            if f.text == ref and f.rel == "=":
-                if f.scope != "definition":
-                    ctx.used.add(k)
-                return (f.lhs, f.rhs), None
-    premise, problem = ctx.premise(ref, i)
-    if premise is None:
-        return None, problem
-    if premise.rel != "=":
-        return None, Outcome("unproved", "substitution needs an equality")
-    return (premise.lhs, premise.rhs), None
-
-
-_REPLACERS: tuple[Callable[[Any, Any, Any], Any], ...] = (
-    lambda e, old, new: sympy.sympify(e).xreplace({old: new}),  # exact subtrees: fast
-    lambda e, old, new: sympy.sympify(e).subs(old, new),  # also inside sums: slower
-)
-
-
-def _linear(a: Any, vectors: Sequence[sympy.Symbol]) -> dict[sympy.Symbol, Any]:
+def _linear(a: Any, vectors: tuple[sympy.Symbol, ...]) -> dict[sympy.Symbol, Any]:
     """Coefficients of a linear combination of the vectors (⟨·,·⟩ values are scalars)."""
     scalars = {e: sympy.Dummy() for e in sympy.sympify(a).atoms(Inner)}
     expanded = sympy.expand(sympy.sympify(a).xreplace(scalars))
     parts = {v: expanded.coeff(v) for v in vectors}
-    rest = sympy.expand(expanded - sum(c * v for v, c in parts.items()))
-    if any(c.has(*vectors) for c in parts.values()) or rest != 0:
-        raise VerificationError(
-            f"{a} is not a linear combination of {', '.join(map(str, vectors))}"
-        )
+    if (
+        any(c.has(*vectors) for c in parts.values())
+        or sympy.expand(expanded - sum(c * v for v, c in parts.items())) != 0
+    ):
+        raise Unproved(f"{a} is not a linear combination of {', '.join(map(str, vectors))}")
     back = {d: e for e, d in scalars.items()}
     return {v: c.xreplace(back) for v, c in parts.items()}
 
 
-def _bilinear(expr: Any, vectors: Sequence[sympy.Symbol]) -> Any:
+def _bilinear(expr: Any, vectors: tuple[sympy.Symbol, ...]) -> Any:
+    """``expr`` with each ⟨a, b⟩ expanded over the vectors, in a canonical argument order."""
     order = {v: k for k, v in enumerate(vectors)}
 
     def expand_one(a: Any, b: Any) -> Any:
-        total = sympy.Integer(0)
-        for v, cv in _linear(a, vectors).items():
-            for w, cw in _linear(b, vectors).items():
-                total += cv * cw * Inner(*sorted((v, w), key=order.__getitem__))
-        return total
+        return sympy.Add(
+            *(
+                cv * cw * Inner(*sorted((v, w), key=order.__getitem__))
+                for v, cv in _linear(a, vectors).items()
+                for w, cw in _linear(b, vectors).items()
+            )
+        )
 
     return sympy.sympify(expr).replace(
         lambda e: isinstance(e, Inner), lambda e: expand_one(*e.args)
     )
+
+
+__all__ = [rule.__name__ for rule in Rule.registry]

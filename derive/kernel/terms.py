@@ -1,7 +1,5 @@
-"""What the kernel reads: exact values, premises (:class:`Fact`), steps and derivations.
-
-Everything here is plain data; checking lives in :mod:`.rules` and :mod:`.verify`.
-"""
+"""What the kernel reads: exact values, premises (:class:`Fact`), steps, derivations, and
+the two ways a check says no (:class:`Unproved`, :class:`Failed`). Plain data only."""
 
 from __future__ import annotations
 
@@ -14,19 +12,7 @@ import sympy
 
 from ..errors import VerificationError
 
-__all__ = [
-    "FACT_RELATIONS",
-    "PROVED",
-    "RELATIONS",
-    "Derivation",
-    "Fact",
-    "Inner",
-    "Outcome",
-    "Rule",
-    "Step",
-    "exact",
-    "exact_fields",
-]
+__all__ = ["Derivation", "Fact", "Failed", "Inner", "Rule", "Step", "Unproved", "exact"]
 
 RELATIONS = ("=", "<=", "<", ">=", ">", "=O")
 """Relations of steps; '=O' is equality up to O(varᵏ⁺¹) (see the truncation rule)."""
@@ -36,13 +22,23 @@ SCOPES = ("", "definition", "hypothesis")
 _ZERO = sympy.Integer(0)
 
 
+class Unproved(VerificationError):
+    """A check did not go through: the step stays unproved (unless refuted)."""
+
+
+class Failed(Unproved):
+    """The step is false: ``point`` is where (None for a disagreement of the kernel's checks)."""
+
+    def __init__(self, reason: str, point: Mapping[str, str] | None = None) -> None:
+        super().__init__(reason)
+        self.point = point
+
+
 class Inner(sympy.Function):
     """An abstract real inner product ⟨a, b⟩, for dimension-free arguments."""
 
     nargs = 2
-    is_extended_real = True
-    is_real = True
-    is_finite = True
+    is_extended_real = is_real = is_finite = True
 
     def _latex(self, printer: Any, exp: Any = None) -> str:
         a, b = (printer._print(arg) for arg in self.args)
@@ -110,33 +106,27 @@ class Fact:
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """A rule's finding on one step, before it becomes a sealed report."""
-
-    status: str
-    reason: str = ""
-    point: Mapping[str, str] | None = None
-
-
-PROVED = Outcome("proved")
-
-
-@dataclass(frozen=True)
 class Rule:
-    """A machine rule: its data and ``check``. Only the kernel's own subclasses count."""
+    """A machine rule: its data and ``check``. Only the kernel's own subclasses count.
+
+    ``check(step, i, ctx)`` returns 'proved' or 'assumed', or raises :class:`Unproved`.
+    """
 
     name: ClassVar[str] = "rule"
     kernel: ClassVar[bool] = False
+    registry: ClassVar[list[type[Rule]]] = []
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.kernel = cls.__module__ == "derive.kernel.rules"
+        if cls.kernel and "check" in cls.__dict__:
+            Rule.registry.append(cls)
 
     @property
     def premises(self) -> tuple[str | int, ...]:
         return ()
 
-    def check(self, step: Step, i: int, ctx: Any) -> Outcome:  # pragma: no cover - abstract
+    def check(self, step: Step, i: int, ctx: Any) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
 
 
@@ -165,14 +155,19 @@ class Step:
 
 @dataclass(frozen=True, eq=False)
 class Derivation:
-    """A titled sequence of steps under stated premises (what the kernel verifies)."""
+    """A titled sequence of steps under stated premises (what the kernel verifies).
+
+    ``conclusions`` names the steps (labels or indices) that state what was derived; by
+    default the last step. ``remark`` is a gloss for people that the kernel never reads.
+    """
 
     title: str
     steps: tuple[Step, ...]
     assumptions: tuple[Fact, ...] = ()
-    conclusion: str = ""
+    remark: str = ""
     names: tuple[tuple[Any, str], ...] = ()
     """Display names (subexpression, LaTeX) for rendering; the kernel ignores them."""
+    conclusions: tuple[str | int, ...] = ()
 
     def step(self, ref: str | int) -> Step:
         """A step by label or 0-based index."""
@@ -180,11 +175,13 @@ class Derivation:
 
     def index(self, ref: str | int) -> int:
         """The 0-based position of a step given by label or index."""
-        if isinstance(ref, int):
-            if 0 <= ref < len(self.steps):
-                return ref
-            raise VerificationError(f"{self.title}: no step {ref}")
+        if isinstance(ref, int) and 0 <= ref < len(self.steps):
+            return ref
         for i, s in enumerate(self.steps):
-            if s.label == ref:
+            if isinstance(ref, str) and s.label == ref:
                 return i
-        raise VerificationError(f"{self.title}: no step labelled {ref!r}")
+        raise VerificationError(f"{self.title}: no step {ref!r}")
+
+    def concluded(self) -> tuple[int, ...]:
+        """The indices of the concluding steps (the last one unless named)."""
+        return tuple(self.index(r) for r in self.conclusions) or (len(self.steps) - 1,)

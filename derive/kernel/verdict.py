@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import sympy
-
 from .terms import Fact
 
-__all__ = ["Report", "StepReport", "gloss", "issue", "statement"]
+__all__ = ["Report", "StepReport", "issue"]
+
+GOOD = ("proved", "assumed")
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class StepReport:
     rule: str
     reason: str = ""
     counterexample: Mapping[str, str] | None = None
-    premises: tuple[str, ...] = ()
+    premises: tuple[Fact, ...] = ()
     remainder: tuple[Any, int] | None = None
 
 
@@ -46,9 +46,9 @@ class Report:
     title: str
     steps: tuple[StepReport, ...]
     seconds: float = 0.0
-    premises: tuple[str, ...] = ()
-    """The stated premises (standing ones, then case hypotheses), as shown."""
-    unused: tuple[str, ...] = ()
+    premises: tuple[Fact, ...] = ()
+    """The stated premises (standing ones, then case hypotheses)."""
+    unused: tuple[Fact, ...] = ()
     """Stated premises that no step relied on."""
 
     @property
@@ -58,15 +58,11 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return (
-            self.genuine
-            and bool(self.steps)
-            and all(s.status in ("proved", "assumed") for s in self.steps)
-        )
+        return self.genuine and bool(self.steps) and not self.failures
 
     @property
     def failures(self) -> tuple[StepReport, ...]:
-        return tuple(s for s in self.steps if s.status not in ("proved", "assumed"))
+        return tuple(s for s in self.steps if s.status not in GOOD)
 
     def summary(self) -> str:
         """One line: 'verified: 12 of 12 steps proved', or the first step that is not."""
@@ -79,11 +75,11 @@ class Report:
             return f"verified: {counted}"
         if not self.genuine:
             return "NOT verified: this report was not issued by the kernel"
-        first = self.failures[0] if self.failures else None
         where = ""
-        if first is not None:
-            name = first.label or first.rule
-            where = f"; step {first.index + 1} ({name}) {first.status}: {first.reason}"
+        if self.failures:
+            first = self.failures[0]
+            where = f"; step {first.index + 1} ({first.label or first.rule}) {first.status}: "
+            where += first.reason
         return f"NOT verified: {counted}{where}"
 
 
@@ -91,30 +87,3 @@ def issue(report: Report) -> Report:
     """Seal ``report`` as the kernel's own (called by the verifier only)."""
     _ISSUED[id(report)] = report
     return report
-
-
-_SHOWN_RELATIONS = {"=": "=", "<=": "≤", "<": "<", ">=": "≥", ">": ">", "!=": "≠"}
-
-
-def _core(f: Fact) -> str:
-    if f.rel == ">0":
-        core = f"{sympy.sstr(f.lhs)} ≻ 0"
-    else:
-        core = f"{sympy.sstr(f.lhs)} {_SHOWN_RELATIONS[f.rel]} {sympy.sstr(f.rhs)}"
-    return core.replace("**", "^")
-
-
-def gloss(f: Fact) -> str:
-    """A premise's text when it adds a name to its statement ('g ≠ 0'), else ''."""
-    return f.text if f.text and f.text != _core(f) else ""
-
-
-def statement(f: Fact) -> str:
-    """A premise as it is shown: its statement, and its text when that adds a name.
-
-    >>> statement(Fact(sympy.Symbol("eta"), ">", 0, "η > 0"))
-    'eta > 0 (η > 0)'
-    """
-    core = _core(f)
-    hypothesis = " [case hypothesis]" if f.scope == "hypothesis" else ""
-    return (f"{core} ({f.text})" if f.text and f.text != core else core) + hypothesis

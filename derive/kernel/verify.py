@@ -21,136 +21,122 @@ from typing import Any
 import sympy
 
 from ..errors import VerificationError
-from .algebra import Context
-from .terms import Derivation, Fact, Outcome, Rule, Step
-from .verdict import Report, StepReport, issue, statement
+from .algebra import counterexample
+from .context import Context
+from .terms import Derivation, Fact, Failed, Rule, Step
+from .verdict import GOOD, Report, StepReport, issue
 
 __all__ = ["verify"]
 
-
-def _real_twin(value: Any, table: dict[Any, Any]) -> Any:
-    """``value`` with every symbol replaced by its twin that is only real: the kernel reads
-    no assumption (positive=True, …) from a symbol; premises are stated as facts."""
-    if isinstance(value, sympy.Basic):
-        seen = table.get(("seen", id(value)))
-        if seen is not None and seen[0] is value:  # the same object met in another step
-            return seen[1]
-        fresh = {}
-        for s in value.atoms(sympy.Symbol):
-            if isinstance(s, sympy.Dummy):
-                continue
-            twin = table.setdefault(s.name, sympy.Symbol(s.name, real=True))
-            if twin is not s and twin != s:
-                fresh[s] = twin
-        twin_value = value.xreplace(fresh) if fresh else value
-        table[("seen", id(value))] = (value, twin_value)
-        return twin_value
-    if isinstance(value, tuple):
-        twins = tuple(_real_twin(v, table) for v in value)
-        return value if all(a is b for a, b in zip(twins, value, strict=True)) else twins
-    if isinstance(value, (Rule, Step, Fact)):
-        changes = {
-            f.name: _real_twin(getattr(value, f.name), table) for f in dataclasses.fields(value)
-        }
-        if all(changes[name] is getattr(value, name) for name in changes):
-            return value
-        return dataclasses.replace(value, **changes)
-    return value
-
-
-def _real_only(d: Derivation) -> Derivation:
-    table: dict[str, sympy.Symbol] = {}
-    return Derivation(
-        d.title, _real_twin(d.steps, table), _real_twin(d.assumptions, table), d.conclusion
-    )
-
-
 _CACHE: dict[Any, Report] = {}
-
-
 _CACHE_SIZE = 256
-
-
-def _content(d: Derivation) -> Any:
-    return (d.title, d.steps, d.assumptions)
 
 
 def verify(d: Derivation, progress: Callable[[int, int], None] | None = None) -> Report:
     """The kernel's sealed report for exactly this derivation's content (cached)."""
     if not isinstance(d, Derivation):
         raise VerificationError(f"only a Derivation can be verified, got {type(d).__name__}")
+    key = (d.title, d.steps, d.assumptions, d.conclusions)
     try:
-        key = _content(d)
-        hash(key)
+        cached = _CACHE.get(key)
     except TypeError:  # something unhashable smuggled in: verify without caching
         return _verify(d, progress)
-    cached = _CACHE.get(key)
-    if cached is not None:
-        return cached
-    report = _verify(d, progress)
-    if len(_CACHE) >= _CACHE_SIZE:
-        _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[key] = report
-    return report
+    if cached is None:
+        cached = _CACHE[key] = _verify(d, progress)
+        if len(_CACHE) > _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+    return cached
 
 
-def _verify(d: Derivation, progress: Callable[[int, int], None] | None = None) -> Report:
-    start = time.perf_counter()
-    title, given = d.title, d.steps
+def _real_only(d: Derivation) -> Derivation:
+    """``d`` with every symbol replaced by its twin that is only real: the kernel reads no
+    assumption (positive=True, …) from a symbol; premises are stated as facts."""
+    twins: dict[str, sympy.Symbol] = {}
+    memo: dict[int, tuple[Any, Any]] = {}
+
+    def twin(value: Any) -> Any:
+        if isinstance(value, sympy.Basic):
+            seen = memo.get(id(value))
+            if seen is None or seen[0] is not value:
+                symbols = [s for s in value.atoms(sympy.Symbol) if not isinstance(s, sympy.Dummy)]
+                fresh = {
+                    s: twins.setdefault(s.name, sympy.Symbol(s.name, real=True)) for s in symbols
+                }
+                fresh = {s: t for s, t in fresh.items() if s != t}
+                seen = memo[id(value)] = (value, value.xreplace(fresh) if fresh else value)
+            return seen[1]
+        if isinstance(value, tuple):
+            twins_ = tuple(twin(v) for v in value)
+            return value if all(a is b for a, b in zip(twins_, value, strict=True)) else twins_
+        if isinstance(value, (Rule, Step, Fact)):
+            changes = {f.name: twin(getattr(value, f.name)) for f in dataclasses.fields(value)}
+            same = all(changes[name] is getattr(value, name) for name in changes)
+            return value if same else dataclasses.replace(value, **changes)
+        return value
+
+    return Derivation(d.title, twin(d.steps), twin(d.assumptions), conclusions=d.conclusions)
+
+
+def _verify(d: Derivation, progress: Callable[[int, int], None] | None) -> Report:
+    start, given = time.perf_counter(), d
     try:
+        for ref in d.conclusions:
+            d.index(ref)
         d = _real_only(d)
         ctx = Context(d)
     except (VerificationError, RecursionError, ValueError, TypeError) as exc:
         reports = [
             StepReport(i, s.label, "unproved", s.rule.name, str(exc)) for i, s in enumerate(d.steps)
         ]
-        shown = tuple(statement(f) for f in d.assumptions if f.scope != "definition")
-        return issue(Report(title, tuple(reports), time.perf_counter() - start, shown, shown))
-    reports = []
-    used_anywhere: set[int] = set()
+        shown = tuple(f for f in d.assumptions if f.scope != "definition")
+        return issue(Report(d.title, tuple(reports), time.perf_counter() - start, shown, shown))
+    reports, used_anywhere = [], set()
     for i, step in enumerate(d.steps):
         if progress is not None:
             progress(i, len(d.steps))
         ctx.used = set()
-        try:
-            if _vacuous(given[i]):
-                outcome = Outcome("vacuous", "both sides are the same: there is nothing to prove")
-            else:
-                outcome = step.rule.check(step, i, ctx)
-        except VerificationError as exc:
-            outcome = Outcome("unproved", str(exc))
-        except RecursionError:
-            outcome = Outcome("unproved", "the expressions are nested too deeply to check")
-        except Exception as exc:  # a check that breaks proves nothing: unproved, and why
-            outcome = Outcome(
-                "unproved", f"the check could not be carried out ({type(exc).__name__}: {exc})"
-            )
-        ctx.results.append(outcome)
-        good = outcome.status in ("proved", "assumed")
-        used = sorted(_needed(step, i, ctx)) if good else []
+        status, reason, point = _check(step, given.steps[i], i, ctx)
+        ctx.statuses.append(status)
+        used = sorted(_needed(step, i, ctx)) if status in GOOD else []
         used_anywhere.update(used)
+        remainder = ctx.remainders.get(i) if status in GOOD else None
+        premises = tuple(given.assumptions[k] for k in used)
         reports.append(
-            StepReport(
-                i,
-                step.label,
-                outcome.status,
-                step.rule.name,
-                outcome.reason,
-                outcome.point,
-                tuple(statement(ctx.facts[k]) for k in used),
-                ctx.remainders.get(i) if good else None,
-            )
+            StepReport(i, step.label, status, step.rule.name, reason, point, premises, remainder)
         )
     stated = [k for k, f in enumerate(ctx.facts) if f.scope != "definition"]
     return issue(
         Report(
-            title,
+            d.title,
             tuple(reports),
             time.perf_counter() - start,
-            tuple(statement(ctx.facts[k]) for k in stated),
-            tuple(statement(ctx.facts[k]) for k in stated if k not in used_anywhere),
+            tuple(given.assumptions[k] for k in stated),
+            tuple(given.assumptions[k] for k in stated if k not in used_anywhere),
         )
     )
+
+
+def _check(step: Step, given: Step, i: int, ctx: Context) -> tuple[str, str, Any]:
+    """(status, reason, counterexample) for one step; a check that breaks proves nothing."""
+    if given.rel in ("=", "<=", ">=", "=O") and _same(given.lhs, given.rhs):
+        return "vacuous", "both sides are the same: there is nothing to prove", None
+    try:
+        return step.rule.check(step, i, ctx), "", None
+    except Failed as no:
+        return "failed", str(no), no.point
+    except VerificationError as exc:
+        reason = str(exc)
+    except RecursionError:
+        reason = "the expressions are nested too deeply to check"
+    except Exception as exc:
+        reason = f"the check could not be carried out ({type(exc).__name__}: {exc})"
+    try:
+        point = counterexample(step, ctx)
+    except Exception:
+        point = None
+    if point is None:
+        return "unproved", reason, None
+    return "failed", f"{reason}; the statement is false at this point", point
 
 
 def _needed(step: Step, i: int, ctx: Context) -> set[int]:
@@ -165,7 +151,7 @@ def _needed(step: Step, i: int, ctx: Context) -> set[int]:
             ctx.masked.add(k)
             ctx.used = set()
             try:
-                again = step.rule.check(step, i, ctx).status in ("proved", "assumed")
+                again = step.rule.check(step, i, ctx) in GOOD
             except Exception:
                 again = False
             if again:
@@ -177,12 +163,7 @@ def _needed(step: Step, i: int, ctx: Context) -> set[int]:
     return needed
 
 
-def _vacuous(step: Step) -> bool:
-    """Two identical sides under '=', '≤' or '≥' state nothing (never counted as proof)."""
-    return step.rel in ("=", "<=", ">=", "=O") and _same_value(step.lhs, step.rhs)
-
-
-def _same_value(a: Any, b: Any) -> bool:
+def _same(a: Any, b: Any) -> bool:
     try:
         return bool(a == b)
     except TypeError:

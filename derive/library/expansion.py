@@ -57,7 +57,7 @@ def taylor_expansion(
     return Derivation(
         f"Taylor expansion of {obj.describe()} to order {order}",
         (step,),
-        conclusion=(
+        remark=(
             f"The expansion to order {order} holds along every direction δ, so it holds as "
             f"printed, up to O(‖δ‖^{order + 1})."
         ),
