@@ -79,6 +79,9 @@ class UpdateRule:
     method: str
     _source: str = field(repr=False)
     _namespace: dict[str, Any] = field(repr=False, compare=False)
+    _update_args: tuple[str, ...] = field(default=(), repr=False)
+    _init_args: tuple[str, ...] = field(default=(), repr=False)
+    _buffers: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def spec(self) -> Spec:
@@ -128,7 +131,7 @@ class UpdateRule:
         spec = self.spec
         values = _hypers(spec, spec.hyper("lr").default if lr is None else lr, None, options)
         theta = self._theta(theta, "theta")
-        start = self._call("init", theta, **{h.name: values[h.name] for h in init_hypers(spec)})
+        start = self._call("init", theta, **{k: values[k] for k in self._init_args})
         buffers = {k: v for k, v in start.items() if k != "step"}
         return OptState(self.method, 0, buffers, values, _schedule(schedule))
 
@@ -154,7 +157,7 @@ class UpdateRule:
             raise OptionError(f"{self.method} takes no Hessian")
         values = dict(state.hyperparams)
         values["lr"] = state.rate()
-        args = {h.name: values[h.name] for h in update_hypers(self.spec)}
+        args = {k: values[k] for k in self._update_args}
         current = {"step": state.step, **state.buffers}
         with np.errstate(over="ignore", invalid="ignore"):
             updates, new = self._call("update", grads, current, theta, **extra, **args)
@@ -183,7 +186,7 @@ class UpdateRule:
         self, theta: np.ndarray, state: Any, values: dict[str, Any], data: dict[str, Any]
     ) -> tuple[np.ndarray, OptState]:
         current = self._state(state, theta, values)
-        args = {h.name: values[h.name] for h in update_hypers(self.spec)}
+        args = {k: values[k] for k in self._update_args}
         with np.errstate(over="ignore", invalid="ignore"):
             new_theta, new = self._call("step", theta, current, **args, **data)
         buffers = {k: v for k, v in new.items() if k != "step"}
@@ -193,17 +196,17 @@ class UpdateRule:
         """The module's state dict: a fresh one, an OptState's, or (for the one-buffer
         methods, as before) a bare momentum buffer."""
         if state is None:
-            init_args = {h.name: values[h.name] for h in init_hypers(self.spec)}
+            init_args = {k: values[k] for k in self._init_args}
             return dict(self._call("init", theta, **init_args))
         if isinstance(state, OptState):
             if state.method != self.method:
                 raise OptionError(f"state is {state.method}'s, not {self.method}'s")
             return {"step": state.step, **state.buffers}
         buffer = self._theta(state, "state")
-        used = self.spec.used_buffers()
+        used = self._buffers
         if len(used) > 1:
             raise OptionError(f"state must be None or the OptState {self.method} returned")
-        return {"step": 1, **({used[0].key: buffer} if used else {})}
+        return {"step": 1, **({used[0]: buffer} if used else {})}
 
     def run(
         self,
@@ -238,9 +241,7 @@ class UpdateRule:
             rates = np.array(chosen.rates(values["lr"], int(steps)), dtype=np.float64)
             if not np.all(np.isfinite(rates)) or np.any(rates < 0):
                 raise OptionError("the schedule gives a learning rate that is not a finite ≥ 0")
-        args = {
-            h.name: values[h.name] for h in (*update_hypers(self.spec), *init_hypers(self.spec))
-        }
+        args = {k: values[k] for k in (*self._update_args, *self._init_args)}
         args["lr"] = rates
         with np.errstate(over="ignore", invalid="ignore"):
             return self._call("run", theta, int(steps), **args, **self._data(data))
@@ -481,7 +482,16 @@ def emit(obj: Objective, method: str = "gd") -> UpdateRule:
     source = _module(obj, SPECS[method])
     namespace: dict[str, Any] = {"__name__": f"derive_emitted_{method}"}
     exec(compile(source, f"<derive emit {method}>", "exec"), namespace)  # our own generated text
-    return UpdateRule(obj, method, source, namespace)
+    spec = SPECS[method]
+    return UpdateRule(
+        obj,
+        method,
+        source,
+        namespace,
+        tuple(h.name for h in update_hypers(spec)),
+        tuple(h.name for h in init_hypers(spec)),
+        tuple(b.key for b in spec.used_buffers()),
+    )
 
 
 _NOT_PD = '''
