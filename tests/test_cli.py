@@ -231,8 +231,8 @@ def test_lecture_writes_tex_and_markdown(
             "derive: error: --lr must be a positive number",
         ),
         (
-            ["emit", "x**2", "--params", "x", "--method", "adam"],
-            "derive: error: argument --method: invalid choice: 'adam'",
+            ["emit", "x**2", "--params", "x", "--method", "lbfgs"],
+            "derive: error: argument --method: invalid choice: 'lbfgs'",
         ),
         (["lecture", "9", "--out", "/tmp"], "derive: error: lectures are numbered 0 to 3"),
     ],
