@@ -1,38 +1,55 @@
-r"""The Sphinx extension: ``.. derivation:: NAME`` verifies at build time and renders.
+r"""The Sphinx extension: derivations verified while the pages build.
 
 Add it to ``conf.py``::
 
     extensions = ["derive.sphinxext"]
+    numfig = True                       # optional: number derivations for :numref:
+    derive_mathjax_path = "_mathjax/node_modules/mathjax"   # optional: MathJax offline
 
 and write, for example::
 
     .. derivation:: gradient-descent
        :loss: (w*x + b - y)**2
        :params: w b
+       :label: gd-squared
 
-NAME is a kind of :data:`derive.library.registry.REGISTRY` (steepest-descent,
-gradient-descent, newton, learning-rate, taylor), with that kind's options (``:loss:``,
-``:params:``, ``:data:``, ``:order:``, ``:dim:``, ``:form:``, ``:at:``, ``:lr:``,
-``:start:``, ``:steps:``); an option the kind does not take is an error. Each step is shown with its reason, its
-rule and a visible verdict; a derivation that does not verify, or bad input, is an
-error at the directive's file and line, and the build fails (with -W or without).
-Results live in the environment (a Domain), so an unchanged page is not re-verified
-on rebuild, and identical directives are verified once.
+    As :numref:`gd-squared` shows, ... (or :ref:`gd-squared` for its title)
+
+    .. lecture:: 3
+
+``.. derivation:: NAME`` builds a kind of :data:`derive.library.registry.REGISTRY`
+(steepest-descent, gradient-descent, newton, learning-rate, taylor) with that kind's
+options (``:loss:``, ``:params:``, ``:data:``, ``:order:``, ``:dim:``, ``:form:``,
+``:at:``, ``:lr:``, ``:start:``, ``:steps:``) and ``:label:``. ``.. lecture:: N`` shows a
+whole seed lecture (0 to 3). Each step is shown with its reason, its rule and a visible
+verdict. A missing or unknown kind, an unknown option or one the kind does not take,
+content under the directive, a bad loss, a singular point, or a derivation that does not
+verify is an error at the directive's file and line, and the build fails (exit status 1,
+with -W or without), never with Sphinx's crash report.
+
+Results live in the environment (a Domain), so an unchanged page is not re-verified on
+rebuild, identical directives are verified once, and parallel reads merge their results.
+The extension ships a stylesheet (verdict marks, wide displays that scroll sideways) and
+the config value ``derive_mathjax_path``: a local MathJax 3 (the npm package's folder, or
+its ``es5`` folder) served from ``_static/mathjax`` instead of a CDN.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import Any, ClassVar, NoReturn
 
 from docutils import nodes
-from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
+from sphinx.config import Config
 from sphinx.domains import Domain
 from sphinx.environment import BuildEnvironment
-from sphinx.errors import ExtensionError
+from sphinx.errors import ConfigError
+from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
+from sphinx.util.fileutil import copy_asset
 
 from ._version import __version__
 from .errors import DeriveError
@@ -40,7 +57,16 @@ from .library import registry
 from .render import statement, step_latex
 from .taylor import taylor
 
-__all__ = ["NAMES", "DerivationDirective", "DeriveDomain", "setup"]
+__all__ = [
+    "NAMES",
+    "DerivationDirective",
+    "DeriveDomain",
+    "LectureDirective",
+    "derivation_block",
+    "setup",
+]
+
+logger = logging.getLogger(__name__)
 
 NAMES = tuple(registry.REGISTRY)
 MARKS = {
@@ -50,16 +76,27 @@ MARKS = {
     "unproved": "? unproved",
     "failed": "✘ failed",
 }
+STATIC = Path(__file__).resolve().parent / "_static"
+"""The shipped stylesheet's folder (package data)."""
+FIGTYPE = "derivation"
+"""The :numref: kind of a derivation (``numfig_format["derivation"]``, default
+'Derivation %s')."""
+DIRECTIVE_OPTIONS = ("label",)
+"""Options of the directive itself; every other option goes to the registry's kind."""
 
 
-def build(name: str, options: dict[str, Any]) -> dict[str, Any]:
-    """Build (through the one registry) and verify a derivation; a picklable result."""
-    d = registry.build(name, options)
-    display = None
-    if name == "taylor":  # the usual form beside the form the kernel checked
-        parsed = registry.REGISTRY[name].parse(options)
-        obj = registry._objective(parsed)
-        display = taylor(obj, parsed["order"], about=registry._point(parsed, "at")).latex()
+class derivation_block(nodes.container):
+    """A derivation on a page: a numbered, referable container (Sphinx builders render it
+    as a container; its title is a :class:`derivation_title`)."""
+
+
+class derivation_title(nodes.caption):
+    """A derivation's title: HTML shows it as a caption with its number; LaTeX as a bold
+    paragraph (``\\caption`` needs a float)."""
+
+
+def _result(d: Any, display: str | None = None) -> dict[str, Any]:
+    """A derivation verified by the kernel, as a picklable result for the environment."""
     report = d.verify()
     names = dict(d.names)
     return {
@@ -84,6 +121,33 @@ def build(name: str, options: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def build(name: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Build (through the one registry) and verify a derivation; a picklable result."""
+    d = registry.build(name, options)
+    display = None
+    if name == "taylor":  # the usual form beside the form the kernel checked
+        parsed = registry.REGISTRY[name].parse(options)
+        obj = registry._objective(parsed)
+        display = taylor(obj, parsed["order"], about=registry._point(parsed, "at")).latex()
+    return _result(d, display)
+
+
+def build_lecture(number: int) -> dict[str, Any]:
+    """Build and verify seed lecture ``number``; a picklable result."""
+    from .lectures import lecture
+
+    lec = lecture(number)
+    return {
+        "kind": "lecture",
+        "title": lec.title,
+        "note": lec.note,
+        "sections": [(heading, _result(d)) for heading, d in lec.sections],
+        "remarks": list(lec.remarks),
+        "table": [[str(c) for c in row] for row in lec.table],
+        "table_header": list(lec.table_header),
+    }
+
+
 class DeriveDomain(Domain):
     """Build state: verified results by directive key, the keys each document uses, failures."""
 
@@ -98,8 +162,19 @@ class DeriveDomain(Domain):
     def note(self, docname: str, key: str) -> None:
         self.data.setdefault("documents", {}).setdefault(docname, set()).add(key)
 
-    def fail(self, docname: str, message: str) -> None:
-        self.data.setdefault("failures", {}).setdefault(docname, []).append(message)
+    def fail(self, docname: str, where: str, message: str) -> None:
+        """Record a failed directive: its file:line and the message shown there."""
+        self.data.setdefault("failures", {}).setdefault(docname, []).append((where, message))
+
+    def failures(self) -> list[tuple[str, str]]:
+        """Every failed directive's (file:line, message), by document."""
+        found = self.data.get("failures", {})
+        return [f for docname in sorted(found) for f in found[docname]]
+
+    def failures_by_document(self) -> list[tuple[str, str, str]]:
+        """(document, file:line, message) of every failed directive."""
+        found = self.data.get("failures", {})
+        return [(d, where, message) for d in sorted(found) for where, message in found[d]]
 
     def clear_doc(self, docname: str) -> None:
         self.data.setdefault("documents", {}).pop(docname, None)
@@ -114,82 +189,294 @@ class DeriveDomain(Domain):
                 self.data.setdefault("failures", {})[docname] = otherdata["failures"][docname]
 
 
-class DerivationDirective(SphinxDirective):
-    """``.. derivation:: NAME`` with options; see the module docstring."""
+class _AnyOption(dict[str, Callable[[str | None], str]]):
+    """Every option name is accepted as text, so that the directive itself reports an
+    unknown option as an error naming the options its kind takes (docutils would only
+    print a warning and drop the directive)."""
 
-    required_arguments = 1
-    has_content = False
-    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {
-        option.name: directives.unchanged_required
-        for kind in registry.REGISTRY.values()
-        for option in kind.options
-    }
-    """Every option any kind takes, as text; the registry checks each per kind."""
+    def __missing__(self, key: str) -> Callable[[str | None], str]:
+        return _text
 
-    def run(self) -> list[nodes.Node]:
-        name = self.arguments[0]
+
+def _text(value: str | None) -> str:
+    return (value or "").strip()
+
+
+class _Directive(SphinxDirective):
+    """What the derivation and lecture directives share: failing at file:line, caching,
+    labels and rendering a verified result."""
+
+    has_content = True  # refused in run(), with a message saying where options go
+    optional_arguments = 1
+    final_argument_whitespace = True  # 'taylor extra' is one (unknown) name, not a warning
+    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = _AnyOption(label=_text)  # type: ignore[assignment]
+    what = "directive"
+
+    @property
+    def domain(self) -> DeriveDomain:
         domain = self.env.get_domain("derive")
         assert isinstance(domain, DeriveDomain)
-        if name not in NAMES:
-            return self._fail(
-                domain, f"unknown derivation {name!r}; choose one of {', '.join(NAMES)}"
-            )
-        key = json.dumps([name, sorted(self.options.items())])
-        result = domain.results.get(key)
-        if result is None:
-            try:
-                result = build(name, dict(self.options))
-            except (DeriveError, ValueError) as exc:
-                return self._fail(domain, f"derivation {name}: {str(exc).splitlines()[0]}")
-            domain.results[key] = result
-        domain.note(self.env.docname, key)
-        if not result["ok"]:
-            return self._fail(domain, f"derivation {name} did not verify: {result['summary']}")
-        return self._nodes(result)
+        return domain
 
-    def _fail(self, domain: DeriveDomain, message: str) -> list[nodes.Node]:
-        domain.fail(
-            self.env.docname, f"{self.env.doc2path(self.env.docname)}:{self.lineno}: {message}"
-        )
+    def fail(self, message: str) -> NoReturn:
+        """Record a failure (the build fails at its end) and report it at file:line."""
+        where = f"{self.env.doc2path(self.env.docname)}:{self.lineno}"
+        self.domain.fail(self.env.docname, where, message)
         raise self.error(message)
 
-    def _nodes(self, result: dict[str, Any]) -> list[nodes.Node]:
-        container = nodes.container(classes=["derive-derivation"])
-        container += nodes.rubric(text=result["title"])
-        if result.get("display"):
-            container += nodes.math_block(
-                result["display"], result["display"], nowrap=False, number=None
+    def common(self, allowed: Iterable[str]) -> None:
+        """Refuse content and options that ``allowed`` (and :label:) does not name."""
+        if self.content:
+            self.fail(
+                f"{self.what} takes no content: its options go right under it, one "
+                f"':name: value' a line, and text after a blank line and no indent"
             )
-        if result["assumptions"]:
-            container += nodes.paragraph(text="Assume: " + "; ".join(result["assumptions"]) + ".")
-        for step in result["steps"]:
-            para = nodes.paragraph(classes=["derive-step"])
-            para += nodes.strong(text=f"Step {step['index']}")
-            para += nodes.Text(f" ({step['rule']}): {step['why']} ")
-            para += nodes.inline(text=MARKS[step["status"]], classes=[f"derive-{step['status']}"])
-            container += para
-            container += nodes.math_block(step["latex"], step["latex"], nowrap=False, number=None)
-        if result["conclusion"]:
-            container += nodes.paragraph(text="Conclusion: " + result["conclusion"])
-        container += nodes.paragraph(text="✔ " + result["summary"], classes=["derive-summary"])
+        takes = [*allowed, *DIRECTIVE_OPTIONS]
+        for name, value in self.options.items():
+            if name not in takes:
+                self.fail(
+                    f"{self.what} does not take :{name}: (it takes "
+                    f"{', '.join(f':{t}:' for t in takes)})"
+                )
+            if not value:
+                self.fail(f"{self.what}: :{name}: needs a value")
+
+    def cached(self, key: str, make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """The verified result for ``key``, built once per environment."""
+        result = self.domain.results.get(key)
+        if result is None:
+            try:
+                result = make()
+            except DeriveError as exc:  # the registry names the kind too: once is enough
+                text = _first_line(exc).removeprefix(f"{self.what.split()[-1]}: ")
+                self.fail(f"{self.what}: {text}")
+            except RecursionError:
+                self.fail(f"{self.what}: the loss is nested too deeply to process")
+            except Exception as exc:  # a bug in derive: said so, never Sphinx's crash report
+                self.fail(
+                    f"{self.what}: internal error in derive ({type(exc).__name__}: "
+                    f"{_first_line(exc)}); please report it with this directive"
+                )
+            self.domain.results[key] = result
+        self.domain.note(self.env.docname, key)
+        return result
+
+    def label(self, node: nodes.Element) -> bool:
+        """Name ``node`` by :label: (for :ref:, and :numref: on a derivation)."""
+        label = self.options.get("label")
+        if not label:
+            return False
+        node["names"].append(nodes.fully_normalize_name(label))
+        self.state.document.note_explicit_target(node, node)
+        return True
+
+    def block(self, result: dict[str, Any], title: str, *, labelled: bool) -> derivation_block:
+        """One derivation as a numbered block, referable when ``labelled``."""
+        node = derivation_block(classes=["derive-derivation"])
+        self.set_source_info(node)
+        if not (labelled and self.label(node)):  # every block needs an id for its number
+            node["ids"].append(f"derivation-{self.env.new_serialno('derive-derivation')}")
+        node += derivation_title(title, title, classes=["derive-title"])
+        node += _result_nodes(result)
+        return node
+
+
+class DerivationDirective(_Directive):
+    """``.. derivation:: NAME`` with options; see the module docstring."""
+
+    what = "derivation"
+
+    def run(self) -> list[nodes.Node]:
+        if not self.arguments:
+            self.fail(
+                f"derivation needs a kind: '.. derivation:: NAME', NAME one of {', '.join(NAMES)}"
+            )
+        name = self.arguments[0]
+        if name not in NAMES:
+            self.fail(f"unknown derivation {name!r}; choose one of {', '.join(NAMES)}")
+        self.what = f"derivation {name}"
+        self.common(option.name for option in registry.REGISTRY[name].options)
+        options = {k: v for k, v in self.options.items() if k not in DIRECTIVE_OPTIONS}
+        key = json.dumps([name, sorted(options.items())])
+        result = self.cached(key, lambda: build(name, options))
+        if not result["ok"]:
+            self.fail(f"derivation {name} did not verify: {result['summary']}")
+        return [self.block(result, result["title"], labelled=True)]
+
+
+class LectureDirective(_Directive):
+    """``.. lecture:: N``: seed lecture N (0 to 3), every section verified."""
+
+    what = "lecture"
+
+    def run(self) -> list[nodes.Node]:
+        from .lectures import LECTURES
+
+        numbers = ", ".join(str(n) for n in sorted(LECTURES))
+        if not self.arguments:
+            self.fail(f"lecture needs its number: '.. lecture:: N', N one of {numbers}")
+        text = self.arguments[0]
+        if not text.isdigit() or int(text) not in LECTURES:
+            self.fail(f"there is no lecture {text!r}; the lectures are {numbers}")
+        self.what = f"lecture {text}"
+        self.common(())
+        result = self.cached(json.dumps(["lecture", int(text)]), lambda: build_lecture(int(text)))
+        failed = [heading for heading, r in result["sections"] if not r["ok"]]
+        if failed:
+            self.fail(f"lecture {text} did not verify: section {failed[0]!r}")
+        container = nodes.container(classes=["derive-lecture"])
+        self.set_source_info(container)
+        title = nodes.rubric(text=result["title"])
+        self.label(title)  # :ref: shows the lecture's title
+        container += title
+        container += nodes.paragraph(text=result["note"])
+        for heading, section in result["sections"]:
+            container += self.block(section, heading, labelled=False)
+        if result["table"]:
+            container += _table(result["table_header"], result["table"])
+        if result["remarks"]:
+            remarks = nodes.bullet_list()
+            for remark in result["remarks"]:
+                remarks += nodes.list_item("", nodes.paragraph(text=remark))
+            container += remarks
         return [container]
 
 
-def _check(app: Sphinx, env: BuildEnvironment) -> None:
-    """Fail the build when any derivation failed, even without -W."""
-    failures = env.get_domain("derive").data.get("failures", {})
-    messages = [m for docname in sorted(failures) for m in failures[docname]]
-    if messages:
-        raise ExtensionError("derive: " + "; ".join(messages))
+def _first_line(exc: BaseException) -> str:
+    try:
+        return (str(exc).splitlines() or [type(exc).__name__])[0]
+    except Exception:
+        return type(exc).__name__
+
+
+def _result_nodes(result: dict[str, Any]) -> list[nodes.Node]:
+    """The steps of a verified result: reason, rule, verdict mark and display math."""
+    out: list[nodes.Node] = []
+    if result.get("display"):
+        out.append(
+            nodes.math_block(result["display"], result["display"], nowrap=False, number=None)
+        )
+    if result["assumptions"]:
+        out.append(nodes.paragraph(text="Assume: " + "; ".join(result["assumptions"]) + "."))
+    for step in result["steps"]:
+        para = nodes.paragraph(classes=["derive-step"])
+        para += nodes.strong(text=f"Step {step['index']}")
+        para += nodes.Text(f" ({step['rule']}): {step['why']} ")
+        para += nodes.inline(text=MARKS[step["status"]], classes=[f"derive-{step['status']}"])
+        out.append(para)
+        out.append(nodes.math_block(step["latex"], step["latex"], nowrap=False, number=None))
+    if result["conclusion"]:
+        out.append(nodes.paragraph(text="Conclusion: " + result["conclusion"]))
+    out.append(nodes.paragraph(text="✔ " + result["summary"], classes=["derive-summary"]))
+    return out
+
+
+def _table(header: list[str], rows: list[list[str]]) -> nodes.table:
+    table = nodes.table(classes=["derive-table"])
+    group = nodes.tgroup(cols=len(header))
+    table += group
+    group += [nodes.colspec(colwidth=1) for _ in header]
+    head = nodes.thead()
+    group += head
+    head += nodes.row("", *(nodes.entry("", nodes.paragraph(text=h)) for h in header))
+    body = nodes.tbody()
+    group += body
+    for row in rows:
+        body += nodes.row("", *(nodes.entry("", nodes.paragraph(text=c)) for c in row))
+    return table
+
+
+def _title(node: nodes.Element) -> str:
+    """A derivation's title, for :ref: and :numref:."""
+    for child in node.children:
+        if isinstance(child, derivation_title):
+            return child.astext()
+    return ""
+
+
+def _visit_title_latex(translator: Any, node: derivation_title) -> None:
+    translator.body.append("\n\\par\\noindent\\textbf{")
+
+
+def _depart_title_latex(translator: Any, node: derivation_title) -> None:
+    translator.body.append("}\\par\n")
+
+
+def _configure(app: Sphinx, config: Config) -> None:
+    """numfig_format for derivations; a local MathJax when derive_mathjax_path is set."""
+    config.numfig_format.setdefault(FIGTYPE, "Derivation %s")
+    if config.derive_mathjax_path:
+        _mathjax_source(app, config)  # checked now: a wrong path fails before any reading
+        config.mathjax_path = "mathjax/tex-chtml.js"
+
+
+def _mathjax_source(app: Sphinx, config: Config) -> Path:
+    """The folder holding MathJax 3's tex-chtml.js named by derive_mathjax_path."""
+    given = Path(config.derive_mathjax_path)
+    folder = given if given.is_absolute() else Path(app.confdir) / given
+    for candidate in (folder, folder / "es5"):
+        if (candidate / "tex-chtml.js").is_file():
+            return candidate
+    raise ConfigError(
+        f"derive_mathjax_path = {config.derive_mathjax_path!r}: no MathJax 3 there "
+        f"(no tex-chtml.js in {folder} or {folder / 'es5'}); install it with "
+        f"'npm install --prefix _mathjax mathjax@3' and set derive_mathjax_path = "
+        f"'_mathjax/node_modules/mathjax'"
+    )
+
+
+def _static(app: Sphinx) -> None:
+    """Serve the shipped stylesheet from HTML builds."""
+    if app.builder.format == "html":
+        app.config.html_static_path.append(str(STATIC))
+
+
+def _finish(app: Sphinx, exception: BaseException | None) -> None:
+    """Copy a local MathJax next to the pages; fail the build when a derivation failed."""
+    if exception is not None:
+        return
+    if app.config.derive_mathjax_path and app.builder.format == "html":
+        target = Path(app.outdir) / "_static" / "mathjax"
+        copy_asset(_mathjax_source(app, app.config), target)
+    domain = app.env.get_domain("derive")
+    assert isinstance(domain, DeriveDomain)
+    failures = domain.failures()
+    read: set[str] = getattr(app.env, "derive_read", set())
+    for docname, where, message in domain.failures_by_document():
+        if docname not in read:  # not read again: its error was shown in an earlier build
+            logger.error("%s: ERROR: %s (unchanged since the last build)", where, message)
+    if failures:
+        logger.error(
+            "derive: the build fails: %s at %s (see the error%s there)",
+            "a directive failed" if len(failures) == 1 else f"{len(failures)} directives failed",
+            ", ".join(where for where, _ in failures),
+            "" if len(failures) == 1 else "s",
+            type="derive",
+            subtype="failed",
+        )
+        app.statuscode = 1
+
+
+def _reading(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Note which documents this build reads (the others keep last build's results)."""
+    env.derive_read = set(docnames)  # type: ignore[attr-defined]
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_config_value("derive_mathjax_path", None, "html", types=frozenset({str, type(None)}))
     app.add_domain(DeriveDomain)
+    app.add_enumerable_node(derivation_block, FIGTYPE, _title)
+    app.add_node(derivation_title, latex=(_visit_title_latex, _depart_title_latex))
     app.add_directive("derivation", DerivationDirective)
-    app.connect("env-check-consistency", _check)
+    app.add_directive("lecture", LectureDirective)
+    app.add_css_file("derive.css")
+    app.connect("config-inited", _configure, priority=900)  # after Sphinx's numfig_format
+    app.connect("builder-inited", _static)
+    app.connect("env-before-read-docs", _reading)
+    app.connect("build-finished", _finish)
     return {
         "version": __version__,
-        "env_version": 1,
+        "env_version": 2,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

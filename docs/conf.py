@@ -28,20 +28,17 @@ napoleon_numpy_docstring = False
 nitpicky = False
 
 html_theme = "alabaster"
-html_static_path = ["_static"]
-html_css_files = ["derive.css"]
 exclude_patterns = ["_build", "_mathjax"]
+numfig = True  # derivations are numbered for :numref:
 
-# Math renders offline: MathJax 3 is served from this site, never from a CDN.
-# `npm install --prefix docs/_mathjax mathjax@3` fetches it (.ci/run does).
-MATHJAX = HERE / "_mathjax" / "node_modules" / "mathjax" / "es5"
-if not (MATHJAX / "tex-chtml.js").exists():
+# Math renders offline: derive.sphinxext serves this MathJax 3 from _static/mathjax,
+# never a CDN. `npm install --prefix docs/_mathjax mathjax@3` fetches it (.ci/run does).
+derive_mathjax_path = "_mathjax/node_modules/mathjax"
+if not (HERE / derive_mathjax_path / "es5" / "tex-chtml.js").exists():
     raise RuntimeError(
         "MathJax is missing: run `npm install --prefix docs/_mathjax mathjax@3` "
         "(the docs serve it locally so that no page depends on a CDN)"
     )
-html_static_path.append(str(HERE / "_mathjax" / "node_modules" / "mathjax"))
-mathjax_path = "es5/tex-chtml.js"
 mathjax3_config = {"tex": {"packages": {"[+]": ["ams"]}}}
 
 # Figures for the tutorial, drawn by derive.plot at build time (not committed).

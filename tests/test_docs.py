@@ -56,7 +56,14 @@ def test_no_page_depends_on_a_network_cdn(site: Path) -> None:
     for page in site.rglob("*.html"):
         text = page.read_text()
         assert not re.search(r"https?://[^\"']*(cdn|jsdelivr|unpkg|cloudflare)", text), page
-    assert (site / "_static" / "es5" / "tex-chtml.js").exists()
+    assert (site / "_static" / "mathjax" / "tex-chtml.js").exists()  # derive_mathjax_path
+    assert (site / "_static" / "derive.css").exists()  # the extension's stylesheet
+
+
+def test_the_sphinx_howto_cross_references_its_derivation(site: Path) -> None:
+    page = (site / "howto" / "sphinx.html").read_text()
+    assert re.search(r'href="#howto-gd-squared"><span class="std std-numref">Derivation \d+', page)
+    assert re.search(r'href="#howto-gd-squared"><span class="std std-ref">Gradient descent', page)
 
 
 def _chromium() -> str:

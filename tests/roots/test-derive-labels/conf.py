@@ -1,0 +1,3 @@
+extensions = ["derive.sphinxext"]
+exclude_patterns = ["_build"]
+numfig = True
