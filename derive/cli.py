@@ -88,6 +88,18 @@ def _kinds() -> Sequence[str]:
     return tuple(REGISTRY)
 
 
+def __getattr__(name: str) -> Any:
+    """``NAMES``, the registry's kinds, read when first asked for (no SymPy at start).
+
+    >>> from derive.cli import NAMES
+    >>> NAMES[:2]
+    ('steepest-descent', 'gradient-descent')
+    """
+    if name == "NAMES":
+        return tuple(_kinds())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def _methods() -> Sequence[str]:
     from .emit import METHODS
 
