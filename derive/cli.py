@@ -320,8 +320,9 @@ def _data_values(args: argparse.Namespace, obj: Objective) -> dict[str, str] | N
         if obj.data:
             names = ", ".join(s.name for s in obj.data)
             raise _option_error(
-                f"the loss has data symbols ({names}): give their values with --data-values, "
-                f"e.g. --data-values '{', '.join(f'{s.name}=1' for s in obj.data)}'"
+                f"gradient descent needs a value for every data symbol of the loss; missing: "
+                f"{names} (give them with --data-values "
+                f"'{', '.join(f'{s.name}=1' for s in obj.data)}')"
             )
         return None
     values = parse_point(args.data_values, "--data-values")

@@ -426,7 +426,7 @@ def test_descend_takes_data_values(capsys: pytest.CaptureFixture[str]) -> None:
     [
         (
             ["descend", "(w*x - y)**2", "--params", "w", "--at", "w=0", "--lr", "0.1"],
-            "the loss has data symbols (x, y): give their values with --data-values",
+            "a value for every data symbol of the loss; missing: x, y (give them with --data-values",
         ),
         (
             [
