@@ -37,6 +37,8 @@ class Derivation(_KernelDerivation):
     def replace_step(self, ref: str | int, step: Step) -> Derivation:
         """A copy with one step replaced (for mutation tests and experiments)."""
         i = self.index(ref)
+        if not step.label and self.steps[i].label:  # keep the name others refer to
+            step = dataclasses.replace(step, label=self.steps[i].label)
         return dataclasses.replace(self, steps=(*self.steps[:i], step, *self.steps[i + 1 :]))
 
     @property

@@ -319,6 +319,10 @@ def _relation(step: Step, report: Report | None = None, i: int = 0) -> tuple[str
         suffix = rf" + O\!\left({_Printer().doprint(var)}^{{{order + 1}}}\right)"
     elif step.rel == "=O":
         suffix = r" + O(\dots)"
+    local = report.steps[i].local if report is not None else None
+    if local is not None:
+        var = _Printer().doprint(local)
+        suffix += rf" \quad \text{{for every small enough }} {var} > 0"
     return rel, suffix
 
 
@@ -376,8 +380,30 @@ def conclusion(d: Derivation) -> str:
     >>> conclusion(Derivation("t", (Step(x**2 + 1, ">", 0, "", Sign()),), remark="so it is positive"))
     'x^2 + 1 > 0 (step 1). so it is positive'
     """
-    shown = "; ".join(f"{_statement_text(d.steps[i])} (step {i + 1})" for i in d.concluded())
+    report = verify(d)
+    shown = "; ".join(
+        f"{_case_text(report, i)}{_statement_text(d.steps[i])} (step {i + 1})"
+        for i in _concluded(d)
+    )
     return f"{shown}. {d.remark}" if d.remark else shown
+
+
+def _concluded(d: Derivation) -> tuple[int, ...]:
+    """The concluding steps; a reference to no step (the report says so) is left out."""
+    try:
+        return d.concluded()
+    except DeriveError:
+        return ()
+
+
+def _concludes(d: Derivation) -> bool:
+    """Is there a conclusion to state (not just the one step shown right above it)?"""
+    return len(d.steps) > 1 or bool(d.remark) or bool(d.conclusions)
+
+
+def _case_text(report: Report, i: int) -> str:
+    cases = report.steps[i].cases if i < len(report.steps) else ()
+    return f"if {' and '.join(_core(f) for f in cases)}: " if cases else ""
 
 
 def _statement_text(step: Step) -> str:
@@ -388,11 +414,14 @@ def _statement_text(step: Step) -> str:
 def _conclusion_tex(d: Derivation, names: Mapping[Any, str], report: Report) -> str:
     """The concluding steps inline when short (else named by number), then the remark."""
     parts = []
-    for i in d.concluded():
+    for i in _concluded(d):
         step = d.steps[i]
         rel, suffix = _relation(step, report, i)
         tex = f"{latex_expr(step.lhs, names)} {rel} {latex_expr(step.rhs, names)}{suffix}"
-        parts.append(f"${tex}$ (step {i + 1})" if len(tex) <= 70 else f"step {i + 1}")
+        cases = report.steps[i].cases if i < len(report.steps) else ()
+        case = " and ".join(f"${fact_latex(f, names)}$" for f in cases)
+        case = f"if {case}: " if case else ""
+        parts.append(f"{case}${tex}$ (step {i + 1})" if len(tex) <= 70 else f"{case}step {i + 1}")
     shown = "; ".join(parts)
     return f"{shown}. {tex_text(d.remark)}" if d.remark else f"{shown}."
 
@@ -439,8 +468,12 @@ def latex(d: Derivation, *, width: float = WIDTH) -> str:
         rel, suffix = _relation(step, report, i)
         rows.append(" \\\\\n".join(_step_rows(step, rel, suffix, mark, previous, width, names)))
         previous = step.rhs
-        rows[-1] += r" \\"
-    rows.append(rf"\intertext{{\small\textbf{{Conclusion.}} {_conclusion_tex(d, names, report)}}}")
+        if _concludes(d) or i < len(d.steps) - 1:
+            rows[-1] += r" \\"
+    if _concludes(d):
+        rows.append(
+            rf"\intertext{{\small\textbf{{Conclusion.}} {_conclusion_tex(d, names, report)}}}"
+        )
     rows.append(r"\end{align*}")
     return "\n".join(rows)
 
@@ -532,16 +565,16 @@ def markdown(d: Derivation) -> str:
             f"$$ {lhs} {rel} {rhs}{suffix} $$",
             "",
         ]
-    out += [f"**Conclusion.** {_conclusion_tex(d, names, report)}", ""]
+    if _concludes(d):
+        out += [f"**Conclusion.** {_conclusion_tex(d, names, report)}", ""]
     out += [f"*{report.summary()}*", ""]
     return "\n".join(out)
 
 
 def _plain(expr: Any) -> str:
     text = sympy.sstr(expr)
-    for a, b in (("**", "^"), ("eta", "η"), ("sqrt", "√"), ("beta", "β"), ("Derivative", "∂")):
-        text = text.replace(a, b)
-    return text
+    text = text.replace("**", "^").replace("sqrt(", "√(").replace("Derivative(", "∂(")
+    return re.sub(r"\b(eta|beta)\b", lambda m: {"eta": "η", "beta": "β"}[m.group(1)], text)
 
 
 def text(d: Derivation) -> str:
@@ -565,12 +598,17 @@ def text(d: Derivation) -> str:
             suffix = f" + O({_plain(var)}{_superscript(order + 1)})"
         elif step.rel == "=O":
             suffix = " + O(…)"
+        if report.steps[i].local is not None:
+            suffix += f"  (for every small enough {_plain(report.steps[i].local)} > 0)"
         line = f"{mark} {i + 1:>2}. {_plain(step.lhs)} {rel} {_plain(step.rhs)}{suffix}"
         out.append(line if len(line) <= 160 else line[:157] + "…")
-        out.append(f"       {step.why}  [{step.rule.name}{', ' + status if status else ''}]")
+        case = _case_text(report, i)
+        case = f"; {case[:-2]}" if case else ""
+        out.append(f"       {step.why}  [{step.rule.name}{', ' + status if status else ''}{case}]")
         if report.steps[i].status not in ("proved", "assumed") and report.steps[i].reason:
             out.append(f"       ↳ {report.steps[i].reason}")
-    out.append(f"Conclusion: {conclusion(d)}")
+    if _concludes(d):
+        out.append(f"Conclusion: {conclusion(d)}")
     out.append(report.summary())
     return "\n".join(out)
 

@@ -32,7 +32,7 @@ def test_default_command_runs_the_lecture_and_writes_both_files(
     assert (
         "L(w, b) = 1/8 + (-b/40 - 17*w/80) + (b**2/16 + 3*b*w/16 + 13*w**2/64) + O(|w, b|^3)" in out
     )
-    assert "verified: 33 of 33 steps proved, 4 premises assumed" in out
+    assert "verified: 36 of 36 steps proved, 5 premises assumed" in out
     assert "1: w = 0.2125000000, b = 0.0250000000" in out
     assert f"wrote {tmp_path / 'derivation.tex'}" in out
     assert (tmp_path / "derivation.tex").read_text().startswith(r"\documentclass")
@@ -42,7 +42,7 @@ def test_default_command_runs_the_lecture_and_writes_both_files(
 def test_default_command_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["--out", str(tmp_path), "--json"], capsys)
     data = json.loads(out)
-    assert code == 0 and data["ok"] and len(data["steps"]) == 37 and len(data["run"]) == 6
+    assert code == 0 and data["ok"] and len(data["steps"]) == 41 and len(data["run"]) == 6
 
 
 def test_taylor_subcommand_prints_exact_terms(capsys: pytest.CaptureFixture[str]) -> None:
@@ -105,7 +105,7 @@ def test_descend_prints_seed_003_iterates_exactly(capsys: pytest.CaptureFixture[
         ),
         (
             ["prove", "gradient-descent", "--loss", "(w*x + b - y)**2", "--params", "w b"],
-            "verified: 33 of 33 steps proved, 4 premises assumed",
+            "verified: 36 of 36 steps proved, 5 premises assumed",
         ),
         (
             ["prove", "newton", "--loss", "(w - 1)**2 + 3*b**2 + w*b", "--params", "w b"],

@@ -145,3 +145,37 @@ def test_a_quadratic_form_needs_a_matrix_that_is_positive_definite() -> None:
     claim = Step(0, "<=", x**2 - y**2, "", QuadraticForm(indefinite, v))
     report = Derivation("attack", (claim,), (Fact(indefinite, ">0", 0, "H ≻ 0"),)).verify()
     assert report.steps[0].status != "proved"
+
+
+def test_the_first_order_term_decides_only_for_a_first_order_expansion_and_a_proved_sign() -> None:
+    from derive.kernel import FirstOrder, Sign, Truncation
+
+    eta = sympy.Symbol("eta")
+    f = sympy.exp(eta) - 1
+    expansion = Step(f, "=O", eta, "", Truncation(eta, 1), "e")
+    one = Step(sympy.Integer(1), ">", 0, "", Sign(), "s")
+    assert statuses(expansion, one, Step(f, ">", 0, "", FirstOrder("e", "s"))) == ["proved"] * 3
+    # the wrong direction, a sign that is not the slope's, an order-0 expansion: never proved
+    assert statuses(expansion, one, Step(f, "<", 0, "", FirstOrder("e", "s")))[2] != "proved"
+    two = Step(sympy.Integer(2), ">", 0, "", Sign(), "s")
+    assert statuses(expansion, two, Step(f, ">", 0, "", FirstOrder("e", "s")))[2] != "proved"
+    coarse = Step(f, "=O", eta, "", Truncation(eta, 0), "e")
+    assert statuses(coarse, one, Step(f, ">", 0, "", FirstOrder("e", "s")))[2] != "proved"
+    # a slope that depends on η proves nothing: f = η·(η − 1) is negative only near 0
+    g = eta * (eta - 1)
+    bent = Step(g, "=O", g, "", Truncation(eta, 1), "e")
+    assert statuses(bent, one, Step(g, ">", 0, "", FirstOrder("e", "s")))[2] != "proved"
+
+
+def test_a_step_that_holds_only_for_small_eta_is_never_used_for_every_eta() -> None:
+    from derive.kernel import Affine, FirstOrder, Sign, Truncation
+
+    eta = sympy.Symbol("eta")
+    f = eta - eta**3
+    steps = (
+        Step(f, "=O", eta, "", Truncation(eta, 1), "e"),
+        Step(sympy.Integer(1), ">", 0, "", Sign(), "s"),
+        Step(f, ">", 0, "", FirstOrder("e", "s"), "local"),
+        Step(2 * f, ">", 0, "", Affine("local", 2)),  # false at η = 2: f = −6
+    )
+    assert statuses(*steps)[3] != "proved"

@@ -32,4 +32,4 @@ def test_readme_python_example_runs(
         assert dv.newton_step(namespace["ridge"], at=point, data=data).verify().ok  # type: ignore[arg-type]
     d = namespace.get("d")
     if d is not None:
-        assert d.verify().summary() == "verified: 33 of 33 steps proved, 4 premises assumed"  # type: ignore[attr-defined]
+        assert d.verify().summary() == "verified: 36 of 36 steps proved, 5 premises assumed"  # type: ignore[attr-defined]

@@ -34,7 +34,7 @@ def test_directives_verify_and_render_with_visible_verdicts(app: Any) -> None:
     assert app.statuscode == 0
     html = (app.outdir / "index.html").read_text()
     assert html.count("derive-step") >= 37 + 14 + 11
-    assert "✔ verified: 33 of 33 steps proved, 4 premises assumed" in html
+    assert "✔ verified: 36 of 36 steps proved, 5 premises assumed" in html
     assert "✔ verified: 13 of 13 steps proved, 1 premise assumed" in html
     assert "• assumed" in html
     assert "✔ proved" in html and "✘" not in html

@@ -10,6 +10,7 @@ from .rules import (
     AbsoluteValue,
     Affine,
     Assumption,
+    FirstOrder,
     Identity,
     InnerProduct,
     Instantiate,
@@ -30,6 +31,6 @@ RULES = tuple(Rule.registry)
 """Every rule of the kernel, the one list of them."""
 
 __all__ = ["RELATIONS", "RULES", "AbsoluteValue", "Affine", "Assumption", "Derivation", "Fact"]
-__all__ += ["Identity", "Inner", "InnerProduct", "Instantiate", "Positivity", "Power"]
+__all__ += ["FirstOrder", "Identity", "Inner", "InnerProduct", "Instantiate", "Positivity", "Power"]
 __all__ += ["QuadraticForm", "Report", "Rule", "Sign", "Step", "StepReport", "Substitution"]
 __all__ += ["SumOfSquares", "Transitivity", "Truncation", "exact", "verify"]

@@ -25,6 +25,8 @@ class Context:
         self.statuses: list[str] = []
         self.remainders: dict[int, tuple[sympy.Symbol, int]] = {}
         """For each proved '=O' step: the variable and order of its O(varᵏ⁺¹)."""
+        self.local: dict[int, sympy.Symbol] = {}
+        """Steps that hold only for every var in some interval (0, var₀)."""
         self.rng = random.Random(derivation.title)
         self.signs: dict[tuple[str, Any], int] = {}
         """(kind, expr) → the standing premise that gives it: 'pos', 'nonneg' or 'nonzero'."""
@@ -112,6 +114,8 @@ class Context:
             raise Unproved(f"refers to step {i + 1}, which does not come before it")
         if self.statuses[i] not in ("proved", "assumed"):
             raise Unproved(f"relies on step {i + 1}, which is not proved")
+        if i in self.local:
+            raise Unproved(f"step {i + 1} holds only for small {self.local[i]} > 0")
         return self.derivation.steps[i]
 
 

@@ -414,6 +414,43 @@ class Truncation(Rule):
 
 
 @dataclass(frozen=True)
+class FirstOrder(FromPremise):
+    """The first-order term decides: from ``f = c·var + O(var²)`` (step ``premise``) and
+    ``c < 0`` (step ``sign``; or ``c > 0``), with c free of var, conclude ``f < 0`` (or
+    ``f > 0``) for every var in some interval (0, var₀). The step holds only there, so
+    no later step may use it as a premise for every var."""
+
+    name: ClassVar[str] = "first-order term decides"
+
+    sign: str | int = ""
+
+    @property
+    def premises(self) -> tuple[str | int, ...]:
+        return (self.premise, self.sign)
+
+    def check(self, step: Step, i: int, ctx: Context) -> str:
+        expansion, given = ctx.premise(self.premise, i), ctx.premise(self.sign, i)
+        if expansion.rel != "=O":
+            raise Unproved("the first premise must be a truncated expansion f = c·var + O(var²)")
+        var, order = ctx.remainders[ctx.derivation.index(self.premise)]
+        c = sympy.cancel(expansion.rhs / var)
+        if order < 1 or var in c.free_symbols or not identical(c * var, expansion.rhs, ctx):
+            raise Unproved(f"the expansion must read f = c·{var} + O({var}²) with c free of {var}")
+        lo, rel, hi = as_le(given)
+        negative = rel == "<" and hi == 0 and identical(lo, c, ctx)
+        if not (negative or (rel == "<" and lo == 0 and identical(hi, c, ctx))):
+            raise Unproved(f"the second premise must state {c} < 0 or {c} > 0")
+        want = (expansion.lhs, "<", _ZERO) if negative else (_ZERO, "<", expansion.lhs)
+        lo, rel, hi = as_le(step)
+        if rel != "<" or not (identical(lo, want[0], ctx) and identical(hi, want[2], ctx)):
+            raise Unproved(
+                f"the step must read f {'<' if negative else '>'} 0 for the expansion's f"
+            )
+        ctx.local[i] = var
+        return "proved"
+
+
+@dataclass(frozen=True)
 class InnerProduct(Rule):
     """``lhs = rhs`` by bilinearity and symmetry of ⟨·,·⟩ over the given vector symbols."""
 

@@ -21,7 +21,8 @@ class StepReport:
     ``status`` is 'proved', 'assumed' (a stated premise), 'vacuous' (two identical sides:
     nothing to prove, never counted as proof), 'unproved' or 'failed'. ``premises`` are
     the stated assumptions the check relied on; ``remainder`` is (var, k) for a step
-    proved up to O(varᵏ⁺¹).
+    proved up to O(varᵏ⁺¹); ``local`` is var for a step that holds for every var in some
+    interval (0, var₀).
     """
 
     index: int
@@ -32,6 +33,9 @@ class StepReport:
     counterexample: Mapping[str, str] | None = None
     premises: tuple[Fact, ...] = ()
     remainder: tuple[Any, int] | None = None
+    local: Any = None
+    cases: tuple[Fact, ...] = ()
+    """The case hypotheses the step rests on, directly or through the steps it cites."""
 
 
 _ISSUED: weakref.WeakValueDictionary[int, Report] = weakref.WeakValueDictionary()

@@ -85,12 +85,14 @@ def _verify(d: Derivation, progress: Callable[[int, int], None] | None) -> Repor
         d = _real_only(d)
         ctx = Context(d)
     except (VerificationError, RecursionError, ValueError, TypeError) as exc:
-        reports = [
+        none = [
             StepReport(i, s.label, "unproved", s.rule.name, str(exc)) for i, s in enumerate(d.steps)
         ]
         shown = tuple(f for f in d.assumptions if f.scope != "definition")
-        return issue(Report(d.title, tuple(reports), time.perf_counter() - start, shown, shown))
-    reports, used_anywhere = [], set()
+        return issue(Report(d.title, tuple(none), time.perf_counter() - start, shown, shown))
+    reports: list[StepReport] = []
+    used_anywhere: set[int] = set()
+    cases: list[set[int]] = []
     for i, step in enumerate(d.steps):
         if progress is not None:
             progress(i, len(d.steps))
@@ -101,8 +103,22 @@ def _verify(d: Derivation, progress: Callable[[int, int], None] | None) -> Repor
         used_anywhere.update(used)
         remainder = ctx.remainders.get(i) if status in GOOD else None
         premises = tuple(given.assumptions[k] for k in used)
+        local = ctx.local.get(i) if status in GOOD else None
+        inherited = {k for ref in step.rule.premises for k in _cases(ref, cases, d)}
+        cases.append(inherited | {k for k in used if ctx.facts[k].scope == "hypothesis"})
         reports.append(
-            StepReport(i, step.label, status, step.rule.name, reason, point, premises, remainder)
+            StepReport(
+                i,
+                step.label,
+                status,
+                step.rule.name,
+                reason,
+                point,
+                premises,
+                remainder,
+                local,
+                tuple(given.assumptions[k] for k in sorted(cases[-1])),
+            )
         )
     stated = [k for k, f in enumerate(ctx.facts) if f.scope != "definition"]
     return issue(
@@ -137,6 +153,14 @@ def _check(step: Step, given: Step, i: int, ctx: Context) -> tuple[str, str, Any
     if point is None:
         return "unproved", reason, None
     return "failed", f"{reason}; the statement is false at this point", point
+
+
+def _cases(ref: str | int, cases: list[set[int]], d: Derivation) -> set[int]:
+    """The case hypotheses an earlier step rests on (none for a reference that fails)."""
+    try:
+        return cases[d.index(ref)]
+    except (VerificationError, IndexError):
+        return set()
 
 
 def _needed(step: Step, i: int, ctx: Context) -> set[int]:

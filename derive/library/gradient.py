@@ -19,7 +19,17 @@ import sympy
 
 from ..derivation import Derivation
 from ..errors import DeclarationError, OptionError
-from ..kernel import Affine, Assumption, Fact, Identity, Sign, Step, Substitution, Truncation
+from ..kernel import (
+    Affine,
+    Assumption,
+    Fact,
+    FirstOrder,
+    Identity,
+    Sign,
+    Step,
+    Substitution,
+    Truncation,
+)
 from ..objective import MAX_PROOF_PARAMS, Objective
 from ..taylor import _fresh, fresh_symbol
 from ._space import concrete_space, steepest_steps
@@ -103,6 +113,7 @@ def _lecture(obj: Objective) -> Derivation:
     lemma, lemma_facts = steepest_steps(space, d)
     angle, angle_facts = angle_steps(space)
     descent = Fact(first, "<", 0, "descent condition", "hypothesis")
+    ascent = Fact(first, ">", 0, "ascent condition", "hypothesis")
     steps = (
         *_partials(obj),
         Step(
@@ -117,18 +128,29 @@ def _lecture(obj: Objective) -> Derivation:
             shifted - loss,
             "=O",
             eta * first,
-            "for small η the first-order term decides the change in loss",
+            "so the change in loss is η uᵀ∇L to first order in η",
             Truncation(eta, 1),
             "first-order",
         ),
-        Step(first, "<", 0, "we want a decrease: uᵀ∇L < 0", Assumption(), "descent-condition"),
         Step(
-            eta * first,
+            first, "<", 0, "suppose u points downhill: uᵀ∇L < 0", Assumption(), "descent-condition"
+        ),
+        Step(
+            shifted - loss,
             "<",
             0,
-            "η > 0 keeps the sign",
-            Affine("descent-condition", eta),
+            "then the first-order term decides: L(θ + ηu) < L(θ) for every small enough η > 0",
+            FirstOrder("first-order", "descent-condition"),
             "decrease",
+        ),
+        Step(first, ">", 0, "conversely, suppose uᵀ∇L > 0", Assumption(), "ascent-condition"),
+        Step(
+            shifted - loss,
+            ">",
+            0,
+            "then every small enough step increases the loss: a decrease needs uᵀ∇L ≤ 0",
+            FirstOrder("first-order", "ascent-condition"),
+            "increase",
         ),
         *lemma,
         *angle,
@@ -158,11 +180,20 @@ def _lecture(obj: Objective) -> Derivation:
             "gd-first-order",
         ),
         Step(
+            loss.xreplace({p: p - eta * gi for p, gi in zip(params, g, strict=True)}) - loss,
+            "=O",
             -eta * norm_sq,
+            "so the change in loss is −η‖∇L‖² to first order",
+            Affine("gd-first-order", 1, -loss),
+            "gd-change",
+        ),
+        Step(-norm_sq, "<", 0, "and −‖∇L‖² < 0", Affine("gradient-nonzero", -1), "gd-slope"),
+        Step(
+            loss.xreplace({p: p - eta * gi for p, gi in zip(params, g, strict=True)}) - loss,
             "<",
             0,
-            "which is a decrease",
-            Affine("gradient-nonzero", -eta),
+            "so a small enough step against the gradient decreases the loss",
+            FirstOrder("gd-change", "gd-slope"),
             "gd-decrease",
         ),
         *(
@@ -182,7 +213,14 @@ def _lecture(obj: Objective) -> Derivation:
         steps,
         tuple(
             dict.fromkeys(  # the lemma and the angle argument share g ≠ 0: state it once
-                (*definitions, Fact(eta, ">", 0, "η > 0"), *lemma_facts, *angle_facts, descent)
+                (
+                    *definitions,
+                    Fact(eta, ">", 0, "η > 0"),
+                    *lemma_facts,
+                    *angle_facts,
+                    descent,
+                    ascent,
+                )
             )
         ),
         "θ_new = θ − η ∇L(θ): move against the gradient, with learning rate η > 0.",
@@ -194,6 +232,7 @@ def _lecture(obj: Objective) -> Derivation:
                 r"\mathcal{L}(\theta - \eta g)",
             ),
         ),
+        ("decrease", "increase", "gd-decrease", *(f"update-{p.name}" for p in params)),
     )
 
 
@@ -266,4 +305,5 @@ def _disc(obj: Objective) -> Derivation:
         (*definitions, *facts),
         "(θ₁, θ₂) = (a, b) − η (u, v): the smallest value of the linear model in the circle.",
         ((near, r"\mathcal{L}(a + \varepsilon(\theta - a))"),),
+        tuple(s.label for s in steps if s.label.startswith(("minimiser-", "update-"))),
     )

@@ -139,6 +139,7 @@ def steepest_descent(dim: int | None = None, *, form: str = "bound") -> Derivati
             (*cauchy_schwarz_steps(space), *steps),
             facts,
             "uᵀg = k cos β is least, −k, when cos β = −1: u points opposite to g (β = 180°).",
+            conclusions=("k-lower", "angle-180", "only-180"),
         )
     d = sympy.Symbol("d", real=True)
     steps, facts = steepest_steps(space, d)
@@ -147,4 +148,5 @@ def steepest_descent(dim: int | None = None, *, form: str = "bound") -> Derivati
         steps,
         facts,
         "Within ‖u‖ ≤ d the first-order change uᵀg is least, −d‖g‖, exactly at u* = −d g/‖g‖.",
+        conclusions=("bound", "attained", "unique"),
     )

@@ -229,6 +229,7 @@ def step_size(
         tuple(steps_out),
         tuple(facts),
         conclusion,
+        conclusions=("no-overshoot", "contracts", "no-contraction"),
     )
 
 
