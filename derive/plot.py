@@ -1,6 +1,6 @@
 """Pictures for lectures: the loss surface with the descent path, and Taylor models.
 
-Needs matplotlib (``pip install 'derive[plot]'``). Figures are drawn on a plain
+Needs matplotlib (``pip install 'derive-proofs[plot]'``). Figures are drawn on a plain
 ``matplotlib.figure.Figure`` (no pyplot, no global state) and saved as PNG or SVG.
 
 >>> import numpy as np
@@ -31,7 +31,7 @@ def _figure(width: float, height: float) -> Any:
     try:
         from matplotlib.figure import Figure
     except ImportError:
-        raise DeriveError("plots need matplotlib: pip install 'derive[plot]'") from None
+        raise DeriveError("plots need matplotlib: pip install 'derive-proofs[plot]'") from None
     return Figure(figsize=(width, height), layout="constrained")
 
 

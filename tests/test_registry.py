@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import derive as dv
@@ -79,3 +81,17 @@ def test_every_surface_refuses_a_loss_over_the_proof_budget() -> None:
         build("gradient-descent", {"loss": "(a + b + c)**1000", "params": "a b c"})
     with pytest.raises(dv.errors.BudgetError):
         dv.newton_step(dv.Objective("exp(a)*(a + b + c)**1000", "a b c"))
+
+
+def test_a_bad_option_value_names_the_option_once() -> None:
+    with pytest.raises(OptionError, match=r"^newton: option 'at' expects name=value pairs"):
+        build("newton", {"loss": "x**2", "params": "x", "at": "x"})
+
+
+@pytest.mark.parametrize("form", ["--latex", "--markdown"])
+def test_a_taylor_expansion_prints_in_latex_and_markdown(form: str, capsys: Any) -> None:
+    from derive.cli import main
+
+    assert main(["prove", "taylor", "--loss", "2*x**2", "--params", "x", "--at", "x=1", form]) == 0
+    shown = capsys.readouterr().out
+    assert "δ" not in shown if form == "--latex" else "δ" in shown

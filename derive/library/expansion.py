@@ -26,6 +26,9 @@ from ..taylor import _fresh, fresh_symbol, taylor
 __all__ = ["taylor_expansion"]
 
 
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
 def taylor_expansion(
     obj: Objective, order: int = 2, at: Mapping[str | sympy.Symbol, Any] | None = None
 ) -> Derivation:
@@ -59,6 +62,6 @@ def taylor_expansion(
         (step,),
         remark=(
             f"The expansion to order {order} holds along every direction δ, so it holds as "
-            f"printed, up to O(‖δ‖^{order + 1})."
+            f"printed, up to O(‖δ‖{str(order + 1).translate(_SUPERSCRIPTS)})."
         ),
     )

@@ -117,7 +117,8 @@ class Kind:
             try:
                 parsed[option.name] = option.parse(value)
             except OptionError as exc:
-                raise OptionError(f"{self.name}: option {option.name!r} {exc}") from None
+                why = str(exc).removeprefix(f"{option.name} ")  # said once: "option 'at' expects"
+                raise OptionError(f"{self.name}: option {option.name!r} {why}") from None
         return parsed
 
 
