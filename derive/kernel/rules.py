@@ -31,9 +31,10 @@ from .algebra import (
     zero,
 )
 from .context import Context
-from .terms import Failed, Inner, Rule, Step, Unproved, exact, exact_fields
+from .terms import Failed, Inner, Rule, Step, Unproved, exact, need
 
 _ZERO, _ONE, _HALF = sympy.Integer(0), sympy.Integer(1), sympy.Rational(1, 2)
+_WORD = {"<": "positive", "<=": "non-negative"}
 
 
 @dataclass(frozen=True)
@@ -41,21 +42,17 @@ class FromPremise(Rule):
     """A rule concluding from one earlier step, ``premise`` (a label or an index)."""
 
     premise: str | int
-
-    @property
-    def premises(self) -> tuple[str | int, ...]:
-        return (self.premise,)
+    refs: ClassVar[tuple[str, ...]] = ("premise",)
 
 
 @dataclass(frozen=True)
 class Identity(Rule):
-    """``lhs = rhs`` holds identically (unevaluated derivatives are carried out first)."""
+    """``lhs = rhs`` identically (unevaluated derivatives are carried out first)."""
 
     name: ClassVar[str] = "identity"
 
     def check(self, step: Step, i: int, ctx: Context) -> str:
-        if step.rel != "=":
-            raise Unproved(f"the identity rule proves '=', not {step.rel!r}")
+        need(step.rel == "=", f"the identity rule proves '=', not {step.rel!r}")
         require_real(step.lhs, step.rhs, ctx=ctx)
         identical(step.lhs, step.rhs, ctx, strict=True)
         return "proved"
@@ -63,7 +60,7 @@ class Identity(Rule):
 
 @dataclass(frozen=True)
 class Assumption(Rule):
-    """The step is one of the derivation's stated assumptions (or case hypotheses)."""
+    """The step is one of the stated assumptions or case hypotheses."""
 
     name: ClassVar[str] = "assumption"
 
@@ -71,9 +68,8 @@ class Assumption(Rule):
         for k, f in enumerate(ctx.facts):
             if f.rel in ("!=", ">0") or f.scope == "definition":
                 continue
-            if as_le(f) == as_le(step) or (
-                f.rel == "=" == step.rel and (f.rhs, f.lhs) == (step.lhs, step.rhs)
-            ):
+            swapped = f.rel == "=" == step.rel and (f.rhs, f.lhs) == (step.lhs, step.rhs)
+            if as_le(f) == as_le(step) or swapped:
                 ctx.used.add(k)
                 return "assumed"
         raise Unproved("the step is not one of the stated assumptions")
@@ -81,20 +77,15 @@ class Assumption(Rule):
 
 @dataclass(frozen=True)
 class Sign(Rule):
-    """``e > 0``, ``e ≥ 0`` (or ``e < 0``, ``e ≤ 0``) by structural sign rules over the
-    premises."""
+    """``e > 0``, ``e ≥ 0`` (or ``e < 0``, ``e ≤ 0``) by sign rules over the premises."""
 
     name: ClassVar[str] = "sign rules"
 
     def check(self, step: Step, i: int, ctx: Context) -> str:
         lo, rel, hi = as_le(step)
-        if rel not in ("<=", "<") or (lo != 0 and hi != 0):
-            raise Unproved("the sign rules prove e > 0, e ≥ 0, e < 0 or e ≤ 0")
-        subject = hi if lo == 0 else -sympy.sympify(lo)
-        if sign(subject, ctx) < (2 if rel == "<" else 1):
-            raise Unproved(
-                f"{subject} is not provably {'positive' if rel == '<' else 'non-negative'}"
-            )
+        need(rel in _WORD and 0 in (lo, hi), "the sign rules prove e > 0, e ≥ 0, e < 0 or e ≤ 0")
+        subject = hi if lo == 0 else -lo
+        need(sign(subject, ctx) >= 1 + (rel == "<"), "{} is not provably " + _WORD[rel], subject)
         return "proved"
 
 
@@ -105,14 +96,15 @@ class SumOfSquares(Rule):
     squares Σ_{i<j} (uᵢgⱼ − uⱼgᵢ)², built in SymEngine for speed."""
 
     name: ClassVar[str] = "sum of squares"
+    exacts: ClassVar[tuple[str, ...]] = ("constant",)
 
     terms: tuple[tuple[Any, Any], ...] = ()
     constant: Any = _ZERO
     lagrange: tuple[tuple[Any, ...], tuple[Any, ...]] | None = None
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         object.__setattr__(self, "terms", tuple((exact(c), exact(q)) for c, q in self.terms))
-        exact_fields(self, "constant")
         if self.lagrange is not None:
             u, g = self.lagrange
             if len(u) != len(g):
@@ -121,32 +113,22 @@ class SumOfSquares(Rule):
 
     def check(self, step: Step, i: int, ctx: Context) -> str:
         lhs, rel, rhs = as_le(step)
-        if rel not in ("<=", "<"):
-            raise Unproved(f"a sum of squares proves '≤' or '<', not {step.rel!r}")
+        need(rel in _WORD, f"a sum of squares proves '≤' or '<', not {step.rel!r}")
         for c, q in self.terms:
-            if sign(c, ctx) == 0:
-                raise Unproved(f"certificate coefficient {c} is not provably non-negative")
-            require_real(q, ctx=ctx, why=f"the square of {q} is ≥ 0 only for real values: ")
+            need(sign(c, ctx), "certificate coefficient {} is not provably non-negative", c)
+            require_real(q, ctx=ctx, why="a square is ≥ 0 only for real values: ")
         require_real(*(self.lagrange[0] + self.lagrange[1] if self.lagrange else ()), ctx=ctx)
-        if sign(self.constant, ctx) < (2 if rel == "<" else 1):
-            raise Unproved(
-                f"the certificate's constant {self.constant} is not provably {'positive' if rel == '<' else 'non-negative'}"
-            )
+        strict = 1 + (rel == "<")
+        need(sign(self.constant, ctx) >= strict, "the constant is not provably " + _WORD[rel])
         extra = None
         if self.lagrange is not None:
             u, g = ([se.sympify(x) for x in side] for side in self.lagrange)
-            extra = -se.Add(
-                *[
-                    (u[a] * g[b] - u[b] * g[a]) ** 2
-                    for a in range(len(u))
-                    for b in range(a + 1, len(u))
-                ]
-            )
-        certificate = self.constant + sympy.Add(*(c * q**2 for c, q in self.terms))
-        diff = prepare(sympy.sympify(rhs) - sympy.sympify(lhs) - certificate)
+            pairs = [(a, b) for a in range(len(u)) for b in range(a + 1, len(u))]
+            extra = -se.Add(*[(u[a] * g[b] - u[b] * g[a]) ** 2 for a, b in pairs])
+        squares = sympy.Add(*(c * q**2 for c, q in self.terms))
+        diff = prepare(sympy.sympify(rhs) - sympy.sympify(lhs) - self.constant - squares)
         fast = symengine(diff, extra)
-        if not (fast_zero(fast) or slow_zero(diff, extra)):
-            raise Unproved("rhs − lhs is not the certificate's sum of squares")
+        need(fast_zero(fast) or slow_zero(diff, extra), "rhs − lhs is not the sum of squares")
         witness(diff, extra, ctx, fast)
         return "proved"
 
@@ -157,71 +139,57 @@ class Affine(FromPremise):
     (c > 0 for strict relations) and a provably non-positive c reverses the relation."""
 
     name: ClassVar[str] = "multiply/add"
+    exacts: ClassVar[tuple[str, ...]] = ("factor", "shift")
 
     factor: Any = _ONE
     shift: Any = _ZERO
-
-    def __post_init__(self) -> None:
-        exact_fields(self, "factor", "shift")
 
     def check(self, step: Step, i: int, ctx: Context) -> str:
         a, rel, b = as_le(ctx.premise(self.premise, i))
         c, s = self.factor, self.shift
         require_real(c, s, ctx=ctx)
         if rel == "=O":
-            var, order = ctx.remainders[ctx.derivation.index(self.premise)]
-            if step.rel != "=O":
-                raise Unproved(f"the premise holds only up to O({var}^{order + 1})")
-            if not smooth(c, var, ctx):
-                raise Unproved(
-                    f"the factor {c} must be smooth in {var} at 0 to keep O({var}^{order + 1})"
-                )
-            ctx.remainders[i] = (var, order)
-        need = 2 if rel == "<" else 1
-        if rel in ("=", "=O") or sign(c, ctx) >= need:
+            var, k = ctx.remainders[ctx.derivation.index(self.premise)]
+            need(step.rel == "=O", f"the premise holds only up to O({var}^{k + 1})")
+            need(smooth(c, var, ctx), "the factor {} is not smooth in {} at 0", c, var)
+            ctx.remainders[i] = (var, k)
+        if rel in ("=", "=O") or sign(c, ctx) >= 1 + (rel == "<"):
             lo, hi = c * a + s, c * b + s
-        elif sign(-c, ctx) >= need:
-            lo, hi = c * b + s, c * a + s
         else:
-            raise Unproved(
-                f"the factor {c} is not provably {'positive' if need == 2 else 'non-negative'}, nor its opposite"
-            )
-        target_lo, target_rel, target_hi = as_le(step)
-        if not weaker(rel, target_rel):
-            raise Unproved(f"multiplying a {rel!r} statement gives {rel!r}, not {step.rel!r}")
-        return sides(
-            ((lo, target_lo), (hi, target_hi)),
-            f"the sides are not the premise's sides times {c} plus {s}",
-            ctx,
+            why = "the factor {} is not provably " + _WORD.get(rel, "") + ", nor its opposite"
+            need(sign(-c, ctx) >= 1 + (rel == "<"), why, c)
+            lo, hi = c * b + s, c * a + s
+        to_lo, to_rel, to_hi = as_le(step)
+        need(
+            weaker(rel, to_rel), f"multiplying a {rel!r} statement gives {rel!r}, not {step.rel!r}"
         )
+        return sides(((lo, to_lo), (hi, to_hi)), "the sides are not the premise's, scaled", ctx)
 
 
 @dataclass(frozen=True)
 class Power(FromPremise):
     """Monotone powers on non-negatives: from ``a R b`` with a, b ≥ 0 conclude ``aᵖ R bᵖ``
-    (p a whole number, or its reciprocal: then the conclusion's sides to the power 1/p
-    must be the premise's)."""
+    (p a whole number, or its reciprocal: then the step's sides to the power 1/p must be
+    the premise's)."""
 
     name: ClassVar[str] = "monotone power"
+    exacts: ClassVar[tuple[str, ...]] = ("exponent",)
 
     exponent: Any = _HALF
 
     def __post_init__(self) -> None:
-        exact_fields(self, "exponent")
+        super().__post_init__()
         if not self.exponent.is_Rational:
             raise VerificationError(f"a monotone power's exponent is a number, got {self.exponent}")
 
     def check(self, step: Step, i: int, ctx: Context) -> str:
         a, rel, b = as_le(ctx.premise(self.premise, i))
-        lo, target_rel, hi = as_le(step)
+        lo, to_rel, hi = as_le(step)
         p = self.exponent
-        if not weaker(rel, target_rel) or rel == "=O":
-            raise Unproved(f"a monotone power keeps the relation {rel!r}")
-        if p <= 0 or (p.q != 1 and p.p != 1):
-            raise Unproved("the exponent must be a positive whole number or its reciprocal")
+        need(weaker(rel, to_rel) and rel != "=O", f"a monotone power keeps the relation {rel!r}")
+        need(p > 0 and 1 in (p.p, p.q), "the exponent is a positive whole number or its reciprocal")
         for side in (lo, hi, a, b) if p.q == 1 else (lo, hi):
-            if sign(side, ctx) == 0:
-                raise Unproved(f"{side} is not provably non-negative")
+            need(sign(side, ctx), "{} is not provably non-negative", side)
         pairs = ((lo, a**p), (hi, b**p)) if p.q == 1 else ((lo**p.q, a), (hi**p.q, b))
         return sides(pairs, "the sides are not the premise's sides raised to the power", ctx)
 
@@ -234,9 +202,9 @@ class AbsoluteValue(FromPremise):
 
     def check(self, step: Step, i: int, ctx: Context) -> str:
         a, rel, b = as_le(ctx.premise(self.premise, i))
-        lo, target_rel, hi = as_le(step)
-        if not isinstance(a, sympy.Abs) or rel not in ("<=", "<") or not weaker(rel, target_rel):
-            raise Unproved("the premise must read |a| ≤ b, and the step keep its relation")
+        lo, to_rel, hi = as_le(step)
+        ok = isinstance(a, sympy.Abs) and rel in _WORD and weaker(rel, to_rel)
+        need(ok, "the premise must read |a| ≤ b, and the step keep its relation")
         for x in (a.args[0], -a.args[0]):  # |a| = |−a|: SymPy may have moved a sign inside
             for pairs in (((lo, x), (hi, b)), ((lo, -b), (hi, x))):
                 if all(identical(p, q, ctx) for p, q in pairs):
@@ -250,37 +218,27 @@ class Transitivity(Rule):
     equality may be used either way round)."""
 
     name: ClassVar[str] = "transitivity"
+    refs: ClassVar[tuple[str, ...]] = ("chain",)
 
     chain: tuple[str | int, ...]
 
-    @property
-    def premises(self) -> tuple[str | int, ...]:
-        return self.chain
-
     def check(self, step: Step, i: int, ctx: Context) -> str:
         links = [as_le(ctx.premise(ref, i)) for ref in self.chain]
-        if len(links) < 2 or any(rel == "=O" for _, rel, _ in links):
-            raise Unproved("a chain needs two links or more, and no truncated equality")
+        ok = len(links) >= 2 and all(rel != "=O" for _, rel, _ in links)
+        need(ok, "a chain needs two links or more, and no truncated equality")
         if links[0][1] == "=" and not identical(links[0][2], links[1][0], ctx):
             links[0] = (links[0][2], "=", links[0][0])
         relation = links[0][1]
         for k in range(1, len(links)):
             c, r2, e = links[k]
             if not identical(links[k - 1][2], c, ctx):
-                if not (r2 == "=" and identical(links[k - 1][2], e, ctx)):
-                    raise Unproved(
-                        "the chain's links do not meet (a right side is not the next left side)"
-                    )
+                need(r2 == "=" and identical(links[k - 1][2], e, ctx), "the links do not meet")
                 links[k] = (e, "=", c)
             relation = "<" if "<" in (relation, r2) else "<=" if "<=" in (relation, r2) else "="
-        lo, target_rel, hi = as_le(step)
-        if not weaker(relation, target_rel):
-            raise Unproved(f"the chain gives {relation!r}, not {step.rel!r}")
-        return sides(
-            ((lo, links[0][0]), (hi, links[-1][2])),
-            "the step's sides are not the chain's ends",
-            ctx,
-        )
+        lo, to_rel, hi = as_le(step)
+        need(weaker(relation, to_rel), f"the chain gives {relation!r}, not {step.rel!r}")
+        ends = ((lo, links[0][0]), (hi, links[-1][2]))
+        return sides(ends, "the step's sides are not the chain's ends", ctx)
 
 
 @dataclass(frozen=True)
@@ -290,35 +248,28 @@ class Substitution(Rule):
     ``into``, the step itself must become an identity once x is replaced by v."""
 
     name: ClassVar[str] = "substitution"
+    refs: ClassVar[tuple[str, ...]] = ("equality", "into")
 
     equality: str | int
     into: str | int | None = None
 
-    @property
-    def premises(self) -> tuple[str | int, ...]:
-        return (self.equality,) if self.into is None else (self.equality, self.into)
-
     def check(self, step: Step, i: int, ctx: Context) -> str:
         x, v = self._equality(i, ctx)
         into = None if self.into is None else ctx.premise(self.into, i)
-        if into is None and step.rel != "=":
-            raise Unproved("substitution without a premise proves equalities")
-        if into is not None and step.rel != into.rel:
-            raise Unproved(f"substitution keeps the relation {into.rel!r}")
+        need(step.rel == (into.rel if into else "="), "substitution keeps the relation")
         if into is not None and into.rel == "=O" and self.into is not None:
-            var, order = ctx.remainders[ctx.derivation.index(self.into)]
-            if var in sympy.sympify(x).free_symbols | sympy.sympify(v).free_symbols:
-                raise Unproved(f"substituting for {var} changes what O({var}^{order + 1}) means")
-            ctx.remainders[i] = (var, order)
+            var, k = ctx.remainders[ctx.derivation.index(self.into)]
+            moved = sympy.sympify(x).free_symbols | sympy.sympify(v).free_symbols
+            need(var not in moved, f"substituting for {var} changes O({var}^{k + 1})")
+            ctx.remainders[i] = (var, k)
         for old, new in ((x, v),) if into is None else ((x, v), (v, x)):
             for subs in (False, True):  # exact subtrees first (fast), then also inside sums
 
                 def put(e: Any, old: Any = old, new: Any = new, subs: bool = subs) -> Any:
                     return e.subs(old, new) if subs else e.xreplace({old: new})
 
-                if into is None:
-                    pairs = [(put(step.lhs), put(step.rhs))]
-                else:
+                pairs = [(put(step.lhs), put(step.rhs))]
+                if into is not None:
                     pairs = [(step.lhs, put(into.lhs)), (step.rhs, put(into.rhs))]
                 if all(identical(a, b, ctx) for a, b in pairs):
                     return "proved"
@@ -331,8 +282,7 @@ class Substitution(Rule):
                 ctx.used |= {k} if f.scope != "definition" else set()
                 return f.lhs, f.rhs
         premise = ctx.premise(self.equality, i)
-        if premise.rel != "=":
-            raise Unproved("substitution needs an equality")
+        need(premise.rel == "=", "substitution needs an equality")
         return premise.lhs, premise.rhs
 
 
@@ -342,30 +292,29 @@ class Instantiate(FromPremise):
     holds at ``value``, whose denominator must be provably non-zero."""
 
     name: ClassVar[str] = "instantiation"
+    exacts: ClassVar[tuple[str, ...]] = ("value",)
 
     symbol: sympy.Symbol
     value: Any
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if not isinstance(self.symbol, sympy.Symbol):
             raise VerificationError("instantiation names a symbol")
-        exact_fields(self, "value")
 
     def check(self, step: Step, i: int, ctx: Context) -> str:
         premise, t, value = ctx.premise(self.premise, i), self.symbol, self.value
-        if any(t in f.lhs.free_symbols | f.rhs.free_symbols for f in ctx.facts):
-            raise Unproved(f"{t} is constrained by an assumption, so it cannot be instantiated")
+        free = any(t in f.lhs.free_symbols | f.rhs.free_symbols for f in ctx.facts)
+        need(not free, f"{t} is constrained by an assumption, so it cannot be instantiated")
         require_real(value, ctx=ctx, why=f"{t} ranges over the reals: ")
         denominator = sympy.fraction(sympy.together(value))[1]
-        if not nonzero(denominator, ctx):
-            raise Unproved(f"the value's denominator {denominator} is not provably non-zero")
-        if step.rel != premise.rel:
-            raise Unproved("instantiation keeps the relation")
-        pairs = [
+        need(nonzero(denominator, ctx), "the denominator {} is not provably non-zero", denominator)
+        need(step.rel == premise.rel, "instantiation keeps the relation")
+        at = [
             (step.lhs, premise.lhs.xreplace({t: value})),
             (step.rhs, premise.rhs.xreplace({t: value})),
         ]
-        return sides(pairs, f"the step is not the premise at {t} = {value}", ctx)
+        return sides(at, f"the step is not the premise at {t} = {value}", ctx)
 
 
 @dataclass(frozen=True)
@@ -387,14 +336,13 @@ class Truncation(Rule):
             )
 
     def check(self, step: Step, i: int, ctx: Context) -> str:
-        if step.rel != "=O":
-            raise Unproved("truncation proves '= … + O(varᵏ⁺¹)' steps")
+        need(step.rel == "=O", "truncation proves '= … + O(varᵏ⁺¹)' steps")
         difference = ctx.expand(sympy.sympify(step.lhs) - sympy.sympify(step.rhs))
-        if not smooth(difference, self.var, ctx):
-            raise Unproved(
-                f"Taylor's theorem needs lhs − rhs smooth in {self.var} at {self.var} = 0, and that "
-                "is not shown (an absolute value, a root or a quotient that may vanish there?)"
-            )
+        need(
+            smooth(difference, self.var, ctx),
+            f"Taylor's theorem needs lhs − rhs smooth in {self.var} at 0, and that is not shown "
+            "(an absolute value, a root or a quotient that may vanish there?)",
+        )
         ctx.remainders[i] = (self.var, self.order)
         own = {s.name: s for s in difference.free_symbols}
         v, current = se.Symbol(self.var.name), se.sympify(difference)
@@ -406,9 +354,8 @@ class Truncation(Rule):
             try:
                 zero(coefficient, ctx, strict=True)
             except Failed as no:
-                raise Failed(
-                    f"the coefficient of {self.var}^{j} in lhs − rhs is not zero: {no}", no.point
-                ) from None
+                why = f"the coefficient of {self.var}^{j} in lhs − rhs is not zero: {no}"
+                raise Failed(why, no.point) from None
             current = current.diff(v)
         return "proved"
 
@@ -421,31 +368,24 @@ class FirstOrder(FromPremise):
     no later step may use it as a premise for every var."""
 
     name: ClassVar[str] = "first-order term decides"
+    refs: ClassVar[tuple[str, ...]] = ("premise", "sign")
 
     sign: str | int = ""
 
-    @property
-    def premises(self) -> tuple[str | int, ...]:
-        return (self.premise, self.sign)
-
     def check(self, step: Step, i: int, ctx: Context) -> str:
         expansion, given = ctx.premise(self.premise, i), ctx.premise(self.sign, i)
-        if expansion.rel != "=O":
-            raise Unproved("the first premise must be a truncated expansion f = c·var + O(var²)")
+        need(expansion.rel == "=O", "the first premise must read f = c·var + O(var²)")
         var, order = ctx.remainders[ctx.derivation.index(self.premise)]
         c = sympy.cancel(expansion.rhs / var)
-        if order < 1 or var in c.free_symbols or not identical(c * var, expansion.rhs, ctx):
-            raise Unproved(f"the expansion must read f = c·{var} + O({var}²) with c free of {var}")
+        ok = order >= 1 and var not in c.free_symbols and identical(c * var, expansion.rhs, ctx)
+        need(ok, f"the expansion must read f = c·{var} + O({var}²) with c free of {var}")
         lo, rel, hi = as_le(given)
         negative = rel == "<" and hi == 0 and identical(lo, c, ctx)
-        if not (negative or (rel == "<" and lo == 0 and identical(hi, c, ctx))):
-            raise Unproved(f"the second premise must state {c} < 0 or {c} > 0")
-        want = (expansion.lhs, "<", _ZERO) if negative else (_ZERO, "<", expansion.lhs)
+        need(negative or (rel == "<" and lo == 0 and identical(hi, c, ctx)), "c < 0 or c > 0?")
+        want = (expansion.lhs, _ZERO) if negative else (_ZERO, expansion.lhs)
         lo, rel, hi = as_le(step)
-        if rel != "<" or not (identical(lo, want[0], ctx) and identical(hi, want[2], ctx)):
-            raise Unproved(
-                f"the step must read f {'<' if negative else '>'} 0 for the expansion's f"
-            )
+        ok = rel == "<" and identical(lo, want[0], ctx) and identical(hi, want[1], ctx)
+        need(ok, f"the step must read f {'<' if negative else '>'} 0 for the expansion's f")
         ctx.local[i] = var
         return "proved"
 
@@ -463,12 +403,9 @@ class InnerProduct(Rule):
             raise VerificationError("the inner-product rule names its vectors, symbols")
 
     def check(self, step: Step, i: int, ctx: Context) -> str:
-        if step.rel != "=":
-            raise Unproved("the inner-product axioms prove equalities")
+        need(step.rel == "=", "the inner-product axioms prove equalities")
         require_real(step.lhs, step.rhs, ctx=ctx, why="a real inner product takes real scalars: ")
-        zero(
-            _bilinear(step.lhs, self.vectors) - _bilinear(step.rhs, self.vectors), ctx, strict=True
-        )
+        zero(_bilinear(step.lhs - step.rhs, self.vectors), ctx, strict=True)
         return "proved"
 
 
@@ -480,9 +417,9 @@ class Positivity(Rule):
 
     def check(self, step: Step, i: int, ctx: Context) -> str:
         lo, rel, hi = as_le(step)
-        if rel == "<=" and lo == 0 and isinstance(hi, Inner) and hi.args[0] == hi.args[1]:
-            return "proved"
-        raise Unproved("the positivity axiom reads 0 ≤ ⟨a, a⟩")
+        ok = rel == "<=" and lo == 0 and isinstance(hi, Inner) and hi.args[0] == hi.args[1]
+        need(ok, "the positivity axiom reads 0 ≤ ⟨a, a⟩")
+        return "proved"
 
 
 @dataclass(frozen=True)
@@ -490,63 +427,41 @@ class QuadraticForm(Rule):
     """``0 ≤ vᵀHv`` for a matrix H assumed positive definite (``0 < vᵀHv`` needs v ≠ 0)."""
 
     name: ClassVar[str] = "positive definite form"
+    exacts: ClassVar[tuple[str, ...]] = ("matrix", "vector")
 
     matrix: Any
     vector: Any
 
-    def __post_init__(self) -> None:
-        exact_fields(self, "matrix", "vector")
-
     def check(self, step: Step, i: int, ctx: Context) -> str:
-        matrix, vector = sympy.ImmutableMatrix(self.matrix), sympy.ImmutableMatrix(self.vector)
-        given = [
-            k
-            for k, f in enumerate(ctx.facts)
-            if f.rel == ">0" and not f.scope and sympy.ImmutableMatrix(f.lhs) == matrix
-        ]
-        if not given:
-            raise Unproved("the matrix is not assumed positive definite")
+        h, v = sympy.ImmutableMatrix(self.matrix), sympy.ImmutableMatrix(self.vector)
+        given = [k for k, f in enumerate(ctx.facts) if f.rel == ">0" and not f.scope and f.lhs == h]
+        need(given, "the matrix is not assumed positive definite")
         ctx.used.add(given[0])
         lo, rel, hi = as_le(step)
-        if lo != 0 or rel not in ("<=", "<"):
-            raise Unproved("the rule proves 0 ≤ vᵀHv")
-        if rel == "<" and not any(nonzero(c, ctx) for c in vector):
-            raise Unproved("0 < vᵀHv needs v ≠ 0")
-        return sides(
-            ((hi, (vector.T * matrix * vector)[0, 0]),), "the step's side is not vᵀHv", ctx
-        )
-
-
-def _linear(a: Any, vectors: tuple[sympy.Symbol, ...]) -> dict[sympy.Symbol, Any]:
-    """Coefficients of a linear combination of the vectors (⟨·,·⟩ values are scalars)."""
-    scalars = {e: sympy.Dummy() for e in sympy.sympify(a).atoms(Inner)}
-    expanded = sympy.expand(sympy.sympify(a).xreplace(scalars))
-    parts = {v: expanded.coeff(v) for v in vectors}
-    if (
-        any(c.has(*vectors) for c in parts.values())
-        or sympy.expand(expanded - sum(c * v for v, c in parts.items())) != 0
-    ):
-        raise Unproved(f"{a} is not a linear combination of {', '.join(map(str, vectors))}")
-    back = {d: e for e, d in scalars.items()}
-    return {v: c.xreplace(back) for v, c in parts.items()}
+        need(lo == 0 and rel in _WORD, "the rule proves 0 ≤ vᵀHv")
+        need(rel == "<=" or any(nonzero(c, ctx) for c in v), "0 < vᵀHv needs v ≠ 0")
+        return sides(((hi, (v.T * h * v)[0, 0]),), "the step's side is not vᵀHv", ctx)
 
 
 def _bilinear(expr: Any, vectors: tuple[sympy.Symbol, ...]) -> Any:
     """``expr`` with each ⟨a, b⟩ expanded over the vectors, in a canonical argument order."""
     order = {v: k for k, v in enumerate(vectors)}
 
+    def linear(a: Any) -> dict[sympy.Symbol, Any]:
+        scalars = {e: sympy.Dummy() for e in a.atoms(Inner)}  # ⟨·,·⟩ values are scalars
+        expanded = sympy.expand(a.xreplace(scalars))
+        parts = {v: expanded.coeff(v) for v in vectors}
+        rest = sympy.expand(expanded - sum(c * v for v, c in parts.items()))
+        need(rest == 0 and not any(c.has(*vectors) for c in parts.values()), "not linear: {}", a)
+        return {v: c.xreplace({d: e for e, d in scalars.items()}) for v, c in parts.items()}
+
     def expand_one(a: Any, b: Any) -> Any:
+        pairs = [(v, cv, w, cw) for v, cv in linear(a).items() for w, cw in linear(b).items()]
         return sympy.Add(
-            *(
-                cv * cw * Inner(*sorted((v, w), key=order.__getitem__))
-                for v, cv in _linear(a, vectors).items()
-                for w, cw in _linear(b, vectors).items()
-            )
+            *(cv * cw * Inner(*sorted((v, w), key=order.__getitem__)) for v, cv, w, cw in pairs)
         )
 
-    return sympy.sympify(expr).replace(
-        lambda e: isinstance(e, Inner), lambda e: expand_one(*e.args)
-    )
+    return expr.replace(lambda e: isinstance(e, Inner), lambda e: expand_one(*e.args))
 
 
 __all__ = [rule.__name__ for rule in Rule.registry]

@@ -12,7 +12,7 @@ import sympy
 
 from ..errors import VerificationError
 
-__all__ = ["Derivation", "Fact", "Failed", "Inner", "Rule", "Step", "Unproved", "exact"]
+__all__ = ["Derivation", "Fact", "Failed", "Inner", "Rule", "Step", "Unproved", "exact", "need"]
 
 RELATIONS = ("=", "<=", "<", ">=", ">", "=O")
 """Relations of steps; '=O' is equality up to O(varᵏ⁺¹) (see the truncation rule)."""
@@ -110,11 +110,14 @@ class Rule:
     """A machine rule: its data and ``check``. Only the kernel's own subclasses count.
 
     ``check(step, i, ctx)`` returns 'proved' or 'assumed', or raises :class:`Unproved`.
+    ``refs`` names the fields that cite earlier steps; ``exacts`` those holding values.
     """
 
     name: ClassVar[str] = "rule"
     kernel: ClassVar[bool] = False
     registry: ClassVar[list[type[Rule]]] = []
+    refs: ClassVar[tuple[str, ...]] = ()
+    exacts: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -122,12 +125,26 @@ class Rule:
         if cls.kernel and "check" in cls.__dict__:
             Rule.registry.append(cls)
 
+    def __post_init__(self) -> None:
+        exact_fields(self, *self.exacts)
+
     @property
     def premises(self) -> tuple[str | int, ...]:
-        return ()
+        """The earlier steps (labels or indices) this rule cites."""
+        cited = (getattr(self, field) for field in self.refs)
+        return tuple(
+            r for c in cited for r in (c if isinstance(c, tuple) else (c,)) if r is not None
+        )
 
     def check(self, step: Step, i: int, ctx: Any) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+def need(ok: Any, why: str, *shown: Any) -> None:
+    """Raise :class:`Unproved` unless ``ok``; ``why`` is formatted with ``shown`` only then
+    (printing a large expression costs more than checking it)."""
+    if not ok:
+        raise Unproved(why.format(*shown) if shown else why)
 
 
 @dataclass(frozen=True)
