@@ -179,3 +179,17 @@ def test_a_step_that_holds_only_for_small_eta_is_never_used_for_every_eta() -> N
         Step(2 * f, ">", 0, "", Affine("local", 2)),  # false at η = 2: f = −6
     )
     assert statuses(*steps)[3] != "proved"
+
+
+def test_a_slope_that_hides_eta_in_a_definition_proves_nothing() -> None:
+    from derive.kernel import FirstOrder, Sign, Truncation
+
+    eta, g = sympy.Symbol("eta"), sympy.Symbol("g")
+    f = -(eta**2)  # f = g·η + O(η²) holds when g := η, yet f < 0 for every η ≠ 0
+    facts = (Fact(g, "=", eta, "g = η", "definition"), Fact(g, ">", 0, "g > 0"))
+    steps = (
+        Step(f, "=O", g * eta, "", Truncation(eta, 1), "e"),
+        Step(g, ">", 0, "", Sign(), "s"),
+        Step(f, ">", 0, "", FirstOrder("e", "s")),
+    )
+    assert statuses(*steps, facts=facts)[2] != "proved"

@@ -377,7 +377,8 @@ class FirstOrder(FromPremise):
         need(expansion.rel == "=O", "the first premise must read f = c·var + O(var²)")
         var, order = ctx.remainders[ctx.derivation.index(self.premise)]
         c = sympy.cancel(expansion.rhs / var)
-        ok = order >= 1 and var not in c.free_symbols and identical(c * var, expansion.rhs, ctx)
+        free = var not in ctx.expand(c).free_symbols  # a defined symbol may hide var
+        ok = order >= 1 and free and identical(c * var, expansion.rhs, ctx)
         need(ok, f"the expansion must read f = c·{var} + O({var}²) with c free of {var}")
         lo, rel, hi = as_le(given)
         negative = rel == "<" and hi == 0 and identical(lo, c, ctx)
