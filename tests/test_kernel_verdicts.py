@@ -12,7 +12,7 @@ import sympy
 import derive as dv
 from derive import kernel
 from derive.derivation import Derivation
-from derive.kernel import Assumption, Fact, Identity, Report, Sign, Step, StepReport
+from derive.kernel import Affine, Assumption, Fact, Identity, Report, Sign, Step, StepReport
 from derive.render import latex, markdown, text
 
 x = sympy.Symbol("x", real=True)
@@ -194,3 +194,22 @@ def test_steps_hold_no_text_to_evaluate() -> None:
 def test_a_diagonal_hessian_gives_no_vacuous_eigenvector_step() -> None:
     report = dv.step_size(dv.Objective("t0**2 + 2*(t1 - 1)**2", "t0 t1")).verify()
     assert report.ok, report.summary()
+
+
+def test_a_step_in_a_case_is_refuted_only_inside_its_case() -> None:
+    eta = sympy.Symbol("eta")
+    above = Fact(eta, ">", 1, "η above 1", "hypothesis")
+    d = Derivation(
+        "t",
+        (
+            Step(eta, ">", 1, "", Assumption(), "above"),
+            # true in the case (η > 1 gives 4η > 3), false outside it, not what the rule gives
+            Step(4 * eta, ">", 3, "", Affine("above", 4)),
+            Step(4 * eta, "<", 3, "", Affine("above", 4)),  # false everywhere in the case
+        ),
+        (above,),
+    )
+    report = d.verify()
+    assert [s.status for s in report.steps] == ["assumed", "unproved", "failed"]
+    assert sympy.Rational(report.steps[2].counterexample["eta"]) > 1
+    assert report.steps[1].cases == (above,) == report.steps[2].cases

@@ -206,13 +206,14 @@ def witness(diff: Any, extra: Any, ctx: Context, fast: Any = None) -> None:
         raise Unproved("no point was found where the expression is defined to witness the identity")
 
 
-def samples(diff: Any, ctx: Context) -> Iterator[tuple[dict[Any, Any], Any]]:
-    """(point, value) at random points where the standing premises hold and the expression
-    is defined: the places a counterexample may be found."""
+def samples(diff: Any, ctx: Context, within: Any = ()) -> Iterator[tuple[dict[Any, Any], Any]]:
+    """(point, value) at random points where the standing premises (and the conditions
+    ``within``) hold and the expression is defined: where a counterexample may be found."""
     symbols, fast = _free(diff, None), symengine(diff)
+    conditions = (*ctx.sampled, *within)
     for _ in range(SEARCH_POINTS if symbols else 1):
         at = point(symbols, ctx)
-        if all(holds(c, rel, at, True) for c, rel in ctx.sampled if c.free_symbols <= set(at)):
+        if all(holds(c, rel, at, True) for c, rel in conditions if c.free_symbols <= set(at)):
             value = evaluate(diff, fast, at)
             if value is not None:
                 yield at, value
@@ -386,13 +387,15 @@ def as_le(statement: Any) -> tuple[Any, str, Any]:
     return (rhs, swap[rel], lhs) if rel in swap else (lhs, rel, rhs)
 
 
-def counterexample(step: Any, ctx: Context) -> dict[str, str] | None:
-    """A point where the standing premises hold and the step's statement is false."""
+def counterexample(step: Any, ctx: Context, cases: Any = ()) -> dict[str, str] | None:
+    """A point where the standing premises and the step's case hypotheses hold and the
+    step's statement is false."""
     lhs, rel, rhs = as_le(step)
     if isinstance(lhs, sympy.MatrixBase) or isinstance(rhs, sympy.MatrixBase) or rel == "=O":
         return None
     diff = prepare(ctx.expand(sympy.sympify(rhs) - sympy.sympify(lhs)))
-    for at, value in samples(diff, ctx):
+    within = [(atomize(ctx.expand(f.lhs - f.rhs)), f.rel) for f in cases if f.rel != ">0"]
+    for at, value in samples(diff, ctx, within):
         big = abs(value) > sympy.Float(10) ** -30
         if (big and (rel == "=" or value < 0)) or (rel == "<" and value == 0):
             return shown(at)

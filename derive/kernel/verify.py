@@ -97,14 +97,15 @@ def _verify(d: Derivation, progress: Callable[[int, int], None] | None) -> Repor
         if progress is not None:
             progress(i, len(d.steps))
         ctx.used = set()
-        status, reason, point = _check(step, given.steps[i], i, ctx)
+        inherited = {k for ref in step.rule.premises for k in _cases(ref, cases, d)}
+        within = [ctx.facts[k] for k in sorted(inherited)]
+        status, reason, point = _check(step, given.steps[i], i, ctx, within)
         ctx.statuses.append(status)
         used = sorted(_needed(step, i, ctx)) if status in GOOD else []
         used_anywhere.update(used)
         remainder = ctx.remainders.get(i) if status in GOOD else None
         premises = tuple(given.assumptions[k] for k in used)
         local = ctx.local.get(i) if status in GOOD else None
-        inherited = {k for ref in step.rule.premises for k in _cases(ref, cases, d)}
         cases.append(inherited | {k for k in used if ctx.facts[k].scope == "hypothesis"})
         reports.append(
             StepReport(
@@ -132,7 +133,7 @@ def _verify(d: Derivation, progress: Callable[[int, int], None] | None) -> Repor
     )
 
 
-def _check(step: Step, given: Step, i: int, ctx: Context) -> tuple[str, str, Any]:
+def _check(step: Step, given: Step, i: int, ctx: Context, cases: Any) -> tuple[str, str, Any]:
     """(status, reason, counterexample) for one step; a check that breaks proves nothing."""
     if given.rel in ("=", "<=", ">=", "=O") and _same(given.lhs, given.rhs):
         return "vacuous", "both sides are the same: there is nothing to prove", None
@@ -147,7 +148,7 @@ def _check(step: Step, given: Step, i: int, ctx: Context) -> tuple[str, str, Any
     except Exception as exc:
         reason = f"the check could not be carried out ({type(exc).__name__}: {exc})"
     try:
-        point = counterexample(step, ctx)
+        point = counterexample(step, ctx, cases)
     except Exception:
         point = None
     if point is None:
