@@ -23,8 +23,8 @@ options (``:loss:``, ``:params:``, ``:data:``, ``:order:``, ``:dim:``, ``:form:`
 ``:at:``, ``:lr:``, ``:start:``, ``:steps:``) and ``:label:``. ``.. lecture:: N`` shows a
 whole seed lecture (0 to 3). Each step is shown with its reason, its rule and a visible
 verdict. A missing or unknown kind, an unknown option or one the kind does not take,
-content under the directive, a bad loss, a singular point, or a derivation that does not
-verify is an error at the directive's file and line, and the build fails (exit status 1,
+content under the directive, an option given twice, a bad loss, a singular point, or a
+derivation that does not verify is an error at the directive's file and line, and the build fails (exit status 1,
 with -W or without), never with Sphinx's crash report.
 
 Results live in the environment (a Domain), so an unchanged page is not re-verified on
@@ -37,6 +37,7 @@ its ``es5`` folder) served from ``_static/mathjax`` instead of a CDN.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, ClassVar, NoReturn
@@ -47,6 +48,7 @@ from sphinx.config import Config
 from sphinx.domains import Domain
 from sphinx.environment import BuildEnvironment
 from sphinx.errors import ConfigError
+from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.fileutil import copy_asset
@@ -342,6 +344,51 @@ class LectureDirective(_Directive):
         return [container]
 
 
+_MARKUP_ERROR = re.compile(
+    r'Error in "(derivation|lecture)" directive:\s*(.*?)\.?\s*$', re.I | re.S
+)
+_DUPLICATE = re.compile(r'duplicate option "([^"]+)"')
+
+
+class _MarkupErrors(SphinxTransform):
+    """Fail the build on a directive block that docutils could not parse.
+
+    docutils refuses some blocks before a directive runs (an option given twice, a
+    malformed option block) and reports that as an error Sphinx treats as a warning: the
+    derivation would vanish from the page and the build pass without -W. This turns each
+    such error of our directives into a failure at its file:line, like every other.
+    """
+
+    default_priority = 200  # before Sphinx's FilterSystemMessages (999) drops them
+
+    def apply(self, **kwargs: Any) -> None:
+        domain = self.env.get_domain("derive")
+        assert isinstance(domain, DeriveDomain)
+        for node in list(self.document.findall(nodes.system_message)):
+            found = _MARKUP_ERROR.match(node.children[0].astext()) if node.children else None
+            if node["level"] < 3 or found is None:
+                continue
+            what = found.group(1).lower()
+            block = node.children[-1].astext() if len(node.children) > 1 else ""
+            kind = block.split("\n", 1)[0].partition("::")[2].strip()
+            if kind:
+                what = f"{what} {kind}"
+            detail = " ".join(found.group(2).split())
+            duplicate = _DUPLICATE.search(detail)
+            if duplicate:
+                name = duplicate.group(1)
+                message = f"{what}: :{name}: is given twice; give each option once"
+            else:
+                message = (
+                    f"{what}: {detail.removeprefix('invalid option data: ')} (options go "
+                    "right under the directive, one ':name: value' a line)"
+                )
+            line = node.get("line")
+            where = f"{self.env.doc2path(self.env.docname)}:{line}"
+            domain.fail(self.env.docname, where, message)
+            logger.error(message, location=(self.env.docname, line))
+
+
 def _first_line(exc: BaseException) -> str:
     try:
         return (str(exc).splitlines() or [type(exc).__name__])[0]
@@ -469,6 +516,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_node(derivation_title, latex=(_visit_title_latex, _depart_title_latex))
     app.add_directive("derivation", DerivationDirective)
     app.add_directive("lecture", LectureDirective)
+    app.add_transform(_MarkupErrors)
     app.add_css_file("derive.css")
     app.connect("config-inited", _configure, priority=900)  # after Sphinx's numfig_format
     app.connect("builder-inited", _static)

@@ -91,7 +91,7 @@ CASES = [
     ),
     (
         ".. derivation:: taylor\n   :loss: x**2\n   :params: x\n   :at: x",
-        "derivation taylor: option 'at' at expects name=value pairs such as 'w=1, b=0'",
+        "derivation taylor: option 'at' expects name=value pairs such as 'w=1, b=0', got 'x'",
     ),
     (".. lecture:: 7", "there is no lecture '7'; the lectures are 0, 1, 2, 3"),
     (".. lecture::", "lecture needs its number"),
@@ -160,3 +160,65 @@ def test_a_taylor_expansion_at_a_regular_point_still_builds(make_app: Any, tmp_p
     html = (Path(app.outdir) / "index.html").read_text()
     assert r"\mathcal{L}\left(x\right)" in html
     assert _undefined_values(Path(app.outdir)) == []
+
+
+REPEATED = [
+    (
+        ".. derivation:: gradient-descent\n   :loss: (w*x + b - y)**2\n   :loss: w**2\n"
+        "   :params: w b",
+        "derivation gradient-descent: :loss: is given twice; give each option once",
+    ),
+    (
+        ".. derivation:: taylor\n   :loss: x**2\n   :params: x\n   :at: x=1\n   :at: x=2",
+        "derivation taylor: :at: is given twice; give each option once",
+    ),
+    (
+        ".. lecture:: 3\n   :label: one\n   :label: two",
+        "lecture 3: :label: is given twice; give each option once",
+    ),
+]
+
+
+@pytest.mark.parametrize("warnings_are_errors", [False, True], ids=["plain", "-W"])
+@pytest.mark.parametrize(("directive", "message"), REPEATED, ids=["loss", "at", "lecture-label"])
+def test_an_option_given_twice_fails_the_build_at_its_line(
+    directive: str, message: str, warnings_are_errors: bool, make_app: Any, tmp_path: Path
+) -> None:
+    app = make_app("html", srcdir=_project(tmp_path, directive), warningiserror=warnings_are_errors)
+    app.build()
+    assert app.statuscode == 1
+    warnings = app._warning.getvalue()
+    assert f"index.rst:6: ERROR: {message}" in warnings, warnings
+    assert "Traceback" not in warnings and "Extension error" not in warnings
+    assert "derive: the build fails: a directive failed at " in warnings
+    assert "index.rst:6 (see the error there)" in warnings
+
+
+def test_a_malformed_option_block_fails_the_build(make_app: Any, tmp_path: Path) -> None:
+    directive = ".. derivation:: taylor\n   :loss: x**2\n   params x"
+    app = make_app("html", srcdir=_project(tmp_path, directive))
+    app.build()
+    assert app.statuscode == 1
+    warnings = app._warning.getvalue()
+    assert (
+        "index.rst:6: ERROR: derivation taylor: invalid option block (options go right under "
+        "the directive, one ':name: value' a line)"
+    ) in warnings, warnings
+
+
+def test_sphinx_build_without_w_exits_1_on_an_option_given_twice(tmp_path: Path) -> None:
+    source = _project(tmp_path, ".. derivation:: steepest-descent\n   :dim: 2\n   :dim: 3")
+    done = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(source), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parent.parent,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    assert (
+        "index.rst:6: ERROR: derivation steepest-descent: :dim: is given twice; "
+        "give each option once"
+    ) in done.stderr
+    assert "Traceback" not in done.stderr and "Extension error" not in done.stderr
