@@ -28,6 +28,8 @@ from .errors import (
     PointError,
 )
 from .parse import check_name, parse
+from .printer import display_name, unicode
+from .printer import latex as latex_printer
 from .vectors import expand_vectors, parse_spec
 
 __all__ = [
@@ -272,18 +274,29 @@ class Objective:
         return tuple(given[p] for p in self._params)
 
     def describe(self, limit: int = 40) -> str:
-        """'L(w, b) = <loss>' when the loss is short, else 'L(w, b)' (for titles).
+        """'ℒ(w, b) = <loss>' in Unicode mathematics when the loss is short, else 'ℒ(w, b)'
+        (for titles and headings; no Python syntax).
 
         >>> Objective("2*x**2", "x").describe()
-        'L(x) = 2*x**2'
+        'ℒ(x) = 2x²'
         """
-        names = ", ".join(b.name for b in self._blocks)
-        text = self._source if self._source is not None else str(self._structured)
-        return f"L({names}) = {text}" if len(text) <= limit else f"L({names})"
+        names = ", ".join(display_name(b.name) for b in self._blocks)
+        text = unicode(self._structured)
+        return f"ℒ({names}) = {text}" if len(text) <= limit else f"ℒ({names})"
 
     def latex(self) -> str:
         """The loss in LaTeX."""
         return sympy.latex(self._expr)
+
+    def _repr_latex_(self) -> str:
+        """Notebooks: ℒ(params) = the loss, in LaTeX (MathJax renders it)."""
+        names = ", ".join(latex_printer(sympy.Symbol(b.name)) for b in self._blocks)
+        return rf"$\mathcal{{L}}({names}) = {latex_printer(self._structured)}$"
+
+    def _repr_markdown_(self) -> str:
+        """Notebooks: the loss, its parameters and its data in Markdown with math."""
+        data = ", ".join(f"${latex_printer(s)}$" for s in self.data) or "none"
+        return f"**Objective** {self._repr_latex_()}; data: {data}."
 
     def __repr__(self) -> str:
         names = " ".join(

@@ -1,5 +1,6 @@
-r"""Render derivations: LaTeX (align* with the reasons between the lines), a standalone
-document, Markdown with ``$$`` blocks, and plain Unicode text for terminals.
+r"""Render derivations: LaTeX (fragments MathJax renders: prose between ``align*``
+blocks; for pdflatex, one ``align*`` with the reasons in ``\intertext``), a standalone
+document, Markdown with ``$$`` blocks, and one-line Unicode text for terminals.
 
 Rendering reads a derivation and asks the kernel for its report (cached by content); it
 never takes a report from the caller and never changes either.
@@ -9,10 +10,12 @@ never takes a report from the caller and never changes either.
 >>> x = sympy.Symbol("x", real=True)
 >>> d = Derivation("square", (Step((x + 1)**2, "=", x**2 + 2*x + 1, "expand", Identity()),))
 >>> print(latex(d))
+Step 1 (identity, proved): expand
+<BLANKLINE>
 \begin{align*}
-\intertext{\small Step 1 (identity, proved): expand}
 & \left(x + 1\right)^{2} = x^{2} + 2 x + 1 \quad \checkmark
 \end{align*}
+<BLANKLINE>
 """
 
 from __future__ import annotations
@@ -22,11 +25,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sympy
-from sympy.printing.latex import LatexPrinter
 
 from .errors import DeriveError
 from .kernel import Derivation, Fact, Report, Step
 from .kernel import verify as _kernel_verify
+from .printer import LatexPrinter, ordered_terms, unicode
 
 __all__ = [
     "WIDTH",
@@ -113,6 +116,31 @@ _UNICODE = {
     "ᵐ": r"$^m$",
     "ⁿ": r"$^n$",
     "₊": r"$_+$",
+    "ℒ": r"$\mathcal{L}$",
+    "′": r"$'$",
+    "⁰": r"$^0$",
+    "⁴": r"$^4$",
+    "⁵": r"$^5$",
+    "⁶": r"$^6$",
+    "⁷": r"$^7$",
+    "⁸": r"$^8$",
+    "⁹": r"$^9$",
+    "₄": r"$_4$",
+    "₅": r"$_5$",
+    "₆": r"$_6$",
+    "₇": r"$_7$",
+    "₈": r"$_8$",
+    "₉": r"$_9$",
+    "π": r"$\pi$",
+    "φ": r"$\varphi$",
+    "ν": r"$\nu$",
+    "κ": r"$\kappa$",
+    "ω": r"$\omega$",
+    "ξ": r"$\xi$",
+    "ψ": r"$\psi$",
+    "χ": r"$\chi$",
+    "ζ": r"$\zeta$",
+    "Δ": r"$\Delta$",
 }
 _SPECIAL = {
     "\\": r"\textbackslash{}",
@@ -168,12 +196,50 @@ def tex_text(value: str) -> str:
     return "".join(out)
 
 
+_TEX_WORDS = {
+    r"\mathcal{L}": "ℒ",
+    r"\nabla": "∇",
+    r"\theta": "θ",
+    r"\Theta": "Θ",
+    "'": "′",
+    r"\eta": "η",
+    r"\alpha": "α",
+    r"\beta": "β",
+    r"\varepsilon": "ε",
+    r"\epsilon": "ε",
+    r"\delta": "δ",
+    r"\tau": "τ",
+    r"\sigma": "σ",
+    r"^\top": "ᵀ",
+    r"\top": "ᵀ",
+    r"\tfrac12": "½",
+    r"\frac12": "½",
+    r"\,": " ",
+    "^*": "*",
+    "^{*}": "*",
+}
+
+
+def _tex_to_text(tex: str) -> str:
+    r"""A display name's Unicode spelling: ``\mathcal{L}(\theta + \eta u)`` → ℒ(θ + ηu).
+
+    >>> _tex_to_text(r"s^*_{w}")
+    's*_w'
+    """
+    for word, shown in _TEX_WORDS.items():
+        tex = tex.replace(word, shown)
+    tex = re.sub(r"_\{(\w+)\}", r"_\1", tex)
+    tex = re.sub(r"(?<=[ℒθηαβεδτσ∇′Θ]) (?=[A-Za-zθηαβεδτσℒ∇(])", "", tex)
+    return tex.replace("{", "").replace("}", "").replace("\\", "").replace(" - ", " − ")
+
+
 class _Shown(sympy.Symbol):
     """A symbol that prints as a given piece of LaTeX (a display name for a subexpression)."""
 
-    def __new__(cls, name: str, tex: str) -> _Shown:
+    def __new__(cls, name: str, tex: str, text: str | None = None) -> _Shown:
         obj = super().__new__(cls, name)
         obj._tex = tex
+        obj._text = text if text is not None else _tex_to_text(tex)
         return obj
 
     def _latex(self, printer: Any) -> str:
@@ -181,19 +247,7 @@ class _Shown(sympy.Symbol):
 
 
 class _Printer(LatexPrinter):
-    """SymPy's LaTeX printer with the lectures' notation."""
-
-    def __init__(self) -> None:
-        super().__init__({"mul_symbol": None, "inv_trig_style": "full", "ln_notation": False})
-
-    def _print_Derivative(self, expr: sympy.Derivative) -> str:
-        ((var, count),) = expr.variable_count if len(expr.variable_count) == 1 else ((None, 0),)
-        if var is not None and count == 1:
-            inner = self._print(expr.expr)
-            if isinstance(expr.expr, _Shown):
-                return rf"\frac{{\partial {inner}}}{{\partial {self._print(var)}}}"
-            return rf"\frac{{\partial}}{{\partial {self._print(var)}}} \left[{inner}\right]"
-        return super()._print_Derivative(expr)
+    """The lectures' LaTeX printer (see :mod:`derive.printer`)."""
 
 
 def latex_expr(expr: Any, names: Mapping[Any, str] | None = None) -> str:
@@ -213,6 +267,9 @@ def _named(expr: Any, names: Mapping[Any, str] | None) -> Any:
     if not names or not isinstance(expr, sympy.Basic):
         return expr
     table = {k: _Shown(f"_shown{i}", v) for i, (k, v) in enumerate(names.items())}
+    for key, shown in table.items():
+        if _same(key, expr) and type(key) is type(expr):
+            return shown
     expr = expr.xreplace(table)
 
     def absorb(e: sympy.Basic) -> sympy.Basic:
@@ -237,6 +294,8 @@ def _named(expr: Any, names: Mapping[Any, str] | None) -> Any:
 def _estimate(expr: Any) -> float:
     """Visible width of an expression, in characters: fractions as wide as their wider
     part, exponents and subscripts smaller."""
+    if isinstance(expr, _Shown):
+        return len(expr._text)
     if isinstance(expr, sympy.Symbol):
         base, _, sub = expr.name.partition("_")
         return (1 if len(base) > 1 and base.isalpha() else len(base)) + 0.7 * len(sub)
@@ -266,18 +325,21 @@ def _estimate(expr: Any) -> float:
 
 
 def _lines(expr: Any, width: float, names: Mapping[Any, str] | None) -> list[str]:
-    """LaTeX for expr, broken into lines of about ``width`` (sums split between terms)."""
+    r"""LaTeX for expr, broken into lines of about ``width``: sums between their terms,
+    products between their factors, and only then inside a factor's parentheses, which
+    are always kept (``\Big(`` … ``\Big)``). Never inside a fraction."""
     shown = _named(expr, names)
     tex = _Printer().doprint(shown)
     if not isinstance(shown, sympy.Basic) or _estimate(shown) <= width:
         return [tex]
     if isinstance(shown, sympy.Add):
         lines, current, current_width = [], "", 0.0
-        for k, term in enumerate(shown.as_ordered_terms()):
-            pieces = _lines(term, width, None)
+        for k, term in enumerate(ordered_terms(shown)):
             negative = term.could_extract_minus_sign()
-            if negative:
-                pieces = _lines(-term, width, None)
+            magnitude = -term if negative else term
+            pieces = _lines(magnitude, width, None)
+            if isinstance(magnitude, sympy.Add):  # a − (b + c), written as such
+                pieces = _group(pieces)
             joiner = (" - " if negative else " + ") if k else ("-" if negative else "")
             first = joiner + pieces[0]
             if current and current_width + _estimate(term) + 2.5 > width:
@@ -291,18 +353,44 @@ def _lines(expr: Any, width: float, names: Mapping[Any, str] | None) -> list[str
                 current, current_width = piece, width * 0.8
         lines.append(current)
         return lines
-    if isinstance(shown, sympy.Mul):
-        factors = list(shown.args)
-        widest = max(factors, key=_estimate)
-        if isinstance(widest, sympy.Add):
-            rest = sympy.Mul(*[f for f in factors if f is not widest])
-            prefix = _Printer().doprint(rest) if rest != 1 else ""
-            if prefix == "-1":
-                prefix = "-"
+    if isinstance(shown, sympy.Mul) and sympy.fraction(shown)[1] == 1:
+        sign = "-" if shown.could_extract_minus_sign() else ""
+        factors = list((-shown if sign else shown).as_ordered_factors())
+        if any(_estimate(f) > width - 4 for f in factors):
+            widest = max(factors, key=_estimate)
+            if not isinstance(widest, sympy.Add):
+                return [tex]
+            rest = [f for f in factors if f is not widest]
+            prefix = sign + " ".join(_factor_tex(f) for f in rest)
             inner = _lines(widest, width - 4, None)
-            if len(inner) > 1:
-                return [f"{prefix} \\Big({inner[0]}", *inner[1:-1], f"{inner[-1]}\\Big)"]
+            if len(inner) == 1:
+                return [tex]
+            return [f"{prefix} \\Big({inner[0]}", *inner[1:-1], f"{inner[-1]}\\Big)"]
+        lines, current, current_width = [], sign, 0.0
+        for factor in factors:
+            piece = _factor_tex(factor)
+            if current.strip("-") and current_width + _estimate(factor) > width:
+                lines.append(current + r" \cdot")
+                current, current_width = piece, _estimate(factor)
+            else:
+                current = f"{current} {piece}" if current.strip("-") else current + piece
+                current_width += _estimate(factor) + 1
+        lines.append(current)
+        return lines
     return [tex]
+
+
+def _factor_tex(factor: Any) -> str:
+    """One factor of a product, in parentheses when it is a sum."""
+    tex = _Printer().doprint(factor)
+    return rf"\left({tex}\right)" if isinstance(factor, sympy.Add) else tex
+
+
+def _group(lines: list[str]) -> list[str]:
+    """Lines of a sum wrapped in one pair of parentheses that may span them."""
+    if len(lines) == 1:
+        return [rf"\left({lines[0]}\right)"]
+    return [rf"\Big({lines[0]}", *lines[1:-1], rf"{lines[-1]}\Big)"]
 
 
 def _remainder(step: Step, report: Report | None, i: int) -> tuple[Any, int] | None:
@@ -383,11 +471,12 @@ def conclusion(d: Derivation) -> str:
     >>> from derive.kernel import Sign
     >>> x = sympy.Symbol("x")
     >>> conclusion(Derivation("t", (Step(x**2 + 1, ">", 0, "", Sign()),), remark="so it is positive"))
-    'x^2 + 1 > 0 (step 1). so it is positive'
+    'x² + 1 > 0 (step 1). so it is positive'
     """
     report = verify(d)
+    names = dict(d.names)
     shown = "; ".join(
-        f"{_case_text(report, i)}{_statement_text(d.steps[i])} (step {i + 1})"
+        f"{_case_text(report, i)}{_statement_text(d.steps[i], names)} (step {i + 1})"
         for i in _concluded(d)
     )
     return f"{shown}. {d.remark}" if d.remark else shown
@@ -411,9 +500,10 @@ def _case_text(report: Report, i: int) -> str:
     return f"if {' and '.join(_core(f) for f in cases)}: " if cases else ""
 
 
-def _statement_text(step: Step) -> str:
+def _statement_text(step: Step, names: Mapping[Any, str] | None = None) -> str:
     suffix = " + O(…)" if step.rel == "=O" else ""
-    return f"{_plain(step.lhs)} {_TEXT_RELATIONS[step.rel]} {_plain(step.rhs)}{suffix}"
+    lhs, rhs = _plain(_named(step.lhs, names)), _plain(_named(step.rhs, names))
+    return f"{lhs} {_TEXT_RELATIONS[step.rel]} {rhs}{suffix}"
 
 
 def _conclusion_tex(d: Derivation, names: Mapping[Any, str], report: Report) -> str:
@@ -444,43 +534,75 @@ def _fact_tex(f: Fact, names: Mapping[Any, str]) -> str:
     return f"{core} ({tex_text(gloss(f))})" if gloss(f) else core
 
 
-def latex(d: Derivation, *, width: float = WIDTH) -> str:
-    """An ``align*`` block: premises first, each step with its reason and the kernel's
-    verdict above it, the conclusion last. The verdict is the kernel's own for exactly
-    this derivation: no caller can hand one in."""
+def latex(d: Derivation, *, width: float = WIDTH, fragment: bool = True) -> str:
+    r"""The derivation in LaTeX: premises first, each step with its reason and the kernel's
+    verdict, the conclusion last. The verdict is the kernel's own for exactly this
+    derivation: no caller can hand one in.
+
+    ``fragment=True`` (the default) gives what MathJax renders (Sphinx pages, notebooks):
+    prose paragraphs between ``align*`` blocks, no ``\intertext``. ``fragment=False`` gives
+    one ``align*`` with the prose in ``\intertext`` rows, for pdflatex documents.
+    """
     report = verify(d)
     names = dict(d.names)
-    rows = [r"\begin{align*}"]
+    items: list[tuple[str, str]] = []  # ("text", prose) or ("math", align rows)
     standing, hypotheses, definitions = _premise_groups(d)
     if standing:
-        listed = "; ".join(_fact_tex(f, names) for f in standing)
-        rows.append(rf"\intertext{{\small Assume: {listed}.}}")
+        items.append(("text", "Assume: " + "; ".join(_fact_tex(f, names) for f in standing) + "."))
     if hypotheses:
         listed = "; ".join(_fact_tex(f, names) for f in hypotheses)
-        rows.append(rf"\intertext{{\small Case hypotheses, each used only in its case: {listed}.}}")
+        items.append(("text", f"Case hypotheses, each used only in its case: {listed}."))
     if definitions:
         shown = "; ".join(
             tex_text(f.text) if f.text else f"${fact_latex(f, names)}$" for f in definitions
         )
-        rows.append(rf"\intertext{{\small Write {shown}.}}")
+        items.append(("text", f"Write {shown}."))
+    where = _where_tex(d, names)
+    if where:
+        items.append(("text", f"Names: {where}."))
     previous = None
     for i, step in enumerate(d.steps):
         status, mark = _status(report, i)
         verdict = f", {status}" if status else ""
-        rows.append(
-            rf"\intertext{{\small Step {i + 1} ({tex_text(step.rule.name)}{verdict}): {tex_text(step.why)}}}"
+        items.append(
+            ("text", f"Step {i + 1} ({tex_text(step.rule.name)}{verdict}): {tex_text(step.why)}")
         )
         rel, suffix = _relation(step, report, i)
-        rows.append(" \\\\\n".join(_step_rows(step, rel, suffix, mark, previous, width, names)))
-        previous = step.rhs
-        if _concludes(d) or i < len(d.steps) - 1:
-            rows[-1] += r" \\"
-    if _concludes(d):
-        rows.append(
-            rf"\intertext{{\small\textbf{{Conclusion.}} {_conclusion_tex(d, names, report)}}}"
+        items.append(
+            ("math", " \\\\\n".join(_step_rows(step, rel, suffix, mark, previous, width, names)))
         )
+        previous = step.rhs
+    if _concludes(d):
+        items.append(("text", rf"\textbf{{Conclusion.}} {_conclusion_tex(d, names, report)}"))
+    if fragment:
+        blocks = [
+            "\n".join((r"\begin{align*}", body, r"\end{align*}"))
+            if kind == "math"
+            else body.replace(r"\textbf{Conclusion.}", "Conclusion.")
+            for kind, body in items
+        ]
+        return "\n\n".join(blocks) + "\n"
+    rows = [r"\begin{align*}"]
+    last_math = max((k for k, (kind, _) in enumerate(items) if kind == "math"), default=-1)
+    for k, (kind, body) in enumerate(items):
+        if kind == "math":
+            rows.append(body + (r" \\" if k < last_math or _concludes(d) else ""))
+        else:
+            rows.append(rf"\intertext{{\small {body}}}")
     rows.append(r"\end{align*}")
     return "\n".join(rows)
+
+
+def _where_tex(d: Derivation, names: Mapping[Any, str]) -> str:
+    """The display names that stand for short expressions, each with what it stands for
+    (the loss itself and long expressions are named in the text, not expanded)."""
+    shown = []
+    for key, tex in d.names:
+        if isinstance(key, sympy.MatrixBase) or _estimate(key) > WIDTH * 0.75:
+            continue
+        rest = {k: v for k, v in names.items() if k is not key}
+        shown.append(f"${tex} = {latex_expr(key, rest)}$")
+    return "; ".join(shown)
 
 
 def _step_rows(
@@ -499,9 +621,10 @@ def _step_rows(
         rows = [rf"&\qquad {rel} {rhs[0]}"]
     else:
         lhs = _matrix_or_lines(step.lhs, width, names)
+        named_lhs = _named(step.lhs, names)
         lhs_width = (
-            _estimate(_named(step.lhs, names))
-            if len(lhs) == 1 and not isinstance(step.lhs, sympy.MatrixBase)
+            _estimate(named_lhs)
+            if len(lhs) == 1 and not isinstance(named_lhs, sympy.MatrixBase)
             else width
         )
         if lhs_width + 12 < width:
@@ -517,6 +640,8 @@ def _step_rows(
 
 
 def _matrix_or_lines(value: Any, width: float, names: Mapping[Any, str]) -> list[str]:
+    if isinstance(value, sympy.MatrixBase) and value.shape == (1, 1):  # one parameter: a number
+        return _lines(value[0, 0], width, names)
     if isinstance(value, sympy.MatrixBase):
         return [_Printer().doprint(_named(sympy.ImmutableMatrix(value), names))]
     return _lines(value, width, names)
@@ -577,14 +702,14 @@ def markdown(d: Derivation) -> str:
 
 
 def _plain(expr: Any) -> str:
-    text = sympy.sstr(expr)
-    text = text.replace("**", "^").replace("sqrt(", "√(").replace("Derivative(", "∂(")
-    return re.sub(r"\b(eta|beta)\b", lambda m: {"eta": "η", "beta": "β"}[m.group(1)], text)
+    """One-line Unicode mathematics for terminals and prose (see :mod:`derive.printer`)."""
+    return unicode(expr)
 
 
 def text(d: Derivation) -> str:
     """Plain Unicode for a terminal: one numbered line per step with the kernel's verdict."""
     report = verify(d)
+    names = dict(d.names)
     out = [d.title, "=" * min(len(d.title), 78)]
     standing, hypotheses, _ = _premise_groups(d)
     if standing:
@@ -605,8 +730,9 @@ def text(d: Derivation) -> str:
             suffix = " + O(…)"
         if report.steps[i].local is not None:
             suffix += f"  (for every small enough {_plain(report.steps[i].local)} > 0)"
-        line = f"{mark} {i + 1:>2}. {_plain(step.lhs)} {rel} {_plain(step.rhs)}{suffix}"
-        out.append(line if len(line) <= 160 else line[:157] + "…")
+        lhs, rhs = _plain(_named(step.lhs, names)), _plain(_named(step.rhs, names))
+        head = f"{mark} {i + 1:>2}. {lhs} {rel} "
+        out += _wrap(f"{head}{rhs}{suffix}", 100, " " * 9, len(head))
         case = _case_text(report, i)
         case = f"; {case[:-2]}" if case else ""
         out.append(f"       {step.why}  [{step.rule.name}{', ' + status if status else ''}{case}]")
@@ -616,6 +742,32 @@ def text(d: Derivation) -> str:
         out.append(f"Conclusion: {conclusion(d)}")
     out.append(report.summary())
     return "\n".join(out)
+
+
+def _wrap(line: str, width: int, indent: str, keep: int = 0) -> list[str]:
+    """``line`` broken before a top-level + or − (outside every bracket, after the first
+    ``keep`` characters) once it is wider than ``width``; nothing is ever cut off.
+
+    >>> _wrap("a + (b + c) + d", 8, "  ")
+    ['a', '  + (b + c)', '  + d']
+    """
+    pieces, depth, start = [], 0, 0
+    for k, ch in enumerate(line):
+        if k < keep:
+            continue
+        depth += (ch in "([⟨" and 1) or 0
+        depth -= (ch in ")]⟩" and 1) or 0
+        if depth == 0 and line[k : k + 3] in (" + ", " − ") and k > start:
+            pieces.append(line[start:k])
+            start = k + 1
+    pieces.append(line[start:])
+    lines = [pieces[0]]
+    for piece in pieces[1:]:
+        if len(lines[-1]) + 1 + len(piece) > width:
+            lines.append(indent + piece)
+        else:
+            lines[-1] += " " + piece
+    return lines
 
 
 def _superscript(k: int) -> str:
@@ -673,7 +825,7 @@ def document_sections(
             r"\end{align*}",
         ]
     for heading, d in sections:
-        parts += [rf"\section*{{{tex_text(heading)}}}", latex(d)]
+        parts += [rf"\section*{{{tex_text(heading)}}}", latex(d, fragment=False)]
     if table:
         parts += [
             r"\section*{Worked example}",

@@ -15,6 +15,9 @@ True
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+
 import sympy
 
 from ..derivation import Derivation
@@ -31,8 +34,10 @@ from ..kernel import (
     Truncation,
 )
 from ..objective import MAX_PROOF_PARAMS, Objective
+from ..printer import display_name, latex, unicode
 from ..taylor import _fresh, fresh_symbol
 from ._space import concrete_space, steepest_steps
+from .newton import hessian_symbols
 from .steepest import angle_steps
 
 __all__ = ["FORMS", "gradient_descent"]
@@ -65,6 +70,18 @@ def gradient_descent(obj: Objective, *, form: str = "lecture") -> Derivation:
     return _lecture(obj) if form == "lecture" else _disc(obj)
 
 
+def _prose(letters: dict[str, str]) -> Callable[[str], str]:
+    """Prose with derive's own letters as printed (η′ when the user's loss has an eta)."""
+    changed = {k: v for k, v in letters.items() if k != v}
+
+    def say(text: str) -> str:
+        for letter, shown in changed.items():
+            text = text.replace(letter, shown)
+        return text
+
+    return say
+
+
 def _partials(obj: Objective) -> tuple[Step, ...]:
     return tuple(
         Step(
@@ -85,11 +102,7 @@ def _lecture(obj: Objective) -> Derivation:
     d = fresh_symbol(obj, "d")
     u = _fresh(obj, "u")
     g = _fresh(obj, "g")
-    h = {
-        (i, j): fresh_symbol(obj, f"h_{params[i].name}_{params[j].name}")
-        for i in range(n)
-        for j in range(i, n)
-    }
+    h = hessian_symbols(obj)
     gradient, hessian = obj.gradient(), obj.hessian()
     definitions = tuple(
         Fact(g[i], "=", gradient[i], f"g_{params[i].name} = ∂L/∂{params[i].name}", "definition")
@@ -99,7 +112,7 @@ def _lecture(obj: Objective) -> Derivation:
             h[i, j],
             "=",
             hessian[i, j],
-            f"h_{params[i].name}{params[j].name} = ∂²L/∂{params[i].name}∂{params[j].name}",
+            f"H_{params[i].name}{params[j].name} = ∂²L/∂{params[i].name}∂{params[j].name}",
             "definition",
         )
         for (i, j) in h
@@ -111,7 +124,8 @@ def _lecture(obj: Objective) -> Derivation:
     norm_sq = sympy.Add(*(gi**2 for gi in g))
     space = concrete_space(u, g)
     lemma, lemma_facts = steepest_steps(space, d)
-    angle, angle_facts = angle_steps(space)
+    beta = fresh_symbol(obj, "beta")
+    angle, angle_facts = angle_steps(space, beta)
     descent = Fact(first, "<", 0, "descent condition", "hypothesis")
     ascent = Fact(first, ">", 0, "ascent condition", "hypothesis")
     steps = (
@@ -201,12 +215,20 @@ def _lecture(obj: Objective) -> Derivation:
                 p - eta * gi,
                 "=",
                 p - eta * gradient[i],
-                f"the update equation: {p} ← {p} − η ∂L/∂{p}",
+                f"the update equation: {display_name(p.name)} ← {display_name(p.name)} − "
+                f"{unicode(eta)} ∂L/∂{display_name(p.name)}",
                 Substitution(f"g_{p.name} = ∂L/∂{p.name}"),
                 f"update-{p.name}",
             )
             for i, (p, gi) in enumerate(zip(params, g, strict=True))
         ),
+    )
+    eta_tex = latex(eta)
+    theta_tex = r"\Theta" if any(display_name(p.name) == "θ" for p in params) else r"\theta"
+    say = _prose({"η": unicode(eta), "β": unicode(beta), "θ": "Θ" if "Theta" in theta_tex else "θ"})
+    steps = tuple(
+        step if step.label.startswith("update-") else dataclasses.replace(step, why=say(step.why))
+        for step in steps
     )
     return Derivation(
         f"Gradient descent for {obj.describe()}",
@@ -223,13 +245,13 @@ def _lecture(obj: Objective) -> Derivation:
                 )
             )
         ),
-        "θ_new = θ − η ∇L(θ): move against the gradient, with learning rate η > 0.",
+        say("θ_new = θ − η ∇L(θ): move against the gradient, with learning rate η > 0."),
         (
             (loss, r"\mathcal{L}"),
-            (shifted, r"\mathcal{L}(\theta + \eta u)"),
+            (shifted, rf"\mathcal{{L}}({theta_tex} + {eta_tex} u)"),
             (
                 loss.xreplace({p: p - eta * gi for p, gi in zip(params, g, strict=True)}),
-                r"\mathcal{L}(\theta - \eta g)",
+                rf"\mathcal{{L}}({theta_tex} - {eta_tex} g)",
             ),
         ),
         ("decrease", "increase", "gd-decrease", *(f"update-{p.name}" for p in params)),

@@ -30,9 +30,10 @@ from ..kernel import (
     Truncation,
 )
 from ..objective import Objective, exact_value
+from ..printer import unicode
 from ..taylor import _fresh, fresh_symbol
 
-__all__ = ["MAX_SYMBOLIC", "newton_step", "substitute_data"]
+__all__ = ["MAX_SYMBOLIC", "hessian_symbols", "newton_step", "substitute_data"]
 
 MAX_SYMBOLIC = 4
 """Largest number of parameters for the symbolic-Hessian argument (H⁻¹ in closed form)."""
@@ -98,6 +99,16 @@ def newton_step(
     return _symbolic(work)
 
 
+def hessian_symbols(obj: Objective) -> dict[tuple[int, int], sympy.Symbol]:
+    """The Hessian's entries H_wb (i ≤ j) as fresh symbols, named by the parameters."""
+    params = obj.params
+    return {
+        (i, j): fresh_symbol(obj, f"H_{params[i].name}{params[j].name}")
+        for i in range(len(params))
+        for j in range(i, len(params))
+    }
+
+
 def _model_steps(
     loss_shifted: Any,
     loss0: Any,
@@ -105,7 +116,7 @@ def _model_steps(
     h: sympy.Matrix,
     s: sympy.Matrix,
     eta: sympy.Symbol,
-) -> tuple[Any, Any, sympy.Matrix, tuple[Step, ...]]:
+) -> tuple[Any, Any, sympy.Matrix, tuple[Step, ...], tuple[tuple[Any, str], ...]]:
     def model(v: sympy.Matrix) -> Any:
         return loss0 + (g.T * v)[0, 0] + (v.T * h * v)[0, 0] / 2
 
@@ -142,7 +153,16 @@ def _model_steps(
             "complete-square",
         ),
     )
-    return model(s), model(star), star, steps
+    names = (
+        (loss_shifted, r"\mathcal{L}(\theta + \eta s)"),
+        (loss0, r"\mathcal{L}"),
+        ((g.T * s)[0, 0], r"g^\top s"),
+        ((s.T * h * s)[0, 0], r"s^\top H s"),
+        (steps[1].lhs, r"\nabla m(s^*)"),
+        (quadratic, r"\tfrac12 (s - s^*)^\top H (s - s^*)"),
+        (2 * quadratic, r"(s - s^*)^\top H (s - s^*)"),
+    )
+    return model(s), model(star), star, steps, names
 
 
 def _display_names(
@@ -166,7 +186,7 @@ def _closing_steps(m_s: Any, m_star: Any, quadratic: Any) -> tuple[Step, ...]:
         Step(
             0,
             "<=",
-            m_s - m_star,
+            sympy.Add(m_s, sympy.Mul(-1, m_star, evaluate=False), evaluate=False),
             "so m(s) − m(s*) ≥ 0",
             Transitivity(("curvature", "complete-square")),
             "gap",
@@ -233,7 +253,7 @@ def _concrete(obj: Objective, point: tuple[Any, ...]) -> Derivation:
     shifted = obj.expr.xreplace(
         {p: a + eta * si for p, a, si in zip(params, point, s, strict=True)}
     )
-    m_s, m_star, star, steps = _model_steps(shifted, loss0, g, h, s, eta)
+    m_s, m_star, star, steps, shown = _model_steps(shifted, loss0, g, h, s, eta)
     gap = s - star
     coordinates = lower.T * gap
     certificate = SumOfSquares(terms=tuple((pivots[k] / 2, coordinates[k]) for k in range(n)))
@@ -257,8 +277,8 @@ def _concrete(obj: Objective, point: tuple[Any, ...]) -> Derivation:
             *_landing(obj, point, star),
         ),
         (),
-        f"θ_new = θ₀ − H⁻¹∇L(θ₀) = {tuple(sympy.Matrix(point) + star)}",
-        _display_names(m_s, m_star, star, params),
+        f"θ_new = θ₀ − H⁻¹∇L(θ₀) = {unicode(sympy.Matrix(point) + star)}",
+        shown + _display_names(m_s, m_star, star, params),
     )
 
 
@@ -266,11 +286,7 @@ def _symbolic(obj: Objective) -> Derivation:
     params, n = obj.params, len(obj.params)
     eta = fresh_symbol(obj, "eta")
     g = sympy.Matrix(_fresh(obj, "g"))
-    names = {
-        (i, j): fresh_symbol(obj, f"h_{params[i].name}_{params[j].name}")
-        for i in range(n)
-        for j in range(i, n)
-    }
+    names = hessian_symbols(obj)
     h = sympy.Matrix(n, n, lambda i, j: names[min(i, j), max(i, j)])
     s = sympy.Matrix(_fresh(obj, "s"))
     gradient, hessian = obj.gradient(), obj.hessian()
@@ -278,10 +294,17 @@ def _symbolic(obj: Objective) -> Derivation:
         Fact(g[i], "=", gradient[i], f"g_{params[i].name} = ∂L/∂{params[i].name}", "definition")
         for i in range(n)
     ) + tuple(
-        Fact(names[i, j], "=", hessian[i, j], f"h_{i}{j} = ∂²L", "definition") for (i, j) in names
+        Fact(
+            names[i, j],
+            "=",
+            hessian[i, j],
+            f"H_{params[i].name}{params[j].name} = ∂²L/∂{params[i].name}∂{params[j].name}",
+            "definition",
+        )
+        for (i, j) in names
     )
     shifted = obj.expr.xreplace({p: p + eta * si for p, si in zip(params, s, strict=True)})
-    m_s, m_star, star, steps = _model_steps(shifted, obj.expr, g, h, s, eta)
+    m_s, m_star, star, steps, shown = _model_steps(shifted, obj.expr, g, h, s, eta)
     gap = s - star
     quadratic = (gap.T * h * gap)[0, 0] / 2
     return Derivation(
@@ -306,7 +329,7 @@ def _symbolic(obj: Objective) -> Derivation:
             ),
             *_closing_steps(m_s, m_star, quadratic),
         ),
-        (*definitions, Fact(h, ">0", 0, "∇²L ≻ 0")),
+        (*definitions, Fact(h, ">0", 0, "the Hessian H = ∇²L is positive definite")),
         "θ_new = θ − (∇²L)⁻¹∇L, wherever the Hessian is positive definite.",
-        _display_names(m_s, m_star, star, params),
+        shown + _display_names(m_s, m_star, star, params),
     )

@@ -35,9 +35,12 @@ def _space(dim: int | None, u: str = "u", g: str = "g") -> Space:
     )
 
 
-def angle_steps(space: Space) -> tuple[tuple[Step, ...], tuple[Fact, ...]]:
-    """The lectures' cos β argument: −k ≤ k cos β = uᵀg ≤ k, smallest at β = 180°."""
-    beta = sympy.Symbol("beta", real=True)
+def angle_steps(
+    space: Space, beta: sympy.Symbol | None = None
+) -> tuple[tuple[Step, ...], tuple[Fact, ...]]:
+    """The lectures' cos β argument: −k ≤ k cos β = uᵀg ≤ k, smallest at β = 180°
+    (``beta``: the angle's symbol, fresh against a user's names)."""
+    beta = sympy.Symbol("beta", real=True) if beta is None else beta
     ug, k = space.ug, space.nu * space.ng
     uu, gg = space.inner(space.u, space.u), space.inner(space.g, space.g)
     facts = (
