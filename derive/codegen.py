@@ -1,4 +1,4 @@
-r"""Code generation: NumPy source for the loss, its gradient and Hessian, vectorised over rows.
+r"""Code generation: array-API source for the loss, its gradient and Hessian, vectorised over rows.
 
 Vectors stay whole: each ``VectorSum`` atom of the loss becomes one array reduction
 (``X @ w`` through BLAS when its summand is a parameter vector times a data vector), the
@@ -6,7 +6,10 @@ scalar link ∂f/∂z is printed once with common-subexpression elimination, and
 gradient of a vector parameter is assembled as ``Xᵀ r / N``. The Hessian (for Newton) is
 printed from the component-wise expressions.
 
-The generated text is plain Python that imports only NumPy.
+The functions compute in the array namespace ``_xp`` of their arguments (NumPy's own for
+NumPy arrays; see :mod:`derive.emit`). With data, the gradient of NumPy arrays is taken a
+block of rows at a time: ``z = X_b w + b`` and the block's ``X_bᵀ f'(z)`` while the block
+is still in cache, so that each step reads X from memory once.
 """
 
 from __future__ import annotations
@@ -23,15 +26,19 @@ from .objective import Block, Objective
 from .vectors import VectorSum
 
 __all__ = [
+    "ARRAY_API_NAMES",
+    "BLOCK_FLOATS",
     "HELPERS",
     "MAX_HESSIAN_PARAMS",
     "Generated",
     "Sigmoid",
     "Softplus",
+    "block_rows",
     "fit",
     "generate",
     "helpers_for",
     "stabilise",
+    "wrap_call",
 ]
 
 MAX_HESSIAN_PARAMS = 200
@@ -99,23 +106,40 @@ def stabilise(expr: sympy.Expr) -> sympy.Expr:
     return expr.replace(lambda e: isinstance(e, sympy.Mul), fold)
 
 
+ARRAY_API_NAMES = {
+    "arccos": "acos",
+    "arcsin": "asin",
+    "arctan": "atan",
+    "arccosh": "acosh",
+    "arcsinh": "asinh",
+    "arctanh": "atanh",
+    "arctan2": "atan2",
+    "power": "pow",
+    "absolute": "abs",
+}
+"""NumPy's names that the array API standard spells otherwise (NumPy 2 has both)."""
+
+
 class _Printer(NumPyPrinter):
-    """NumPy printer with a fixed module alias, stable output and overflow-free σ, softplus."""
+    """Array-API printer: the namespace ``_xp``, stable output and overflow-free σ, softplus."""
 
     def __init__(self) -> None:
         super().__init__({"fully_qualified_modules": False, "allow_unknown_functions": False})
 
     def _print_Sigmoid(self, expr: Sigmoid) -> str:
-        return f"_sigmoid({self._print(expr.args[0])})"
+        return f"_sigmoid(_xp, {self._print(expr.args[0])})"
 
     def _print_erf(self, expr: sympy.erf) -> str:
-        return f"_erf({self._print(expr.args[0])})"
+        return f"_erf(_xp, {self._print(expr.args[0])})"
 
     def _print_Softplus(self, expr: Softplus) -> str:
-        return f"np.logaddexp(0, {self._print(expr.args[0])})"
+        return f"_xp.logaddexp(0, {self._print(expr.args[0])})"
 
     def _module_format(self, fqn: str, register: bool = True) -> str:
-        return "np." + fqn.split(".")[-1] if fqn.startswith("numpy.") else fqn
+        if not fqn.startswith("numpy."):
+            return fqn
+        name = fqn.split(".")[-1]
+        return "_xp." + ARRAY_API_NAMES.get(name, name)
 
 
 @dataclass(frozen=True)
@@ -161,12 +185,29 @@ def _bilinear(
     return None
 
 
+BLOCK_FLOATS = 1 << 18
+"""About how many float64 values of data a block of rows holds (2 MiB: it stays in cache
+while its two products are taken)."""
+
+
+def block_rows(obj: Objective) -> int:
+    """The rows in one block of the blocked gradient: about :data:`BLOCK_FLOATS` values of
+    data, at least 256 rows.
+
+    >>> block_rows(Objective("(dot(w, x) - y)**2", params="w:100", data="x:100 y"))
+    2595
+    """
+    columns = sum(b.length or 1 for b in obj.data_blocks) or 1
+    return max(256, BLOCK_FLOATS // columns)
+
+
 def generate(obj: Objective, *, hessian: bool = False) -> Generated:
-    """The NumPy source of ``loss``, ``gradient`` (and ``hessian``) for ``obj``."""
+    """The array-API source of ``loss``, ``gradient`` (and ``hessian``) for ``obj``."""
     params = {b.representative: b for b in obj.blocks}
     data = {b.representative: b for b in obj.data_blocks}
     data_names = tuple(b.name for b in obj.data_blocks)
     signature = ", ".join(("theta", *data_names))
+    namespace = f"    _xp = _namespace({signature})"
     unpack = _unpack(obj)
     atoms = sorted(obj.structured.atoms(VectorSum), key=sympy.default_sort_key)
     z = [sympy.Symbol(f"_z{k}", real=True) for k in range(len(atoms))]
@@ -179,24 +220,37 @@ def generate(obj: Objective, *, hessian: bool = False) -> Generated:
             scale = "" if c == 1 else f"{_Printer().doprint(c)} * "
             reductions += fit(f"    _z{k} = {scale}({x.name} @ {p.name})")
         else:
-            reductions += fit(f"    _z{k} = _reduce({_columnwise(atom.summand, params, data)})")
+            reductions += fit(
+                f"    _z{k} = _reduce(_xp, {_columnwise(atom.summand, params, data)})"
+            )
 
     loss_lines = [
         f"def loss({signature}):",
         '    """The mean loss over the rows of the data."""',
+        namespace,
         *unpack,
         *reductions,
     ]
     loss_lines += _assignments([f], ["_f"])
-    loss_lines += ["    return np.float64(np.mean(_f))"]
+    loss_lines += ["    return _mean(_xp, _f)"]
 
     scalar_params = [b for b in obj.blocks if b.length is None]
     vector_params = [b for b in obj.blocks if b.length is not None]
     links = [sympy.diff(f, zk) for zk in z]
     direct = [sympy.diff(f, b.representative) for b in scalar_params]
+    if data_names:
+        head = [
+            f"def _gradient(_xp, {signature}):",
+            '    """∇L at theta over these rows of the data: the mean of the per-row gradient."""',
+        ]
+    else:
+        head = [
+            f"def gradient({signature}):",
+            '    """∇L at theta."""',
+            namespace,
+        ]
     grad_lines = [
-        f"def gradient({signature}):",
-        '    """∇L at theta: the mean over rows of the per-row gradient."""',
+        *head,
         *unpack,
         *reductions,
         *_assignments(
@@ -210,8 +264,8 @@ def generate(obj: Objective, *, hessian: bool = False) -> Generated:
         for k, atom in enumerate(atoms):
             inner = sympy.diff(atom.summand, b.representative)
             if inner != 0:
-                terms.append(f"_r{k} * _reduce({_columnwise(inner, params, data)})")
-        parts[b.name] = f"np.atleast_1d(np.mean({' + '.join(terms)}))"
+                terms.append(f"_r{k} * _reduce(_xp, {_columnwise(inner, params, data)})")
+        parts[b.name] = f"_mean(_xp, {' + '.join(terms)})"
     for b in vector_params:
         terms = []
         for k, atom in enumerate(atoms):
@@ -222,19 +276,37 @@ def generate(obj: Objective, *, hessian: bool = False) -> Generated:
             if bilinear is not None and bilinear[1] == b.representative:
                 c, _, x = bilinear
                 scale = "" if c == 1 else f"{_Printer().doprint(c)} * "
-                terms.append(f"{scale}({x.name}.T @ _rows(_r{k}, {x.name})) / {x.name}.shape[0]")
+                terms.append(
+                    f"{scale}({x.name}.T @ _rows(_xp, _r{k}, {x.name})) / {x.name}.shape[0]"
+                )
             else:
-                terms.append(f"_rowmean(_col(_r{k}) * ({_columnwise(inner, params, data)}))")
-        parts[b.name] = " + ".join(terms) if terms else f"np.zeros({b.length})"
+                terms.append(
+                    f"_rowmean(_xp, _col(_xp, _r{k}) * ({_columnwise(inner, params, data)}))"
+                )
+        parts[b.name] = " + ".join(terms) if terms else "0.0"
     pieces = []
     for k, b in enumerate(obj.blocks):
         grad_lines += fit(f"    _p{k} = {parts[b.name]}")
-        pieces.append(f"np.broadcast_to(_p{k}, ({b.length or 1},))")
-    if len(pieces) == 1:
-        grad_lines.append(f"    return {pieces[0]}.astype(np.float64)")
-    else:
-        grad_lines += ["    return np.concatenate([", *(f"        {p}," for p in pieces)]
-        grad_lines.append("    ]).astype(np.float64)")
+        pieces.append(f"_vector(_xp, _p{k}, {b.length or 1})")
+    grad_lines += wrap_call("    return _xp.concat([", pieces, "])")  # a new array
+    if data_names:
+        cuts = ", ".join(f"_cut({d}, _a)" for d in data_names)
+        grad_lines += [
+            "",
+            "",
+            f"def gradient({signature}):",
+            '    """∇L at theta: the mean over the data\'s rows of the per-row gradient. NumPy data',
+            "    is read a block of rows at a time: z = X_b w and X_bᵀ r while the block is in",
+            '    cache (one pass over X); other libraries chunk (Dask) or fuse in their own way."""',
+            namespace,
+            f"    _n = _count({', '.join(data_names)})",
+            "    if _xp is not _NUMPY or _n <= _ROWS:",
+            f"        return _gradient(_xp, {signature})",
+            "    _g = 0.0",
+            "    for _a in _range(0, _n, _ROWS):",
+            *fit(f"        _g = _g + _gradient(_xp, theta, {cuts}) * (_min(_ROWS, _n - _a) / _n)"),
+            "    return _g",
+        ]
 
     hessian_text = None
     if hessian:
@@ -246,18 +318,40 @@ def generate(obj: Objective, *, hessian: bool = False) -> Generated:
         expanded_unpack = _unpack_components(obj)
         h = obj.hessian()
         cells = [(i, j) for i in range(n) for j in range(i, n)]
+        entries = [f"_mean(_xp, _h{min(i, j)}_{max(i, j)})" for i in range(n) for j in range(n)]
         hess_lines = [
             f"def hessian({signature}):",
             '    """∇²L at theta: the mean over rows of the per-row Hessian."""',
+            namespace,
             *expanded_unpack,
             *_assignments([h[i, j] for i, j in cells], [f"_h{i}_{j}" for i, j in cells]),
-            f"    _H = np.empty(({n}, {n}))",
+            *wrap_call("    _H = _xp.stack([", entries, "])"),
+            f"    return _xp.reshape(_H, ({n}, {n}))",
         ]
-        for i, j in cells:
-            hess_lines.append(f"    _H[{i}, {j}] = _H[{j}, {i}] = np.mean(_h{i}_{j})")
-        hess_lines.append("    return _H")
         hessian_text = "\n".join(hess_lines)
     return Generated("\n".join(loss_lines), "\n".join(grad_lines), hessian_text, data_names)
+
+
+def wrap_call(head: str, items: list[str], tail: str, width: int = 100) -> list[str]:
+    """``head + ", ".join(items) + tail``, its items filling lines of at most ``width``.
+
+    >>> wrap_call("    f([", ["a", "b"], "])")
+    ['    f([a, b])']
+    >>> wrap_call("f([", ["aa"] * 3, "])", width=8)
+    ['f([', '    aa,', '    aa,', '    aa,', '])']
+    """
+    line = f"{head}{', '.join(items)}{tail}"
+    if len(line) <= width:
+        return [line]
+    indent = head[: len(head) - len(head.lstrip())]
+    out, current = [head], indent + "    "
+    for item in items:
+        if len(current) + len(item) + 1 > width and current.strip():
+            out.append(current.rstrip())
+            current = indent + "    "
+        current += f"{item}, "
+    out += [current.rstrip().rstrip(",") + ",", indent + tail]
+    return out
 
 
 def _unpack(obj: Objective) -> list[str]:
@@ -289,42 +383,73 @@ def _columnwise(
     for s in expr.free_symbols:
         block = data.get(s)
         if block is not None and block.length is None:
-            mapping[s] = sympy.Symbol(f"_col({s.name})")
+            mapping[s] = sympy.Symbol(f"_col(_xp, {s.name})")
     return _Printer().doprint(expr.xreplace(mapping))
 
 
 HELPERS: dict[str, str] = {
+    "_mean": '''
+def _mean(_xp, _a):
+    """The mean of a per-row quantity (a number is its own mean), as a float64 array."""
+    return _xp.mean(_xp.asarray(_a, dtype=_xp.float64))
+''',
+    "_vector": '''
+def _vector(_xp, _a, _n):
+    """A block's gradient as a float64 vector of its _n components."""
+    return _xp.broadcast_to(_xp.reshape(_xp.asarray(_a, dtype=_xp.float64), (-1,)), (_n,))
+''',
     "_col": '''
-def _col(_a):
+def _col(_xp, _a):
     """A per-row quantity as a column, to broadcast against rows of a data matrix."""
-    _a = np.asarray(_a, dtype=np.float64)
+    _a = _xp.asarray(_a, dtype=_xp.float64)
     return _a[..., None] if _a.ndim else _a
 ''',
     "_reduce": '''
-def _reduce(_a):
+def _reduce(_xp, _a):
     """Σ over the last (component) axis."""
-    return np.sum(_a, axis=-1)
+    return _xp.sum(_a, axis=-1)
 ''',
     "_rows": '''
-def _rows(_r, _x):
+def _rows(_xp, _r, _x):
     """A per-row quantity as a vector of the data's rows."""
-    return np.broadcast_to(np.asarray(_r, dtype=np.float64), (_x.shape[0],))
+    return _xp.broadcast_to(_xp.asarray(_r, dtype=_xp.float64), (_x.shape[0],))
+''',
+    "_count": '''
+def _count(*_data):
+    """The number of rows of the data (1 when every value is a number)."""
+    return _max([np.shape(_v)[0] for _v in _data if np.ndim(_v)] or [1])
+''',
+    "_cut": '''
+def _cut(_v, _a):
+    """Rows _a to _a + _ROWS of a data value (a number stands for every row)."""
+    return _v[_a:_a + _ROWS] if np.ndim(_v) else _v
 ''',
     "_erf": '''
-def _erf(_t):
-    """The error function, elementwise (NumPy has none; math.erf is exact to an ulp)."""
-    return np.vectorize(_math_erf, otypes=[np.float64])(_t)
+def _erf(_xp, _t):
+    """The error function, elementwise: math.erf (exact to an ulp) for NumPy, which has
+    none; for Dask block by block; elsewhere the library's own special function."""
+    if _xp is _NUMPY:
+        return np.vectorize(_math_erf, otypes=[np.float64])(_t)
+    if _hasattr(_t, "map_blocks"):
+        return _t.map_blocks(lambda _b: _erf(_NUMPY, _b), dtype=np.float64)
+    for _library, _special in _SPECIAL:
+        if _xp.__name__.endswith(_library):
+            return __import__(_special, fromlist=["erf"]).erf(_t)
+    raise TypeError("no elementwise erf is known for %s arrays" % _xp.__name__)
 ''',
     "_sigmoid": '''
-def _sigmoid(_t):
+def _sigmoid(_xp, _t):
     """σ(t) = 1/(1 + exp(−t)): exact in the limits (exp overflowing to inf gives 0)."""
-    with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-_t))
+    if _xp is _NUMPY:
+        with np.errstate(over="ignore"):
+            return 1.0 / (1.0 + np.exp(-_t))
+    return 1.0 / (1.0 + _xp.exp(-_t))
 ''',
     "_rowmean": '''
-def _rowmean(_a):
+def _rowmean(_xp, _a):
     """Mean over rows of a (rows × components) array; a plain vector is already per component."""
-    return _a.mean(axis=0) if np.ndim(_a) == 2 else _a
+    _a = _xp.asarray(_a, dtype=_xp.float64)
+    return _xp.mean(_a, axis=0) if _a.ndim == 2 else _a
 ''',
 }
 """The helper functions generated code may call, by name; a module carries only those it uses."""
@@ -333,7 +458,7 @@ def _rowmean(_a):
 def helpers_for(text: str) -> list[str]:
     """The helpers ``text`` calls, with the helpers they call in turn (in a fixed order).
 
-    >>> helpers_for("_rowmean(_col(_r0) * x)")
+    >>> helpers_for("_rowmean(_xp, _col(_xp, _r0) * x)")
     ['_col', '_rowmean']
     """
     used: set[str] = set()

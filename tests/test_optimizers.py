@@ -23,7 +23,7 @@ from derive.optimizers.schedules import CosineAnnealingLR, LinearLR, StepLR
 RNG = np.random.default_rng(3)
 X, Y = RNG.normal(size=(30, 4)), np.sign(RNG.normal(size=30))
 LOGISTIC = Objective("log(1 + exp(-y*(dot(w, x) + b)))", params="w:4 b", data="x:4 y")
-DATA = {"x": np.asfortranarray(X), "y": Y}  # the layout run() uses: the same gradients
+DATA = {"x": np.ascontiguousarray(X), "y": Y}  # the layout run() uses: the same gradients
 SMOOTH = Objective("(1 - a)**2 + 10*(c - a**2)**2 + exp(a*c)/10", "a c")
 
 OPTIONS: dict[str, list[dict[str, Any]]] = {

@@ -1,7 +1,8 @@
 """An optimizer spec as Python source: ``init(theta)`` and ``update(grads, state, theta, …)``.
 
 The printed functions are array code: every operation is elementwise (``+ - * / **``,
-``sqrt``, ``maximum``) on the array namespace ``np``, and the state is a dict keyed as
+``sqrt``, ``maximum``) in the array namespace ``_xp`` of the arguments (scalars, such as the
+bias corrections, with Python's ``math``), and the state is a dict keyed as
 torch.optim keys its optimizer state (``step``, ``exp_avg``, …). Every local name begins
 with ``_``; the arguments are ``grads``, ``state``, ``theta``, ``hess`` (Newton) and the
 hyper-parameters under torch's names.
@@ -23,7 +24,8 @@ from __future__ import annotations
 import sympy
 from sympy.printing.numpy import NumPyPrinter
 
-from .spec import THETA, Condition, G, Hyper, If, Let, Spec, Statement, T, U
+from ..codegen import ARRAY_API_NAMES
+from .spec import THETA, Condition, G, Hyper, If, Let, Solve, Spec, Statement, T, U
 
 __all__ = [
     "WIDTH",
@@ -32,6 +34,7 @@ __all__ = [
     "signature",
     "update_hypers",
     "update_source",
+    "vectors",
     "wrap",
 ]
 
@@ -54,20 +57,37 @@ def wrap(head: str, items: list[str], tail: str, indent: str = "") -> list[str]:
 
 
 class _Printer(NumPyPrinter):
-    """Elementwise NumPy text with the module alias ``np``."""
+    """Elementwise array text in the namespace ``_xp`` (``_math`` for scalars)."""
 
-    def __init__(self) -> None:
+    def __init__(self, module: str = "_xp", vector: frozenset[sympy.Symbol] = frozenset()) -> None:
         super().__init__({"fully_qualified_modules": False, "allow_unknown_functions": False})
+        self._module = module
+        self._vector = vector
+
+    def _print(self, expr: object, **kwargs: object) -> str:
+        """A scalar part of a vector expression (such as √c₂) with Python's ``math``."""
+        if (
+            self._vector
+            and isinstance(expr, sympy.Expr)
+            and not expr.is_Atom
+            and expr.free_symbols
+            and not expr.free_symbols & self._vector
+        ):
+            return _Printer("_math").doprint(expr)
+        return super()._print(expr, **kwargs)
 
     def _print_Max(self, expr: sympy.Max) -> str:
         args = [self._print(a) for a in expr.args]
         text = args[0]
         for a in args[1:]:
-            text = f"np.maximum({text}, {a})"
+            text = f"{self._module}.maximum({text}, {a})"
         return text
 
     def _module_format(self, fqn: str, register: bool = True) -> str:
-        return "np." + fqn.split(".")[-1] if fqn.startswith("numpy.") else fqn
+        if not fqn.startswith("numpy."):
+            return fqn
+        name = fqn.split(".")[-1]
+        return f"{self._module}.{ARRAY_API_NAMES.get(name, name)}"
 
 
 def _names(spec: Spec) -> dict[sympy.Symbol, sympy.Symbol]:
@@ -148,33 +168,59 @@ def _condition(c: Condition, names: dict[sympy.Symbol, sympy.Symbol]) -> str:
     return f"{c.hyper} != 0"
 
 
+def vectors(spec: Spec) -> set[sympy.Symbol]:
+    """The program's vector quantities: θ, g, u, the buffers and every temporary computed
+    from one of them; the others (the step count, hyper-parameters, bias corrections) are
+    scalars, computed with Python's ``math``.
+
+    >>> from derive.optimizers import SPECS
+    >>> sorted(s.name for s in vectors(SPECS["adam"]))
+    ['d', 'g', 'm', 'theta', 'u', 'v', 'v_max']
+    """
+    found = {THETA, G, U, *(b.symbol for b in spec.buffers)}
+    for s in _lets(spec.program()):
+        if not isinstance(s, Let) or sympy.sympify(s.expr).free_symbols & found:
+            found.add(s.target)
+    return found
+
+
+def _lets(body: tuple[Statement, ...]) -> list[Let | Solve]:
+    out: list[Let | Solve] = []
+    for s in body:
+        if isinstance(s, If):
+            out += _lets(s.then) + _lets(s.otherwise)
+        else:
+            out.append(s)
+    return out
+
+
 def _statements(
-    body: tuple[Statement, ...], names: dict[sympy.Symbol, sympy.Symbol], indent: str
+    body: tuple[Statement, ...],
+    names: dict[sympy.Symbol, sympy.Symbol],
+    indent: str,
+    vector: set[sympy.Symbol],
 ) -> list[str]:
-    printer = _Printer()
+    printer = _Printer(vector=frozenset(names[s] for s in vector))
+    scalar = _Printer("_math")
     lines: list[str] = []
     for s in body:
         if isinstance(s, If):
             lines.append(f"{indent}if {_condition(s.condition, names)}:")
-            lines += _statements(s.then, names, indent + "    ") or [f"{indent}    pass"]
+            then = _statements(s.then, names, indent + "    ", vector)
+            lines += then or [f"{indent}    pass"]
             if s.otherwise:
                 lines.append(f"{indent}else:")
-                lines += _statements(s.otherwise, names, indent + "    ")
+                lines += _statements(s.otherwise, names, indent + "    ", vector)
         elif isinstance(s, Let):
-            value = printer.doprint(sympy.sympify(s.expr).xreplace(names))
+            chosen = printer if s.target in vector else scalar
+            value = chosen.doprint(sympy.sympify(s.expr).xreplace(names))
             lines.append(f"{indent}{names[s.target]} = {value}")
         else:
-            shift = printer.doprint(sympy.sympify(s.shift).xreplace(names))
+            shift = scalar.doprint(sympy.sympify(s.shift).xreplace(names))
             target, rhs = names[s.target], names[s.rhs]
             lines += [
-                f"{indent}_h = hess if {shift} == 0 else hess + {shift}*np.eye(theta.shape[0])",
-                f"{indent}try:",
-                f"{indent}    np.linalg.cholesky(_h)",
-                f"{indent}except np.linalg.LinAlgError:",
-                f"{indent}    raise NotPositiveDefinite(",
-                f'{indent}        "the Hessian is not positive definite at theta = %r" % (theta,)',
-                f"{indent}    ) from None",
-                f"{indent}{target} = np.linalg.solve(_h, {rhs})",
+                f"{indent}_h = hess if {shift} == 0 else hess + {shift}*_eye(_xp, theta)",
+                f"{indent}{target} = _solve(_xp, _h, {rhs}, theta)",
             ]
     return lines
 
@@ -193,9 +239,11 @@ def init_source(spec: Spec) -> str:
     for b in spec.used_buffers():
         initial = sympy.sympify(b.initial).xreplace(names)
         if initial == 0:
-            entries.append(f'"{b.key}": np.zeros_like(theta)')
+            entries.append(f'"{b.key}": _xp.zeros_like(theta)')
         else:
-            entries.append(f'"{b.key}": np.full_like(theta, {printer.doprint(initial)})')
+            entries.append(f'"{b.key}": _xp.full_like(theta, {printer.doprint(initial)})')
+    if len(entries) > 1:
+        lines.append("    _xp = _namespace(theta)")
     lines += wrap("return {", entries, "}", "    ")
     return "\n".join(lines)
 
@@ -215,10 +263,13 @@ def update_source(spec: Spec) -> str:
         if len(h.symbols) > 1:
             unpacked = ", ".join(str(names[s]) for s in h.symbols)
             lines.append(f"    {unpacked} = {h.name}")
+    program = _statements(spec.program(), names, "    ", vectors(spec))
+    if any("_xp" in line for line in program):
+        lines.append("    _xp = _namespace(grads, theta)")
     lines += ['    _t = state["step"] + 1', "    _g = grads"]
     buffers = spec.used_buffers()
     lines += [f'    {names[b.symbol]} = state["{b.key}"]' for b in buffers]
-    lines += _statements(spec.program(), names, "    ")
+    lines += program
     entries = ['"step": _t', *(f'"{b.key}": {names[b.symbol]}' for b in buffers)]
     lines += wrap("return _u, {", entries, "}", "    ")
     return "\n".join(lines)
