@@ -14,6 +14,7 @@ is still in cache, so that each step reads X from memory once.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -126,6 +127,15 @@ class _Printer(NumPyPrinter):
     def __init__(self) -> None:
         super().__init__({"fully_qualified_modules": False, "allow_unknown_functions": False})
 
+    def _print(self, expr: object, **kwargs: object) -> str:
+        """A constant such as √π as its float64 literal: every namespace takes a float, and
+        not every one takes ``sqrt`` of a Python number."""
+        if isinstance(expr, sympy.Expr) and not expr.is_Atom and not expr.free_symbols:
+            value = complex(expr.evalf(30))
+            if value.imag == 0 and math.isfinite(value.real):
+                return repr(value.real)
+        return super()._print(expr, **kwargs)
+
     def _print_Sigmoid(self, expr: Sigmoid) -> str:
         return f"_sigmoid(_xp, {self._print(expr.args[0])})"
 
@@ -185,9 +195,9 @@ def _bilinear(
     return None
 
 
-BLOCK_FLOATS = 1 << 18
-"""About how many float64 values of data a block of rows holds (2 MiB: it stays in cache
-while its two products are taken)."""
+BLOCK_FLOATS = 1 << 20
+"""About how many float64 values of data a block of rows holds (8 MiB: measured fastest
+on 2-core machines with 2 MiB of L2 per core, with one BLAS thread and with two)."""
 
 
 def block_rows(obj: Objective) -> int:
@@ -195,7 +205,7 @@ def block_rows(obj: Objective) -> int:
     data, at least 256 rows.
 
     >>> block_rows(Objective("(dot(w, x) - y)**2", params="w:100", data="x:100 y"))
-    2595
+    10381
     """
     columns = sum(b.length or 1 for b in obj.data_blocks) or 1
     return max(256, BLOCK_FLOATS // columns)

@@ -22,7 +22,12 @@ from .schedules import Schedule
 __all__ = ["OptState"]
 
 
-def _frozen(array: Any) -> np.ndarray:
+def _frozen(array: Any) -> Any:
+    """A read-only float64 copy of a NumPy array (or list, or number); another library's
+    array (PyTorch, JAX, Dask: the emitted update made it and holds no other reference) as
+    it is."""
+    if not isinstance(array, (np.ndarray, np.generic, list, tuple, float, int)):
+        return array
     out = np.array(array, dtype=np.float64)
     out.flags.writeable = False
     return out
@@ -34,7 +39,7 @@ class OptState:
 
     method: str
     step: int
-    buffers: Mapping[str, np.ndarray] = field(repr=False)
+    buffers: Mapping[str, Any] = field(repr=False)
     hyperparams: Mapping[str, Any]
     schedule: Schedule | None = None
 
