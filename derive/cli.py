@@ -48,8 +48,10 @@ EXAMPLES = """examples:
   derive prove steepest-descent --dim 3
   derive prove gradient-descent --loss "(w*x + b - y)**2" --params "w b" --pdf -o gd.pdf
   derive descend "(w*x - y)**2" --params w --at w=0 --lr 0.1 --data-values "x=2, y=1"
+  derive descend "(w*x - y)**2" --params w --at w=0 --lr 0.1 --data-file data.csv
   derive emit "log(1 + exp(-y*(dot(w, x) + b)))" --params "w:100 b" --data "x:100 y" -o step.py --check
   derive plot "x**2 + 3*y**2" --params "x y" --at "x=1, y=1" --lr 0.1 -o descent.png
+  derive plot "2*x**2" --params x --at x=1 --lr 0.1 --steps 2 -o curve.png
   derive lecture --out lectures --pdf
 """
 
@@ -137,6 +139,15 @@ def _data_values_arg(p: argparse.ArgumentParser) -> None:
         "--data-values",
         metavar="VALUES",
         help="a value for every data symbol of the loss, e.g. 'x=1.5, y=0' (exact: 0.1 is 1/10)",
+    )
+    p.add_argument(
+        "--data-file",
+        metavar="SOURCE",
+        action="append",
+        help="data rows from files (the loss is their mean): FILE.csv with a header row naming "
+        "the data symbols (x_1, x_2, ... for a vector x), FILE.npz with one array per data "
+        "symbol, or NAME=FILE.npy / NAME=FILE.csv for one symbol; repeat it or separate "
+        "sources with commas; --data-values then gives constants",
     )
 
 
@@ -242,12 +253,13 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--check", action="store_true", help="check against an mpmath reference at 50 digits"
     )
+    _data_values_arg(e)
     e.add_argument("--json", action="store_true", help="machine-readable output")
 
     pl = _sub(
         sub,
         "plot",
-        "draw the loss: contours with a descent path, or Taylor models and the disc",
+        "draw the loss: a curve or contours with a descent path, or Taylor models and the disc",
         'derive plot "x**2 + 3*y**2" --params "x y" --at "x=1, y=1" --lr 0.1 -o path.png',
     )
     _loss_args(pl, positional=True)
@@ -255,8 +267,9 @@ def _parser() -> argparse.ArgumentParser:
         "--kind",
         default="descent",
         choices=("descent", "taylor"),
-        help="descent (default): contours and the path from --at; taylor: the first- and "
-        "second-order models along -grad L and the disc of radius --radius about --at",
+        help="descent (default): the loss with the path from --at, a curve for one parameter "
+        "and contours for two; taylor: the first- and second-order models about --at with the "
+        "steps of size at most --radius in red (an interval, or the disc of radius d)",
     )
     pl.add_argument("--at", required=True, help="the start (descent) or the point (taylor)")
     pl.add_argument("--lr", type=float, help="descent: the learning rate (required)")
@@ -341,6 +354,31 @@ def _data_values(args: argparse.Namespace, obj: Objective) -> dict[str, str] | N
     if missing:
         raise _option_error(f"--data-values is missing a value for {', '.join(missing)}")
     return values
+
+
+MAX_CHECK_ROWS = 10_000
+"""The most data rows ``emit --check`` compares: its 50-digit reference evaluates the loss on
+every row (10,000 rows of a 10-weight logistic loss take about 20 s)."""
+
+
+def _data_files(args: argparse.Namespace, obj: Objective) -> Any:
+    """--data-file (with --data-values as constants) read and checked: a
+    :class:`~derive.datafiles.Data`, or None when no --data-file is given."""
+    if not getattr(args, "data_file", None):
+        return None
+    from .datafiles import read_data, split_sources
+
+    values = parse_point(args.data_values, "--data-values") if args.data_values else None
+    return read_data(obj, split_sources(args.data_file), values)
+
+
+def _data_line(data: Any) -> str:
+    files = ", ".join(data.files)
+    if data.rows is None:
+        return f"data: constants from {files}"
+    return (
+        f"the loss is the mean over {data.rows} data row{'s' if data.rows != 1 else ''} ({files})"
+    )
 
 
 def _progress(label: str) -> Callable[[int, int], None] | None:
@@ -677,12 +715,18 @@ def _cmd_descend(args: argparse.Namespace) -> int:
         )
     names = [p.name for p in obj.params]
     start = dict(zip(names, obj.point(parse_point(args.at), what="--at"), strict=True))
-    data = _data_values(args, obj)
+    rows = _data_files(args, obj)  # rows of data from files, with --data-values as constants
+    data = _data_values(args, obj) if rows is None else None
+    constants = parse_point(args.data_values, "--data-values") if args.data_values else None
+    if rows is not None:
+        from .datafiles import mean_objective
+
+        obj = mean_objective(obj, rows)
 
     def show(run: Descent, stopped: str | None) -> None:
         fmt = _format(args)
         if fmt == "json":
-            rows = [
+            listed = [
                 {
                     "k": it.k,
                     "values": [str(v) for v in it.values],
@@ -695,17 +739,22 @@ def _cmd_descend(args: argparse.Namespace) -> int:
             result = {
                 "params": names,
                 "lr": args.lr,
-                "data": data,
+                "data": data if rows is None else constants,
                 "digits": run.digits,
                 "switched": run.switched,
                 "arithmetic": run.describe(),
                 "stopped": stopped,
-                "iterates": rows,
+                "iterates": listed,
             }
+            if rows is not None:
+                result.update(data_files=list(rows.files), rows=rows.rows)
             _emit_output(json.dumps(result, indent=2), args)
             return
         if fmt in ("latex", "markdown"):
-            _emit_output(_iterates_table(run, names, latex=fmt == "latex"), args)
+            table = _iterates_table(run, names, latex=fmt == "latex")
+            if rows is not None and fmt == "markdown":
+                table += "\n\n" + _data_line(rows)
+            _emit_output(table, args)
             return
         lines = []
         for it in run.iterates:
@@ -714,6 +763,8 @@ def _cmd_descend(args: argparse.Namespace) -> int:
             how = "exact" if it.exact else f"decimal, {it.digits} digits"
             lines.append(f"{it.k:>4}  {approx:<24}  {how:<18}  ({values})")
         lines.append(run.describe())
+        if rows is not None:
+            lines.append(_data_line(rows))
         _emit_output("\n".join(lines), args)
 
     try:
@@ -757,17 +808,49 @@ def _cmd_emit(args: argparse.Namespace) -> int:
     from .emit import emit
 
     obj = _objective(args)
+    given = [
+        name
+        for name, value in (("--data-file", args.data_file), ("--data-values", args.data_values))
+        if value
+    ]
+    if given and not args.check:
+        raise _option_error(
+            f"{given[0]} goes with --check (the data to check the rule on); the emitted "
+            "module itself takes its data when it runs"
+        )
+    data = _data_files(args, obj)
+    if data is None and args.data_values:
+        from .datafiles import read_data
+
+        data = read_data(obj, [], parse_point(args.data_values, "--data-values"))
+    if data is not None and data.rows is not None and data.rows > MAX_CHECK_ROWS:
+        from .errors import BudgetError
+
+        raise BudgetError(
+            f"--check evaluates a 50-digit reference on every data row: {data.rows:,} rows "
+            f"is over the budget of {MAX_CHECK_ROWS:,} (MAX_CHECK_ROWS); check on a sample "
+            "of the rows"
+        )
     rule = emit(obj, args.method)
     ok, summary = True, None
     if args.check:
-        report = rule.check(dps=50)
+        report = rule.check(dps=50, data=data.arrays() if data is not None else None)
         ok, summary = report.ok, report.summary()
+        if data is not None and data.rows is not None:
+            summary += f"; on the {data.rows} data rows of {', '.join(data.files)}"
     if args.output:
         Path(args.output).write_text(rule.source())
     if args.json:
         print(
             json.dumps(
-                {"method": args.method, "output": args.output, "ok": ok, "check": summary}, indent=2
+                {
+                    "method": args.method,
+                    "output": args.output,
+                    "ok": ok,
+                    "check": summary,
+                    "rows": data.rows if data is not None else None,
+                },
+                indent=2,
             )
         )
     else:
@@ -781,6 +864,8 @@ def _cmd_emit(args: argparse.Namespace) -> int:
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
+    from .objective import exact_value
+
     target = Path(args.output)
     if target.suffix.lower() not in FIGURE_SUFFIXES:
         raise _option_error(
@@ -788,6 +873,7 @@ def _cmd_plot(args: argparse.Namespace) -> int:
         )
     descent_only = {"--lr": args.lr, "--steps": args.steps, "--method": args.method}
     if args.kind == "taylor":
+        descent_only.update({"--data-values": args.data_values, "--data-file": args.data_file})
         wrong = [name for name, value in descent_only.items() if value is not None]
         if wrong:
             raise _option_error(f"--kind taylor does not take {wrong[0]} (it takes --radius)")
@@ -803,34 +889,44 @@ def _cmd_plot(args: argparse.Namespace) -> int:
         if args.steps is not None and not 1 <= args.steps <= 10_000:
             raise _option_error(f"--steps must be a whole number from 1 to 10000, got {args.steps}")
     obj = _objective(args)
-    if len(obj.params) != 2:
+    if len(obj.params) not in (1, 2):
         raise _option_error(
-            f"plot draws a loss of two parameters over the plane; this one has "
+            f"plot draws a loss of one parameter (a curve) or two (contours); this one has "
             f"{len(obj.params)} ({', '.join(p.name for p in obj.params)})"
         )
     point = obj.point(parse_point(args.at), what="--at")
-    data = _data_values(args, obj)
-    from .plot import descent_figure, taylor_figure
+    from .plot import contours, curve, iterates, taylor_models
 
     if args.kind == "taylor":
-        if data is not None:
-            raise _option_error("--kind taylor draws a loss without data symbols")
-        figure = taylor_figure(
+        if obj.data:
+            raise _option_error(
+                f"--kind taylor draws a loss without data symbols (this one has "
+                f"{', '.join(b.name for b in obj.data_blocks)}): write their numbers into the loss"
+            )
+        figure = taylor_models(
             obj,
             dict(zip((p.name for p in obj.params), point, strict=True)),
             radius=args.radius if args.radius is not None else 0.5,
         )
         path = None
     else:
-        numbers = {name: float(value) for name, value in (data or {}).items()}
-        figure, path = descent_figure(
+        rows = _data_files(args, obj)
+        if rows is not None:
+            numbers = rows.arrays()
+        else:
+            values = _data_values(args, obj)
+            numbers = {name: float(exact_value(v)) for name, v in (values or {}).items()}
+        method = args.method or "gd"
+        path = iterates(
             obj,
             [float(v) for v in point],
             lr=args.lr,
             steps=args.steps if args.steps is not None else 20,
-            method=args.method or "gd",
+            method=method,
             data=numbers or None,
         )
+        draw = curve if len(obj.params) == 1 else contours
+        figure = draw(obj, path, data=numbers or None, label=f"{method}, η = {args.lr:g}")
     figure.savefig(target, dpi=120)
     if args.json:
         result = {"kind": args.kind, "output": str(target)}

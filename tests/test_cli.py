@@ -126,9 +126,9 @@ def test_prove_verifies_and_exits_0(
 
 
 def test_prove_renders_latex_markdown_and_json(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(["prove", "steepest-descent", "--dim", "2", "--latex"], capsys)[1].startswith(
-        r"\begin{align*}"
-    )
+    latex = run(["prove", "steepest-descent", "--dim", "2", "--latex"], capsys)[1]
+    assert r"\begin{align*}" in latex and r"\intertext" not in latex  # MathJax has no \intertext
+    assert not latex.startswith(r"\documentclass")  # a body for the user's own document
     assert run(["prove", "steepest-descent", "--dim", "2", "--markdown"], capsys)[1].startswith(
         "## Steepest"
     )
@@ -629,6 +629,59 @@ def test_plot_refuses_other_suffixes_and_other_parameter_counts(
     )
     assert code == 2 and "a figure is saved as .png, .svg, .pdf" in err
     code, _, err = run(
-        ["plot", "x**2", "--params", "x", "--at", "x=1", "--lr", "0.1", "-o", "f.png"], capsys
+        [
+            "plot",
+            "x**2 + y**2 + z**2",
+            "--params",
+            "x y z",
+            "--at",
+            "x=1, y=1, z=1",
+            "--lr",
+            "0.1",
+            "-o",
+            str(tmp_path / "f.png"),
+        ],
+        capsys,
     )
-    assert code == 2 and "plot draws a loss of two parameters over the plane; this one has 1" in err
+    assert (
+        code == 2
+        and (
+            "plot draws a loss of one parameter (a curve) or two (contours); this one has 3 (x, y, z)"
+        )
+        in err
+    )
+    assert not (tmp_path / "f.png").exists()
+
+
+def test_plot_draws_a_loss_of_one_parameter_as_a_curve_with_its_iterates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("matplotlib")
+    base = ["plot", "2*x**2", "--params", "x", "--at", "x=1"]
+    png = tmp_path / "curve.png"
+    code, out, _ = run([*base, "--lr", "0.1", "--steps", "2", "-o", str(png), "--json"], capsys)
+    assert code == 0 and png.read_bytes().startswith(b"\x89PNG")
+    assert [p[0] for p in json.loads(out)["path"]] == pytest.approx([1, 0.6, 0.36], abs=1e-15)
+    code, out, _ = run([*base, "--lr", "0.5", "--steps", "3", "-o", str(png), "--json"], capsys)
+    assert [p[0] for p in json.loads(out)["path"]] == [1, -1, 1, -1]  # it oscillates
+    svg = tmp_path / "models.svg"
+    code, out, _ = run([*base, "--kind", "taylor", "--radius", "0.25", "-o", str(svg)], capsys)
+    assert (code, out) == (0, f"wrote {svg}\n") and 'id="disc' in svg.read_text()
+    code, _, err = run(
+        [
+            "plot",
+            "(w*x - y)**2",
+            "--params",
+            "w",
+            "--at",
+            "w=1",
+            "--kind",
+            "taylor",
+            "-o",
+            str(svg),
+        ],
+        capsys,
+    )
+    assert (
+        code == 2 and "--kind taylor draws a loss without data symbols (this one has x, y)" in err
+    )

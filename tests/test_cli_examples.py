@@ -7,6 +7,7 @@ import os
 import re
 import shlex
 import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,29 @@ def _help() -> list[str]:
 EXAMPLES = sorted({*_readme(), *_howto(), *_help()})
 
 
+def _documented_files() -> list[tuple[str, str, str]]:
+    """The how-to's captioned code blocks, (language, file name, text): the data files its
+    command lines read, and the Python that makes the binary ones."""
+    text = (ROOT / "docs" / "howto" / "cli.rst").read_text()
+    found = re.finditer(
+        r"^\.\. code-block:: (\w+)\n   :caption: (\S+)\n\n((?:(?:   .*)?\n)+)", text, flags=re.M
+    )
+    return [(m.group(1), m.group(2), textwrap.dedent(m.group(3)).strip("\n") + "\n") for m in found]
+
+
+def _write_documented_files() -> None:
+    """Into the current folder: the data files, then the arrays the documented Python makes."""
+    for language, name, text in _documented_files():
+        Path(name).write_text(text)
+        if language == "python":
+            exec(compile(text, f"docs/howto/cli.rst: {name}", "exec"), {"__name__": "__main__"})
+
+
+def test_the_documented_data_files_are_found() -> None:
+    names = {name for _, name, _ in _documented_files()}
+    assert {"data.csv", "ys.csv", "make_arrays.py"} <= names
+
+
 def test_the_examples_are_found() -> None:
     assert len(_readme()) >= 5 and len(_howto()) >= 15 and len(_help()) >= 7
 
@@ -50,6 +74,8 @@ def test_a_documented_command_line_runs_and_exits_0(
     if argv[:1] == ["plot"]:
         pytest.importorskip("matplotlib")
     monkeypatch.chdir(tmp_path)
+    if "--data-file" in argv:
+        _write_documented_files()
     code = cli.main(argv)
     _, err = capsys.readouterr()
     assert code == 0, err
