@@ -248,6 +248,11 @@ CASES: list[tuple[Any, str]] = [
         lambda: ["x=xs.npy", "y=" + _npy("y4.npy", np.ones(4))],
         "'y4.npy' has 4 rows, but 'xs.npy' has 3: every data file needs one value per data row",
     ),
+    (
+        lambda: [_write("zero.csv", "x,y\n0,1\n0,2\n")],
+        "with these data values, the loss is not a loss of its parameters: parameter 'w' does "
+        "not occur in the loss",
+    ),
     # names
     (
         lambda: [_write("z.csv", "x,z\n1,2\n")],
