@@ -99,10 +99,6 @@ class Data:
             )
         return out
 
-    def constants(self) -> dict[str, Any]:
-        """Every value by data symbol component, when there are no rows (for ``descend``)."""
-        return {name: c.exact for name, c in self.columns.items()}
-
 
 def split_sources(texts: Sequence[str]) -> list[str]:
     """``--data-file`` values (the option may be repeated) split at commas, blanks dropped.
@@ -438,7 +434,16 @@ def _plain_csv(path: str) -> tuple[np.ndarray, list[Any]]:
     if not rows:
         raise DataError(f"{path!r} has no rows of numbers")
     width = len(rows[0])
-    exact = _grid(rows, path, width, 1, [str(j + 1) for j in range(width)])
+    labels = [str(j + 1) for j in range(width)]
+    try:
+        exact = _grid(rows, path, width, 1, labels)
+    except DataError as exc:
+        if not all(_NUMBER.fullmatch(cell.strip()) for cell in rows[0]):
+            raise DataError(
+                f"{exc} (a CSV given as NAME=FILE holds numbers only; one with a header row "
+                f"naming the data symbols is given as --data-file {path})"
+            ) from None
+        raise
     return np.array([[float(c) for c in row] for row in exact]), exact
 
 

@@ -303,7 +303,8 @@ CASES: list[tuple[Any, str]] = [
     (lambda: [_write("u.csv", "")], "'u.csv' is empty: it needs a header row"),
     (
         lambda: ["x=xs.npy", "y=" + _write("p.csv", "y\n1\n2\n3\n")],
-        "'p.csv' line 1, column 1: 'y' is not a number",
+        "'p.csv' line 1, column 1: 'y' is not a number (a CSV given as NAME=FILE holds numbers "
+        "only; one with a header row naming the data symbols is given as --data-file p.csv)",
     ),
     # arrays
     (
