@@ -1,0 +1,394 @@
+"""Each claim judged by the kernel: only :func:`derive.kernel.verify` says *proved*.
+
+A claim becomes a small kernel derivation under the stated assumptions and the
+definitions it uses: an equality is an identity (or, with ``O(x^k)``, a truncation); an
+inequality a ≤ b is proved from a sum-of-squares certificate (found by completing squares
+when b − a is quadratic) or from 0 ≤ b − a by the sign rules, carried over by the
+multiply/add rule; an implication states its left side as case hypotheses and derives
+the right side from one of them (multiply/add, substitution) or outright. Functions the
+text leaves undefined stand for arbitrary real values (``L(θ)`` is one number), so a
+claim that fails only for an arbitrary function is left unproved, never called false.
+
+>>> from derive.audit.chains import Relation
+>>> import sympy
+>>> x = sympy.Symbol("x")
+>>> judge_relation(Relation(x**2 + 1, ">=", 2*x, "x^2 + 1 \\\\ge 2x", 1)).status
+'proved'
+>>> judge_relation(Relation((x + 1)**2, "=", x**2 + 1, "(x+1)^2 = x^2 + 1", 1)).status
+'failed'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sympy
+
+from ..kernel import (
+    Affine,
+    Assumption,
+    Derivation,
+    Fact,
+    Identity,
+    Sign,
+    Step,
+    Substitution,
+    SumOfSquares,
+    Truncation,
+    verify,
+)
+from .chains import Definition, Relation
+from .latex import UNSTATED, BigO
+
+__all__ = ["Verdict", "certificate", "judge_relation"]
+
+_FLIP = {">=": "<=", ">": "<"}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The kernel's answer on one claim: ``status`` 'proved', 'failed' (with a
+    ``counterexample``), 'unproved' (``reason`` says why), 'vacuous', 'assumed' or
+    'approximate'; ``rule`` the kernel rule that decided; ``premises`` the assumptions used."""
+
+    status: str
+    reason: str = ""
+    counterexample: Mapping[str, str] | None = None
+    rule: str = ""
+    premises: tuple[str, ...] = ()
+
+
+def judge_relation(
+    claim: Relation,
+    hypotheses: tuple[Relation, ...] = (),
+    assumptions: tuple[Relation, ...] = (),
+    definitions: tuple[Definition, ...] = (),
+) -> Verdict:
+    """The verdict on ``claim`` under the hypotheses (of an implication), the standing
+    assumptions and the text's definitions of symbols."""
+    if claim.rel == "~":
+        return Verdict(
+            "approximate",
+            "≈ is reported, never proved: write '= … + O(x^k)' to have a truncation checked",
+        )
+    if any(h.rel == "~" for h in hypotheses):
+        return Verdict("unproved", "an approximate (≈) hypothesis implies nothing exactly")
+    parts = [claim.lhs, claim.rhs, *(h.lhs for h in hypotheses), *(h.rhs for h in hypotheses)]
+    if any(isinstance(p, sympy.Basic) and p.has(UNSTATED) for p in parts):
+        return Verdict("unproved", "'…' leaves terms unstated: write + O(x^k) to have it checked")
+    opaque = _Opaque()
+    claim = opaque.relation(claim)
+    hypotheses = tuple(opaque.relation(h) for h in hypotheses)
+    facts = tuple(_fact(opaque.relation(a)) for a in assumptions)
+    used = _needed(definitions, [claim, *hypotheses], opaque)
+    facts = used + facts
+    try:
+        verdict = _judge(claim, hypotheses, facts)
+    except _Refused as exc:
+        return Verdict("unproved", str(exc))
+    if verdict.status == "failed" and opaque.names:
+        names = ", ".join(sorted(opaque.names))
+        return Verdict(
+            "unproved",
+            f"it depends on {names}, which the text does not define; it fails for some "
+            "arbitrary values of them, so it is neither proved nor refuted",
+            None,
+            verdict.rule,
+        )
+    if verdict.status == "failed" and claim.rel == "=" and not hypotheses:
+        verdict = _condition(claim, facts, verdict)
+    return verdict
+
+
+def _condition(claim: Relation, facts: tuple[Fact, ...], verdict: Verdict) -> Verdict:
+    """A failed equality in one free symbol that holds at one value: name the value, once
+    the kernel has proved the claim with it ("true if x_0 = 1")."""
+    defined = {f.lhs: f.rhs for f in facts if f.scope == "definition"}
+    difference = sympy.sympify(claim.lhs - claim.rhs)
+    for _ in range(len(defined) + 1):
+        difference = difference.xreplace(defined)
+    free = sorted(difference.free_symbols, key=lambda s: s.name)
+    if len(free) != 1 or any(f.lhs == free[0] for f in facts):
+        return verdict
+    try:
+        roots = sympy.Poly(sympy.expand(difference.doit()), free[0]).real_roots()
+    except (sympy.PolynomialError, ValueError, TypeError, NotImplementedError):
+        return verdict
+    roots = [r for r in dict.fromkeys(roots) if r.is_Rational]
+    if len(roots) != 1:
+        return verdict
+    given = Fact(free[0], "=", roots[0], f"{free[0]} = {roots[0]}", "definition")
+    step = Step(claim.lhs, "=", claim.rhs, claim.text, Identity())
+    if verify(Derivation(f"line {claim.line}", (step,), (given, *facts))).ok:
+        hint = f"true if {free[0]} = {roots[0]}, which the text does not state"
+        return Verdict("failed", f"{hint}; {verdict.reason}", verdict.counterexample, verdict.rule)
+    return verdict
+
+
+class _Refused(Exception):
+    """A claim outside what can be checked (the message says why)."""
+
+
+class _Opaque:
+    """Undefined functions (and what cannot be differentiated) → fresh real symbols, one per
+    distinct application, named as written: ``L(a, b)`` is one arbitrary number."""
+
+    def __init__(self) -> None:
+        self.symbols: dict[Any, sympy.Symbol] = {}
+        self.names: set[str] = set()
+
+    def __call__(self, value: Any) -> Any:
+        if not isinstance(value, sympy.Basic):
+            return value
+        calls = value.atoms(sympy.core.function.AppliedUndef)
+        derived = {
+            s for s in value.free_symbols if s.name.startswith("∂(") or s.name.startswith("d(")
+        }
+        for s in derived:
+            self.names.add(s.name)
+        if not calls:
+            return value
+        for call in calls:
+            if call not in self.symbols:
+                self.symbols[call] = sympy.Symbol(str(call))
+                self.names.add(str(call.func))
+        return value.xreplace(self.symbols)
+
+    def relation(self, r: Relation) -> Relation:
+        return Relation(self(r.lhs), r.rel, self(r.rhs), r.text, r.line)
+
+
+def _fact(r: Relation, scope: str = "") -> Fact:
+    if r.rel not in ("=", "<", "<=", ">", ">=", "!="):
+        raise _Refused(f"the assumption {r.text} is not a relation the kernel takes")
+    return Fact(r.lhs, r.rel, r.rhs, r.text, scope)
+
+
+def _needed(
+    definitions: tuple[Definition, ...], relations: list[Relation], opaque: _Opaque
+) -> tuple[Fact, ...]:
+    """Definition facts for the defined symbols the relations use, transitively, in order."""
+    by_symbol = {d.symbol: d for d in definitions if d.symbol is not None}
+    wanted: set[Any] = set()
+    todo = [s for r in relations for side in (r.lhs, r.rhs) for s in _free(side)]
+    while todo:
+        s = todo.pop()
+        if s in by_symbol and s not in wanted:
+            wanted.add(s)
+            todo += list(_free(opaque(by_symbol[s].value)))
+    return tuple(
+        Fact(d.symbol, "=", opaque(d.value), d.text, "definition")
+        for d in definitions
+        if d.symbol in wanted
+    )
+
+
+def _free(value: Any) -> set[Any]:
+    return set(value.free_symbols) if isinstance(value, sympy.Basic) else set()
+
+
+def _judge(claim: Relation, hypotheses: tuple[Relation, ...], facts: tuple[Fact, ...]) -> Verdict:
+    hyps = tuple(_fact(h, "hypothesis") for h in hypotheses)
+    given = tuple(
+        Step(h.lhs, h.rel, h.rhs, "hypothesis", Assumption(), f"h{k}")
+        for k, h in enumerate(hyps)
+        if h.rel != "!="
+    )
+    facts = facts + hyps
+    attempts: list[tuple[tuple[Step, ...], bool]] = []
+    for k, h in enumerate(hypotheses):
+        if h.rel != "!=":
+            attempts += [(s, True) for s in _from_hypothesis(claim, h, f"h{k}")]
+    refutes = not hypotheses
+    attempts += [(s, refutes) for s in _direct(claim)]
+    best: Verdict | None = None
+    reasons: list[str] = []
+    for steps, can_refute in attempts:
+        report = verify(Derivation(f"line {claim.line}", given + steps, facts))
+        last = report.steps[-1]
+        if last.status in ("proved", "vacuous"):
+            premises = tuple(
+                f.text for s in report.steps[len(given) :] for f in s.premises if f.text
+            )
+            return Verdict(
+                last.status, last.reason, None, last.rule, tuple(dict.fromkeys(premises))
+            )
+        helper = report.steps[len(given)]
+        reason = helper.reason if helper is not last and helper.status != "proved" else last.reason
+        reason = reason.split("; the statement is false at this point")[0]
+        if last.status == "failed" and can_refute and best is None:
+            why = (
+                last.reason
+                if helper is last
+                else f"{reason}; the claim is false at the point given"
+            )
+            best = Verdict("failed", why, dict(last.counterexample or {}) or None, last.rule)
+        if hypotheses and can_refute:
+            continue  # the reasons of derivations from a hypothesis are summed up below
+        if reason and reason not in reasons:
+            reasons.append(reason)
+    if best is not None:
+        return best
+    if hypotheses:
+        shown = ", ".join(h.text for h in hypotheses)
+        reasons.insert(
+            0,
+            f"it does not follow from {shown} by scaling and shifting (multiply/add) or "
+            "substitution, and it is not provable on its own",
+        )
+    return Verdict("unproved", "; ".join(reasons[:2]) or "no rule applies")
+
+
+def _direct(claim: Relation) -> list[tuple[Step, ...]]:
+    """The kernel derivations that could prove ``claim`` on its own."""
+    lhs, rel, rhs = claim.lhs, claim.rel, claim.rhs
+    why = claim.text
+    if any(isinstance(side, sympy.Basic) and side.has(BigO) for side in (lhs, rhs)):
+        return [_truncation(claim)]
+    if rel == "=":
+        return [(Step(lhs, "=", rhs, why, Identity()),)]
+    if rel == "!=":
+        square = sympy.Pow(lhs - rhs, 2)
+        return [(Step(square, ">", 0, why + " (as (a − b)² > 0)", Sign()),)]
+    lo, le, hi = (rhs, _FLIP[rel], lhs) if rel in _FLIP else (lhs, rel, rhs)
+    out: list[tuple[Step, ...]] = []
+    found = certificate(hi - lo, strict=le == "<")
+    if found is not None:
+        terms, constant = found
+        out.append((Step(lhs, rel, rhs, why, SumOfSquares(terms=terms, constant=constant)),))
+    for variant in _variants(hi - lo):
+        sign = Step(sympy.Integer(0), le, variant, "the difference", Sign(), "difference")
+        out.append((sign, Step(lhs, rel, rhs, why, Affine("difference", 1, lo))))
+    return out
+
+
+def _variants(difference: Any) -> list[Any]:
+    """Forms of b − a for the structural sign rules: as written, expanded, factored."""
+    out = [difference]
+    if sympy.count_ops(difference) <= 200:
+        for form in (sympy.expand, sympy.factor):
+            try:
+                value = form(difference)
+            except (sympy.PolynomialError, ValueError, TypeError):
+                continue
+            if all(value != o for o in out):
+                out.append(value)
+    return out
+
+
+def _truncation(claim: Relation) -> tuple[Step, ...]:
+    if claim.rel != "=":
+        raise _Refused("O(…) is checked in equalities only ('= … + O(x^k)')")
+    (left, left_o), (right, right_o) = _split_o(claim.lhs), _split_o(claim.rhs)
+    if right_o is None:
+        (left, left_o), (right, right_o) = (right, right_o), (left, left_o)
+    assert right_o is not None
+    var, k = right_o
+    if left_o is not None:
+        if left_o[0] != var:
+            raise _Refused(f"the two sides' O(…) are in different variables ({left_o[0]}, {var})")
+        if left_o[1] < k:
+            raise _Refused(
+                f"the left side is known only up to O({var}^{left_o[1]}), not O({var}^{k})"
+            )
+    return (Step(left, "=O", right, claim.text, Truncation(var, int(k) - 1)),)
+
+
+def _split_o(side: Any) -> tuple[Any, tuple[Any, int] | None]:
+    """(the rest, (var, k) of the lowest O(var^k) term) of one side."""
+    if not (isinstance(side, sympy.Basic) and side.has(BigO)):
+        return side, None
+    rest, found = [], []
+    for term in _summands(side):
+        if isinstance(term, BigO):
+            found.append((term.args[0], int(term.args[1])))
+        elif term.has(BigO):
+            raise _Refused("O(…) is read as a term of a sum ('… + O(x^k)'), not inside a product")
+        else:
+            rest.append(term)
+    if len({v for v, _ in found}) > 1:
+        raise _Refused("several O(…) terms in different variables")
+    return sympy.Add(*rest), (found[0][0], min(k for _, k in found))
+
+
+def _summands(side: Any) -> list[Any]:
+    """The terms of a sum written as a sum (nested unevaluated sums flattened)."""
+    if isinstance(side, sympy.Add):
+        return [t for a in side.args for t in _summands(a)]
+    return [side]
+
+
+def _from_hypothesis(claim: Relation, h: Relation, label: str) -> list[tuple[Step, ...]]:
+    """Derivations of the claim from one hypothesis: scaled and shifted (multiply/add), or
+    by substituting an equality."""
+    out: list[tuple[Step, ...]] = []
+    why = claim.text
+    if h.rel == "=" and claim.rel == "=":
+        out.append((Step(claim.lhs, claim.rel, claim.rhs, why, Substitution(label)),))
+    ha, _, hb = (h.rhs, "", h.lhs) if h.rel in _FLIP else (h.lhs, "", h.rhs)
+    ba, _, bb = (claim.rhs, "", claim.lhs) if claim.rel in _FLIP else (claim.lhs, "", claim.rhs)
+    gap = sympy.expand(hb - ha)
+    if gap == 0 or claim.rel in ("!=", "~"):
+        return out
+    q = sympy.cancel((bb - ba) / gap)
+    for factor, shift in ((q, ba - q * ha), (-q, ba + q * hb)):
+        out.append((Step(claim.lhs, claim.rel, claim.rhs, why, Affine(label, factor, shift)),))
+    return out
+
+
+def certificate(
+    difference: Any, strict: bool = False
+) -> tuple[tuple[tuple[Any, Any], ...], Any] | None:
+    """A certificate difference = constant + Σ cₖ·qₖ² (cₖ ≥ 0) for a quadratic polynomial
+    with rational coefficients, by completing squares (LDLᵀ of its Gram matrix); None if
+    there is none this way (or, for ``strict``, none with a positive constant).
+
+    >>> x, y = sympy.symbols("x y")
+    >>> certificate(x**2 - 2*x*y + y**2)
+    (((1, x - y),), 0)
+    >>> certificate(x*y) is None
+    True
+    """
+    expr = sympy.expand(difference)
+    symbols = sorted(expr.free_symbols, key=lambda s: s.name)
+    if not symbols or len(symbols) > 12:
+        return None
+    try:
+        poly = sympy.Poly(expr, *symbols)
+    except sympy.PolynomialError:
+        return None
+    if poly.total_degree() != 2 or not all(c.is_Rational for c in poly.coeffs()):
+        return None
+    n = len(symbols)
+    basis = [*symbols, sympy.Integer(1)]
+    m = [[sympy.Integer(0)] * (n + 1) for _ in range(n + 1)]
+    for monomial, c in poly.terms():
+        where = [i for i, e in enumerate(monomial) for _ in range(e)]
+        i, j = [*where, n, n][:2]
+        if i == j:
+            m[i][i] += c
+        else:
+            m[i][j] += c / 2
+            m[j][i] += c / 2
+    terms = []
+    for k in range(n + 1):
+        pivot = m[k][k]
+        if pivot < 0:
+            return None
+        if pivot == 0:
+            if any(m[k][j] != 0 for j in range(k + 1, n + 1)):
+                return None
+            continue
+        if k == n:
+            break
+        q = basis[k] + sympy.Add(*(m[k][j] / pivot * basis[j] for j in range(k + 1, n + 1)))
+        terms.append((pivot, q))
+        for i in range(k + 1, n + 1):
+            for j in range(k + 1, n + 1):
+                m[i][j] -= m[i][k] * m[k][j] / pivot
+    constant = m[n][n]
+    if strict and not constant > 0:
+        return None
+    return tuple(terms), constant
