@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__ as __version__
 
 if TYPE_CHECKING:
+    from .audit import audit as audit
     from .derivation import Derivation as Derivation
     from .emit import UpdateRule as UpdateRule
     from .emit import emit as emit
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from .taylor import taylor as taylor
 
 _LAZY = {
+    "audit": "audit",
     "Derivation": "derivation",
     "UpdateRule": "emit",
     "emit": "emit",
@@ -144,6 +146,7 @@ __all__ = [
     "UpdateRule",
     "VerificationError",
     "__version__",
+    "audit",
     "directional",
     "emit",
     "gradient_descent",
