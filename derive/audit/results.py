@@ -75,7 +75,8 @@ class Audit:
         """One line: how many steps were proved, failed and left unproved."""
         counts = ", ".join(f"{self.count(s)} {s}" for s in STATUSES if self.count(s))
         head = "checked" if self.ok else "NOT checked"
-        return f"{head}: {len(self.steps)} steps ({counts or 'none'})"
+        n = len(self.steps)
+        return f"{head}: {n} step{'s' * (n != 1)} ({counts or 'none'})"
 
     def json(self) -> dict[str, Any]:
         """``{"ok": bool, "steps": [{"line", "claim", "status", "counterexample", "reason"}]}``."""
