@@ -80,15 +80,17 @@ def _name(symbol: sympy.Symbol) -> str:
 
 
 def _title(obj: Objective, limit: int = 60) -> str:
-    """'ℒ(x) = 2x²' typeset (no Python syntax), or just 'ℒ(x)' for a long loss."""
+    """'ℒ(x) = 2x²' typeset (no Python syntax), or just 'ℒ(x)' for a long loss; with data
+    symbols, said to be the mean over the data's rows."""
     names = ", ".join(sympy.latex(p) for p in obj.params)
     head = rf"\mathcal{{L}}\left({names}\right)"
     body = sympy.latex(obj.expr)
+    mean = ", the mean over the data's rows" if obj.data else ""
     if len(body) <= limit:
         shown = _math(f"{head} = {body}")
         if shown:
-            return shown
-    return _math(head) or "the loss"
+            return shown + mean
+    return (_math(head) or "the loss") + mean
 
 
 def _loss(obj: Objective, data: Mapping[str, Any] | None) -> Any:

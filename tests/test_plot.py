@@ -102,6 +102,7 @@ def test_a_path_with_data_follows_the_mean_loss() -> None:
     assert np.allclose(path[1], [0.7, 0.4], rtol=0, atol=1e-15)
     fig = contours(obj, path, data=data)
     assert np.array_equal(_line(fig.axes[0], "path").get_xydata(), path)
+    assert fig.axes[0].get_title().endswith("\\right)^{2}$, the mean over the data's rows")
 
 
 def test_the_taylor_models_of_one_parameter_are_the_exact_models_and_the_interval_is_red() -> None:
