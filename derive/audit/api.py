@@ -94,7 +94,7 @@ def _late(claim: Claim, chains: Chains, verdict: Verdict) -> Verdict:
         if isinstance(side, sympy.Basic):
             used |= side.free_symbols
     for symbol, line in chains.late:
-        if symbol in used and line > claim.line:
+        if symbol in used and line >= claim.line:
             return Verdict(
                 "unproved",
                 f"{symbol} is used before it is defined (line {line}); "

@@ -194,6 +194,8 @@ def _definition(
     given a value: ``s = …`` for an unused symbol, ``f(x) = …`` for a new function."""
     if len(pieces) < 3 or pieces[0].kind != "term" or pieces[1].value != "=":
         return None
+    if any(p.kind == "arrow" for p in pieces):
+        return None  # x = 2 ⟹ … states a hypothesis, not a name
     lhs, rhs = pieces[0].value, pieces[2].value
     if not isinstance(rhs, sympy.Basic):
         return None

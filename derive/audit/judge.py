@@ -154,10 +154,25 @@ class _Opaque:
             if call not in self.symbols:
                 self.symbols[call] = sympy.Symbol(str(call))
                 self.names.add(str(call.func))
-        return value.xreplace(self.symbols)
+        return _replace(value, self.symbols)
 
     def relation(self, r: Relation) -> Relation:
         return Relation(self(r.lhs), r.rel, self(r.rhs), r.text, r.line)
+
+
+def _replace(expr: Any, mapping: dict[Any, Any]) -> Any:
+    """``expr`` with subexpressions replaced, sums, products and powers kept as written
+    (``xreplace`` would evaluate L + L to 2L and make a step look vacuous)."""
+    if expr in mapping:
+        return mapping[expr]
+    if not isinstance(expr, sympy.Basic) or not expr.args:
+        return expr
+    args = [_replace(a, mapping) for a in expr.args]
+    if all(a is b for a, b in zip(args, expr.args, strict=True)):
+        return expr
+    if isinstance(expr, (sympy.Add, sympy.Mul, sympy.Pow)):
+        return expr.func(*args, evaluate=False)
+    return expr.func(*args)
 
 
 def _fact(r: Relation, scope: str = "") -> Fact:
@@ -252,6 +267,7 @@ def _direct(claim: Relation) -> list[tuple[Step, ...]]:
     if rel == "!=":
         square = sympy.Pow(lhs - rhs, 2)
         return [(Step(square, ">", 0, why + " (as (a − b)² > 0)", Sign()),)]
+    lhs, rhs = _evaluated(lhs), _evaluated(rhs)  # the sign rules read no Subs
     lo, le, hi = (rhs, _FLIP[rel], lhs) if rel in _FLIP else (lhs, rel, rhs)
     out: list[tuple[Step, ...]] = []
     found = certificate(hi - lo, strict=le == "<")
@@ -262,6 +278,13 @@ def _direct(claim: Relation) -> list[tuple[Step, ...]]:
         sign = Step(sympy.Integer(0), le, variant, "the difference", Sign(), "difference")
         out.append((sign, Step(lhs, rel, rhs, why, Affine("difference", 1, lo))))
     return out
+
+
+def _evaluated(side: Any) -> Any:
+    """``side`` with f(a) for a defined f carried out (the text's own definition)."""
+    if isinstance(side, sympy.Basic) and side.has(sympy.Subs):
+        return side.replace(lambda e: isinstance(e, sympy.Subs), lambda e: e.doit())
+    return side
 
 
 def _variants(difference: Any) -> list[Any]:
