@@ -16,7 +16,7 @@ subclass) and one-line Unicode for terminals, plain text, titles and headings (a
 >>> unicode(2*x**2), unicode(sympy.sqrt(w**2 + 1)), unicode(sympy.Abs(w))
 ('2x²', '√(w² + 1)', '|w|')
 >>> unicode(sympy.Symbol("eta_") * w)
-'η′·w'
+'η′w'
 >>> latex(w - eta*g)
 'w - \\eta g_{w}'
 """
@@ -100,6 +100,16 @@ def _degree(term: Any) -> int:
         return 0
 
 
+def negated(term: Any) -> Any:
+    """−term, keeping a product written unevaluated (x₀ − α·(4x₀) stays a product)."""
+    if isinstance(term, sympy.Mul) and term.args and term.args[0].is_Number:
+        rest = term.args[1:]
+        if term.args[0] == -1:
+            return sympy.Mul(*rest, evaluate=False) if len(rest) > 1 else rest[0]
+        return sympy.Mul(-term.args[0], *rest, evaluate=False)
+    return -term
+
+
 def ordered_terms(expr: sympy.Add) -> list[Any]:
     """The terms of a sum in a lecturer's order: ascending degree in η (ε, τ), then the
     positive terms before the negative ones, then SymPy's order.
@@ -126,6 +136,10 @@ class LatexPrinter(_SympyLatex):
 
     def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:
         name, primes = _split(expr.name)
+        if name == "epsilon" or name.startswith("epsilon_"):  # one ε everywhere: \varepsilon
+            return (
+                r"\varepsilon" + super()._print_Symbol(sympy.Symbol(name), style)[8:] + "'" * primes
+            )
         if not primes:
             return super()._print_Symbol(expr, style)
         return super()._print_Symbol(sympy.Symbol(name), style) + "'" * primes
@@ -136,10 +150,10 @@ class LatexPrinter(_SympyLatex):
             if k == 0:
                 tex += self._print(term) if not term.could_extract_minus_sign() else ""
                 if term.could_extract_minus_sign():
-                    tex += "- " + self._bracket(-term)
+                    tex += "- " + self._bracket(negated(term))
                 continue
             if term.could_extract_minus_sign():
-                tex += " - " + self._bracket(-term)
+                tex += " - " + self._bracket(negated(term))
             else:
                 tex += " + " + self._bracket(term)
         return tex
@@ -211,8 +225,8 @@ class UnicodePrinter(StrPrinter):
         out = ""
         for k, term in enumerate(ordered_terms(expr)):
             negative = term.could_extract_minus_sign()
-            shown = self._print(-term if negative else term)
-            if isinstance(-term if negative else term, sympy.Add):
+            shown = self._print(negated(term) if negative else term)
+            if isinstance(negated(term) if negative else term, sympy.Add):
                 shown = f"({shown})"
             if k == 0:
                 out = f"−{shown}" if negative else shown
@@ -229,21 +243,24 @@ class UnicodePrinter(StrPrinter):
         return shown
 
     def _join(self, factors: list[Any]) -> str:
-        out = ""
+        """Factors side by side: a number or a one-letter factor before a letter or a
+        bracket is juxtaposed (2x, αx, 2(x + 1)), anything else is joined by a dot."""
+        out, last = "", ""
         previous: Any = None
         for factor in factors:
             shown = self._factor(factor)
+            letter = len(shown.rstrip("′²³⁴⁵⁶⁷⁸⁹")) == 1 and shown[0].isalpha()
             if previous is None:
                 out = shown
             elif (
                 (previous.is_Number and not shown[0].isdigit())
-                or (len(out) == 1 and len(shown) == 1 and shown.isalpha())
+                or (len(last.rstrip("′²³⁴⁵⁶⁷⁸⁹")) == 1 and last[0].isalpha() and letter)
                 or (shown.startswith("(") and not previous.is_Number)
             ):
                 out += shown
             else:
                 out += "·" + shown
-            previous = factor
+            previous, last = factor, shown
         return out
 
     def _print_Mul(self, expr: sympy.Mul) -> str:
@@ -251,6 +268,8 @@ class UnicodePrinter(StrPrinter):
             inner = -expr
             shown = self._print(inner)
             return f"−({shown})" if isinstance(inner, sympy.Add) else f"−{shown}"
+        if sum(1 for a in expr.args if a.is_Number) > 1:  # written unevaluated: (1/10)·4
+            return self._join(list(expr.args))
         numerator, denominator = sympy.fraction(expr, exact=True)
         if denominator != 1:
             top = self._print(numerator)
@@ -331,8 +350,8 @@ class UnicodePrinter(StrPrinter):
         return f"[{self._print(body)}] at {at}"
 
     def _print_MatrixBase(self, expr: Any) -> str:
-        if expr.shape == (1, 1):
-            return f"[{self._print(expr[0, 0])}]"
+        if expr.shape == (1, 1):  # one parameter: the number itself
+            return self._print(expr[0, 0])
         if expr.cols == 1:
             return "(" + ", ".join(self._print(e) for e in expr) + ")"
         rows = ("  ".join(self._print(e) for e in expr.row(i)) for i in range(expr.rows))

@@ -21,7 +21,7 @@ Step 1 (identity, proved): expand
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import sympy
@@ -141,6 +141,12 @@ _UNICODE = {
     "χ": r"$\chi$",
     "ζ": r"$\zeta$",
     "Δ": r"$\Delta$",
+    "≪": r"$\ll$",
+    "“": "``",
+    "”": "''",
+    "↦": r"$\mapsto$",
+    "→": r"$\to$",
+    "⇒": r"$\Rightarrow$",
 }
 _SPECIAL = {
     "\\": r"\textbackslash{}",
@@ -157,8 +163,19 @@ _SPECIAL = {
     ">": "$>$",
     "|": r"$|$",
 }
-_SUBSCRIPTED = re.compile(r"(?<![\w])([A-Za-zα-ωΑ-Ω]+)_([A-Za-z0-9]+)\b")
+_SUBSCRIPTED = re.compile(r"(?<![\w])([A-Za-zα-ωΑ-Ω]+)_([A-Za-z0-9α-ω₀-₉]+)")
 _GREEK = {
+    "α": r"\alpha ",
+    "β": r"\beta ",
+    "η": r"\eta ",
+    "θ": r"\theta ",
+    "λ": r"\lambda ",
+    "μ": r"\mu ",
+}
+
+
+_SUB_TEX = {
+    **{chr(0x2080 + k): str(k) for k in range(10)},
     "α": r"\alpha ",
     "β": r"\beta ",
     "η": r"\eta ",
@@ -182,7 +199,8 @@ def tex_text(value: str) -> str:
     if len(pieces) > 1:
         for k in range(0, len(pieces) - 1, 3):
             base = "".join(_GREEK.get(c, c) for c in pieces[k + 1])
-            out.append(tex_text(pieces[k]) + f"${base}_{{{pieces[k + 2]}}}$")
+            sub = "".join(_SUB_TEX.get(c, c) for c in pieces[k + 2]).strip()
+            out.append(tex_text(pieces[k]) + f"${base}_{{{sub}}}$")
         return "".join(out) + tex_text(pieces[-1])
     for ch in value:
         if ch in _SPECIAL:
@@ -212,12 +230,16 @@ _TEX_WORDS = {
     r"\sigma": "σ",
     r"^\top": "ᵀ",
     r"\top": "ᵀ",
+    r"\|": "‖",
     r"\tfrac12": "½",
     r"\frac12": "½",
     r"\,": " ",
     "^*": "*",
     "^{*}": "*",
 }
+
+
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def _tex_to_text(tex: str) -> str:
@@ -229,7 +251,8 @@ def _tex_to_text(tex: str) -> str:
     for word, shown in _TEX_WORDS.items():
         tex = tex.replace(word, shown)
     tex = re.sub(r"_\{(\w+)\}", r"_\1", tex)
-    tex = re.sub(r"(?<=[ℒθηαβεδτσ∇′Θ]) (?=[A-Za-zθηαβεδτσℒ∇(])", "", tex)
+    tex = re.sub(r"(?<=[ℒθηαβεδτσ∇′Θᵀ]) (?=[A-Za-zθηαβεδτσℒ∇(])", "", tex)
+    tex = re.sub(r"\^\{?(\d+)\}?", lambda m: m.group(1).translate(_SUPERSCRIPTS), tex)
     return tex.replace("{", "").replace("}", "").replace("\\", "").replace(" - ", " − ")
 
 
@@ -266,7 +289,10 @@ def _named(expr: Any, names: Mapping[Any, str] | None) -> Any:
     flattens L + ηuᵀg into one sum), as itself or negated."""
     if not names or not isinstance(expr, sympy.Basic):
         return expr
-    table = {k: _Shown(f"_shown{i}", v) for i, (k, v) in enumerate(names.items())}
+    table: dict[Any, Any] = {k: _Shown(f"_shown{i}", v) for i, (k, v) in enumerate(names.items())}
+    for key, shown in list(table.items()):  # a named square root also names its reciprocal
+        if isinstance(key, sympy.Pow) and key.exp == sympy.S.Half:
+            table.setdefault(sympy.Pow(key.base, -sympy.S.Half), 1 / shown)
     for key, shown in table.items():
         if _same(key, expr) and type(key) is type(expr):
             return shown
@@ -278,6 +304,9 @@ def _named(expr: Any, names: Mapping[Any, str] | None) -> Any:
         terms = list(e.args)
         for key, shown in table.items():
             if not isinstance(key, sympy.Add):
+                if -key in terms:  # a named product or power, negated inside a sum
+                    terms[terms.index(-key)] = -shown
+                    return sympy.Add(*terms, evaluate=False)
                 continue
             for sign in (1, -1):
                 wanted = [sign * a for a in key.args]
@@ -506,10 +535,15 @@ def _statement_text(step: Step, names: Mapping[Any, str] | None = None) -> str:
     return f"{lhs} {_TEXT_RELATIONS[step.rel]} {rhs}{suffix}"
 
 
-def _conclusion_tex(d: Derivation, names: Mapping[Any, str], report: Report) -> str:
-    """The concluding steps inline when short (else named by number), then the remark."""
+def _conclusion_tex(
+    d: Derivation, names: Mapping[Any, str], report: Report, shown: Collection[int] | None = None
+) -> str:
+    """The concluding steps inline when short (else named by number), then the remark;
+    in a brief form only the concluding steps it shows."""
     parts = []
     for i in _concluded(d):
+        if shown is not None and i not in shown:
+            continue
         step = d.steps[i]
         rel, suffix = _relation(step, report, i)
         tex = f"{latex_expr(step.lhs, names)} {rel} {latex_expr(step.rhs, names)}{suffix}"
@@ -517,16 +551,35 @@ def _conclusion_tex(d: Derivation, names: Mapping[Any, str], report: Report) -> 
         case = " and ".join(f"${fact_latex(f, names)}$" for f in cases)
         case = f"if {case}: " if case else ""
         parts.append(f"{case}${tex}$ (step {i + 1})" if len(tex) <= 70 else f"{case}step {i + 1}")
-    shown = "; ".join(parts)
-    return f"{shown}. {tex_text(d.remark)}" if d.remark else f"{shown}."
+    listed = "; ".join(parts)
+    remark = d.remark if shown is None or len(d.steps) - 1 in shown else ""
+    if not listed:
+        return tex_text(remark)
+    return f"{listed}. {tex_text(remark)}" if remark else f"{listed}."
 
 
-def _premise_groups(d: Derivation) -> tuple[list[Fact], list[Fact], list[Fact]]:
-    """Standing premises, case hypotheses and definitions, in the derivation's order."""
+def _premise_groups(
+    d: Derivation, report: Report | None = None, shown: Collection[int] | None = None
+) -> tuple[list[Fact], list[Fact], list[Fact]]:
+    """Standing premises, case hypotheses and definitions, in the derivation's order; with
+    ``shown`` steps, only the premises and hypotheses those steps rest on."""
+    used: set[Fact] | None = None
+    if report is not None and shown is not None and len(shown) < len(d.steps):
+        used = set()
+        for i in shown:
+            used |= set(report.steps[i].premises) | set(report.steps[i].cases)
     groups: dict[str, list[Fact]] = {"": [], "hypothesis": [], "definition": []}
     for f in d.assumptions:
-        groups[f.scope].append(f)
+        if used is None or f.scope == "definition" or f in used:
+            groups[f.scope].append(f)
     return groups[""], groups["hypothesis"], groups["definition"]
+
+
+def _shown(d: Derivation, only: Collection[str | int] | None) -> list[int]:
+    """The indices of the steps to show: all, or those named by label or index."""
+    if only is None:
+        return list(range(len(d.steps)))
+    return sorted({d.index(ref) for ref in only})
 
 
 def _fact_tex(f: Fact, names: Mapping[Any, str]) -> str:
@@ -534,7 +587,13 @@ def _fact_tex(f: Fact, names: Mapping[Any, str]) -> str:
     return f"{core} ({tex_text(gloss(f))})" if gloss(f) else core
 
 
-def latex(d: Derivation, *, width: float = WIDTH, fragment: bool = True) -> str:
+def latex(
+    d: Derivation,
+    *,
+    width: float = WIDTH,
+    fragment: bool = True,
+    only: Collection[str | int] | None = None,
+) -> str:
     r"""The derivation in LaTeX: premises first, each step with its reason and the kernel's
     verdict, the conclusion last. The verdict is the kernel's own for exactly this
     derivation: no caller can hand one in.
@@ -542,26 +601,36 @@ def latex(d: Derivation, *, width: float = WIDTH, fragment: bool = True) -> str:
     ``fragment=True`` (the default) gives what MathJax renders (Sphinx pages, notebooks):
     prose paragraphs between ``align*`` blocks, no ``\intertext``. ``fragment=False`` gives
     one ``align*`` with the prose in ``\intertext`` rows, for pdflatex documents.
+
+    ``only`` (labels or indices): a brief form showing those steps, under their own
+    numbers, with the premises they use; the others are checked all the same.
     """
     report = verify(d)
     names = dict(d.names)
     items: list[tuple[str, str]] = []  # ("text", prose) or ("math", align rows)
-    standing, hypotheses, definitions = _premise_groups(d)
+    visible = _shown(d, only)
+    standing, hypotheses, definitions = _premise_groups(d, report, visible)
     if standing:
         items.append(("text", "Assume: " + "; ".join(_fact_tex(f, names) for f in standing) + "."))
     if hypotheses:
         listed = "; ".join(_fact_tex(f, names) for f in hypotheses)
         items.append(("text", f"Case hypotheses, each used only in its case: {listed}."))
+    if only is not None:  # the brief form defines only what its steps use
+        used = _used(d, visible, names)
+        definitions = [f for f in definitions if f.lhs in used]
     if definitions:
         shown = "; ".join(
             tex_text(f.text) if f.text else f"${fact_latex(f, names)}$" for f in definitions
         )
         items.append(("text", f"Write {shown}."))
-    where = _where_tex(d, names)
+    where = _where_tex(d, names, _used(d, visible, names) if only is not None else None)
     if where:
         items.append(("text", f"Names: {where}."))
     previous = None
     for i, step in enumerate(d.steps):
+        if i not in visible:
+            previous = None
+            continue
         status, mark = _status(report, i)
         verdict = f", {status}" if status else ""
         items.append(
@@ -572,8 +641,9 @@ def latex(d: Derivation, *, width: float = WIDTH, fragment: bool = True) -> str:
             ("math", " \\\\\n".join(_step_rows(step, rel, suffix, mark, previous, width, names)))
         )
         previous = step.rhs
-    if _concludes(d):
-        items.append(("text", rf"\textbf{{Conclusion.}} {_conclusion_tex(d, names, report)}"))
+    concluded = _conclusion_tex(d, names, report, visible) if _concludes(d) else ""
+    if concluded:
+        items.append(("text", rf"\textbf{{Conclusion.}} {concluded}"))
     if fragment:
         blocks = [
             "\n".join((r"\begin{align*}", body, r"\end{align*}"))
@@ -593,14 +663,36 @@ def latex(d: Derivation, *, width: float = WIDTH, fragment: bool = True) -> str:
     return "\n".join(rows)
 
 
-def _where_tex(d: Derivation, names: Mapping[Any, str]) -> str:
+def _used(d: Derivation, visible: Collection[int], names: Mapping[Any, str]) -> set[Any]:
+    """The symbols and display names (their LaTeX) the visible steps print."""
+    used: set[Any] = set()
+    for i in visible:
+        for side in (d.steps[i].lhs, d.steps[i].rhs):
+            shown = _named(side, names)
+            if isinstance(shown, sympy.Basic):
+                for s in shown.free_symbols:
+                    used.add(s._tex if isinstance(s, _Shown) else s)
+                    if isinstance(s, _Shown):  # what a name stands for is printed too
+                        used |= _used_in_name(s._tex, names)
+    return used
+
+
+def _used_in_name(tex: str, names: Mapping[Any, str]) -> set[Any]:
+    key = next((k for k, v in names.items() if v == tex), None)
+    return set(key.free_symbols) if isinstance(key, sympy.Basic) else set()
+
+
+def _where_tex(d: Derivation, names: Mapping[Any, str], used: set[Any] | None = None) -> str:
     """The display names that stand for short expressions, each with what it stands for
-    (the loss itself and long expressions are named in the text, not expanded)."""
+    (the loss itself and long expressions are named in the text, not expanded); with
+    ``used``, only the names printed."""
     shown = []
     for key, tex in d.names:
         if isinstance(key, sympy.MatrixBase) or _estimate(key) > WIDTH * 0.75:
             continue
-        rest = {k: v for k, v in names.items() if k is not key}
+        if used is not None and tex not in used:
+            continue
+        rest = {k: v for k, v in names.items() if k is not key and not key.has(k)}
         shown.append(f"${tex} = {latex_expr(key, rest)}$")
     return "; ".join(shown)
 
@@ -664,19 +756,22 @@ def _md_fact(f: Fact, names: Mapping[Any, str]) -> str:
     return f"{core} ({gloss(f)})" if gloss(f) else core
 
 
-def markdown(d: Derivation) -> str:
+def markdown(d: Derivation, *, only: Collection[str | int] | None = None, level: int = 2) -> str:
     """MyST/Markdown: the title, premises, and each step as a reason and a ``$$`` block,
-    with the kernel's own verdicts."""
+    with the kernel's own verdicts (``only``: the brief form, as in :func:`latex`)."""
     report = verify(d)
     names = dict(d.names)
-    out = [f"## {d.title}", ""]
-    standing, hypotheses, _ = _premise_groups(d)
+    out = [f"{'#' * level} {d.title}", ""]
+    shown = _shown(d, only)
+    standing, hypotheses, _ = _premise_groups(d, report, shown)
     if standing:
         out += ["**Assume:** " + "; ".join(_md_fact(f, names) for f in standing) + ".", ""]
     if hypotheses:
         listed = "; ".join(_md_fact(f, names) for f in hypotheses)
         out += [f"**Case hypotheses** (each used only in its case): {listed}.", ""]
     for i, step in enumerate(d.steps):
+        if i not in shown:
+            continue
         status = f", {report.steps[i].status}"
         rel, suffix = _relation(step, report, i)
         lhs = (
@@ -695,8 +790,9 @@ def markdown(d: Derivation) -> str:
             f"$$ {lhs} {rel} {rhs}{suffix} $$",
             "",
         ]
-    if _concludes(d):
-        out += [f"**Conclusion.** {_conclusion_tex(d, names, report)}", ""]
+    concluded = _conclusion_tex(d, names, report, shown) if _concludes(d) else ""
+    if concluded:
+        out += [f"**Conclusion.** {concluded}", ""]
     out += [f"*{report.summary()}*", ""]
     return "\n".join(out)
 

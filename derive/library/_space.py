@@ -7,6 +7,7 @@ steps of the steepest-descent lemma in either.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,14 +152,19 @@ def cauchy_schwarz_steps(space: Space) -> tuple[Step, ...]:
     return (*squared, root)
 
 
-def steepest_steps(space: Space, d: sympy.Symbol) -> tuple[tuple[Step, ...], tuple[Fact, ...]]:
-    """The lemma: ‖u‖ ≤ d and g ≠ 0 give ⟨u, g⟩ ≥ −d‖g‖, attained exactly at u* = −d g/‖g‖."""
+def steepest_steps(
+    space: Space, d: sympy.Symbol, gloss: Mapping[str, str] | None = None
+) -> tuple[tuple[Step, ...], tuple[Fact, ...]]:
+    """The lemma: ‖u‖ ≤ d and g ≠ 0 give ⟨u, g⟩ ≥ −d‖g‖, attained exactly at u* = −d g/‖g‖.
+    ``gloss`` renames the premises' words for a caller whose u and g are other things
+    (the disc: "g ≠ 0" is "∇L(a, b) ≠ 0")."""
+    words = {"g ≠ 0": "g ≠ 0", "‖u‖ ≤ d": "‖u‖ ≤ d", **(gloss or {})}
     ug, nu, ng = space.ug, space.nu, space.ng
     uu, gg = space.inner(space.u, space.u), space.inner(space.g, space.g)
     facts = (
         Fact(d, ">", 0, "d > 0"),
-        Fact(gg, ">", 0, "g ≠ 0"),
-        Fact(nu, "<=", d, "‖u‖ ≤ d"),
+        Fact(gg, ">", 0, words["g ≠ 0"]),
+        Fact(nu, "<=", d, words["‖u‖ ≤ d"]),
         Fact(ug, "=", -d * ng, "equality case", scope="hypothesis"),
     )
     if space.concrete:
@@ -170,7 +176,14 @@ def steepest_steps(space: Space, d: sympy.Symbol) -> tuple[tuple[Step, ...], tup
     expand = space.expansion_rule()
     steps = (
         *cauchy_schwarz_steps(space),
-        Step(-nu * ng, "<=", ug, "|a| ≤ b gives −b ≤ a", AbsoluteValue("cauchy-schwarz"), "lower"),
+        Step(
+            -nu * ng,
+            "<=",
+            ug,
+            "the bound on the absolute value, |t| ≤ c, gives −c ≤ t",
+            AbsoluteValue("cauchy-schwarz"),
+            "lower",
+        ),
         Step(nu, "<=", d, "the step stays within radius d", Assumption(), "radius"),
         Step(nu * ng, "<=", d * ng, "multiply by ‖g‖ ≥ 0", Affine("radius", ng), "scaled"),
         Step(-d * ng, "<=", -nu * ng, "multiply by −1", Affine("scaled", -1), "negated"),

@@ -40,12 +40,14 @@ from ._space import concrete_space, steepest_steps
 from .newton import hessian_symbols
 from .steepest import angle_steps
 
-__all__ = ["FORMS", "gradient_descent"]
+__all__ = ["FORMS", "RATES", "gradient_descent"]
 
 FORMS = ("lecture", "disc")
+RATES = ("eta", "alpha")
+"""The learning rate's letter: η (seeds 000–002) or α (seed 003)."""
 
 
-def gradient_descent(obj: Objective, *, form: str = "lecture") -> Derivation:
+def gradient_descent(obj: Objective, *, form: str = "lecture", rate: str = "eta") -> Derivation:
     """The derivation of gradient descent for ``obj``.
 
     Args:
@@ -54,6 +56,8 @@ def gradient_descent(obj: Objective, *, form: str = "lecture") -> Derivation:
             steepest direction by Cauchy–Schwarz and by the angle β, the update rule
             and the per-parameter update equations), or ``"disc"`` (the linear model
             s + u(θ₁ − a) + v(θ₂ − b) minimised over a disc of radius d).
+        rate: the learning rate's letter, ``"eta"`` (η) or ``"alpha"`` (α), in the
+            lecture form.
 
     Raises:
         OptionError: for an unknown form or something that is not an Objective.
@@ -67,7 +71,9 @@ def gradient_descent(obj: Objective, *, form: str = "lecture") -> Derivation:
     if form not in FORMS:
         raise OptionError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
     obj.check_budget("a symbolic proof", max_params=MAX_PROOF_PARAMS)  # every surface
-    return _lecture(obj) if form == "lecture" else _disc(obj)
+    if rate not in RATES:
+        raise OptionError(f"rate must be one of {', '.join(RATES)}, got {rate!r}")
+    return _lecture(obj, rate) if form == "lecture" else _disc(obj)
 
 
 def _prose(letters: dict[str, str]) -> Callable[[str], str]:
@@ -80,6 +86,11 @@ def _prose(letters: dict[str, str]) -> Callable[[str], str]:
         return text
 
     return say
+
+
+def _defines(g: sympy.Symbol, p: sympy.Symbol) -> str:
+    """The words of a gradient component's definition: 'g_w = ∂L/∂w'."""
+    return f"{unicode(g)} = ∂L/∂{display_name(p.name)}"
 
 
 def _partials(obj: Objective) -> tuple[Step, ...]:
@@ -96,23 +107,23 @@ def _partials(obj: Objective) -> tuple[Step, ...]:
     )
 
 
-def _lecture(obj: Objective) -> Derivation:
+def _lecture(obj: Objective, rate: str = "eta") -> Derivation:
     params, n = obj.params, len(obj.params)
-    eta = fresh_symbol(obj, "eta")
+    eta = fresh_symbol(obj, rate)
     d = fresh_symbol(obj, "d")
     u = _fresh(obj, "u")
     g = _fresh(obj, "g")
     h = hessian_symbols(obj)
     gradient, hessian = obj.gradient(), obj.hessian()
     definitions = tuple(
-        Fact(g[i], "=", gradient[i], f"g_{params[i].name} = ∂L/∂{params[i].name}", "definition")
-        for i in range(n)
+        Fact(g[i], "=", gradient[i], _defines(g[i], params[i]), "definition") for i in range(n)
     ) + tuple(
         Fact(
             h[i, j],
             "=",
             hessian[i, j],
-            f"H_{params[i].name}{params[j].name} = ∂²L/∂{params[i].name}∂{params[j].name}",
+            f"{unicode(h[i, j])} = ∂²L/∂{display_name(params[i].name)}"
+            f"∂{display_name(params[j].name)}",
             "definition",
         )
         for (i, j) in h
@@ -217,7 +228,7 @@ def _lecture(obj: Objective) -> Derivation:
                 p - eta * gradient[i],
                 f"the update equation: {display_name(p.name)} ← {display_name(p.name)} − "
                 f"{unicode(eta)} ∂L/∂{display_name(p.name)}",
-                Substitution(f"g_{p.name} = ∂L/∂{p.name}"),
+                Substitution(_defines(gi, p)),
                 f"update-{p.name}",
             )
             for i, (p, gi) in enumerate(zip(params, g, strict=True))
@@ -237,7 +248,7 @@ def _lecture(obj: Objective) -> Derivation:
             dict.fromkeys(  # the lemma and the angle argument share g ≠ 0: state it once
                 (
                     *definitions,
-                    Fact(eta, ">", 0, "η > 0"),
+                    Fact(eta, ">", 0, f"{unicode(eta)} > 0"),
                     *lemma_facts,
                     *angle_facts,
                     descent,
@@ -247,6 +258,11 @@ def _lecture(obj: Objective) -> Derivation:
         ),
         say("θ_new = θ − η ∇L(θ): move against the gradient, with learning rate η > 0."),
         (
+            (first, r"u^\top g"),
+            (sympy.sqrt(norm_sq), r"\|g\|"),
+            (sympy.sqrt(sympy.Add(*(ui**2 for ui in u))), r"\|u\|"),
+            (norm_sq, r"\|g\|^2"),
+            (sympy.Add(*(ui**2 for ui in u)), r"\|u\|^2"),
             (loss, r"\mathcal{L}"),
             (shifted, rf"\mathcal{{L}}({theta_tex} + {eta_tex} u)"),
             (
@@ -260,9 +276,13 @@ def _lecture(obj: Objective) -> Derivation:
 
 def _disc(obj: Objective) -> Derivation:
     params, n = obj.params, len(obj.params)
-    a = _fresh(obj, "a")
-    names = ("u", "v") if n == 2 else tuple(f"c_{p.name}" for p in params)
     taken = {s.name for s in obj.expr.free_symbols}
+    a = (  # the seeds' point (a, b) when the loss leaves those names free
+        tuple(sympy.Symbol(x, real=True) for x in "ab")
+        if n == 2 and not taken & {"a", "b"}
+        else _fresh(obj, "a")
+    )
+    names = ("u", "v") if n == 2 else tuple(f"c_{p.name}" for p in params)
     if taken & {*names, "s", "d", "eta", "epsilon"}:
         raise DeclarationError(
             "the disc form names its quantities s, u, v, d, eta and epsilon; "
@@ -279,13 +299,17 @@ def _disc(obj: Objective) -> Derivation:
     definitions = (
         Fact(s, "=", obj.expr.xreplace(at), "s = L(a)", "definition"),
         *(
-            Fact(ci, "=", pi, f"{ci} = ∂L/∂{p}(a)", "definition")
+            Fact(ci, "=", pi, f"{ci} = ∂L/∂{display_name(p.name)}(a)", "definition")
             for ci, pi, p in zip(c, partials, params, strict=True)
         ),
         Fact(eta, "=", d / norm, "η = d/‖∇L(a)‖", "definition"),
     )
     offset = tuple(p - ai for p, ai in zip(params, a, strict=True))
-    lemma, facts = steepest_steps(concrete_space(offset, c), d)
+    lemma, facts = steepest_steps(
+        concrete_space(offset, c),
+        d,
+        {"g ≠ 0": "∇L(a) ≠ 0", "‖u‖ ≤ d": "θ lies in the red circle of radius d about a"},
+    )
     linear = s + sympy.Add(*(ci * oi for ci, oi in zip(c, offset, strict=True)))
     near = obj.expr.xreplace({p: ai + eps * (p - ai) for p, ai in zip(params, a, strict=True)})
     steps = (
@@ -315,7 +339,7 @@ def _disc(obj: Objective) -> Derivation:
                 "=",
                 ai - eta * pi,
                 "this is gradient descent",
-                Substitution(f"{ci} = ∂L/∂{p}(a)"),
+                Substitution(f"{ci} = ∂L/∂{display_name(p.name)}(a)"),
                 f"update-{p.name}",
             )
             for p, ai, ci, pi in zip(params, a, c, partials, strict=True)

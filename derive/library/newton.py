@@ -1,8 +1,8 @@
 r"""Newton's step: the minimiser of the second-order model when ∇²L ≻ 0.
 
 .. math::
-   m(s) = \mathcal{L} + g^\top s + \tfrac12 s^\top H s,\qquad
-   m(s) - m(s^*) = \tfrac12 (s - s^*)^\top H (s - s^*) \ge 0,\qquad s^* = -H^{-1} g
+   m(p) = \mathcal{L} + g^\top p + \tfrac12 p^\top H p,\qquad
+   m(p) - m(p^*) = \tfrac12 (p - p^*)^\top H (p - p^*) \ge 0,\qquad p^* = -H^{-1} g
 
 >>> from derive.objective import Objective
 >>> d = newton_step(Objective("(w - 1)**2 + 3*b**2 + w*b", "w b"))
@@ -30,7 +30,7 @@ from ..kernel import (
     Truncation,
 )
 from ..objective import Objective, exact_value
-from ..printer import unicode
+from ..printer import display_name, unicode
 from ..taylor import _fresh, fresh_symbol
 
 __all__ = ["MAX_SYMBOLIC", "hessian_symbols", "newton_step", "substitute_data"]
@@ -99,11 +99,21 @@ def newton_step(
     return _symbolic(work)
 
 
+def hessian_tags(obj: Objective) -> tuple[str, ...]:
+    """How the Hessian's entries are subscripted: by the parameters' names when each is
+    one letter (H_wb), else by position (H₁₂ for θ₁, θ₂)."""
+    names = [p.name for p in obj.params]
+    if all(len(n) == 1 for n in names):
+        return tuple(names)
+    return tuple(str(k + 1) for k in range(len(names)))
+
+
 def hessian_symbols(obj: Objective) -> dict[tuple[int, int], sympy.Symbol]:
     """The Hessian's entries H_wb (i ≤ j) as fresh symbols, named by the parameters."""
     params = obj.params
+    tags = hessian_tags(obj)
     return {
-        (i, j): fresh_symbol(obj, f"H_{params[i].name}{params[j].name}")
+        (i, j): fresh_symbol(obj, f"H_{tags[i]}{tags[j]}")
         for i in range(len(params))
         for j in range(i, len(params))
     }
@@ -129,7 +139,7 @@ def _model_steps(
             loss_shifted,
             "=O",
             loss0 + eta * (g.T * s)[0, 0] + eta**2 * (s.T * h * s)[0, 0] / 2,
-            "Taylor's theorem to second order: the model m(s) = L + gᵀs + ½ sᵀHs",
+            "Taylor's theorem to second order: the model m(p) = L + gᵀp + ½ pᵀHp of a step p",
             Truncation(eta, 2),
             "model",
         ),
@@ -139,7 +149,7 @@ def _model_steps(
             ),
             "=",
             sympy.zeros(len(s), 1),
-            "at s* = −H⁻¹g the model's gradient g + Hs vanishes",
+            "at p* = −H⁻¹g the model's gradient g + Hp vanishes",
             Identity(),
             "normal-equations",
         ),
@@ -154,13 +164,13 @@ def _model_steps(
         ),
     )
     names = (
-        (loss_shifted, r"\mathcal{L}(\theta + \eta s)"),
+        (loss_shifted, r"\mathcal{L}(\theta + \eta p)"),
         (loss0, r"\mathcal{L}"),
-        ((g.T * s)[0, 0], r"g^\top s"),
-        ((s.T * h * s)[0, 0], r"s^\top H s"),
-        (steps[1].lhs, r"\nabla m(s^*)"),
-        (quadratic, r"\tfrac12 (s - s^*)^\top H (s - s^*)"),
-        (2 * quadratic, r"(s - s^*)^\top H (s - s^*)"),
+        ((g.T * s)[0, 0], r"g^\top p"),
+        ((s.T * h * s)[0, 0], r"p^\top H p"),
+        (steps[1].lhs, r"\nabla m(p^*)"),
+        (quadratic, r"\tfrac12 (p - p^*)^\top H (p - p^*)"),
+        (2 * quadratic, r"(p - p^*)^\top H (p - p^*)"),
     )
     return model(s), model(star), star, steps, names
 
@@ -168,13 +178,13 @@ def _model_steps(
 def _display_names(
     m_s: Any, m_star: Any, star: sympy.Matrix, params: Sequence[Any]
 ) -> tuple[Any, ...]:
-    """m(s), m(s*) for the model and s*_w, … for the minimiser's symbolic components
+    """m(p), m(p*) for the model and p*_w, … for the minimiser's symbolic components
     (numbers are never named: that would rename every equal number)."""
-    names: list[tuple[Any, str]] = [(m_s, "m(s)")]
+    names: list[tuple[Any, str]] = [(m_s, "m(p)")]
     if sympy.sympify(m_star).free_symbols:
-        names.append((m_star, "m(s^*)"))
+        names.append((m_star, "m(p^*)"))
     names += [
-        (c, rf"s^*_{{{sympy.latex(p)}}}")
+        (c, rf"p^*_{{{sympy.latex(p)}}}")
         for c, p in zip(star, params, strict=True)
         if sympy.sympify(c).free_symbols
     ]
@@ -187,7 +197,7 @@ def _closing_steps(m_s: Any, m_star: Any, quadratic: Any) -> tuple[Step, ...]:
             0,
             "<=",
             sympy.Add(m_s, sympy.Mul(-1, m_star, evaluate=False), evaluate=False),
-            "so m(s) − m(s*) ≥ 0",
+            "so m(p) − m(p*) ≥ 0",
             Transitivity(("curvature", "complete-square")),
             "gap",
         ),
@@ -195,7 +205,7 @@ def _closing_steps(m_s: Any, m_star: Any, quadratic: Any) -> tuple[Step, ...]:
             m_star,
             "<=",
             m_s,
-            "s* minimises the model: θ_new = θ − H⁻¹∇L",
+            "p* minimises the model: θ_new = θ + p* = θ − H⁻¹∇L",
             Affine("gap", 1, m_star),
             "minimum",
         ),
@@ -213,12 +223,12 @@ def _landing(obj: Objective, point: tuple[Any, ...], star: sympy.Matrix) -> tupl
     minimiser = sympy.ImmutableMatrix([solution[0][p] for p in obj.params])
     return (
         Step(
-            sympy.ImmutableMatrix(  # θ + s* as written, before it collapses
+            sympy.ImmutableMatrix(  # θ + p* as written, before it collapses
                 [sympy.Add(p, si, evaluate=False) for p, si in zip(point, star, strict=True)]
             ),
             "=",
             minimiser,
-            "so one full step θ + s* lands on the minimiser, where ∇L = 0",
+            "so one full step θ + p* lands on the minimiser, where ∇L = 0",
             Identity(),
             "update",
         ),
@@ -249,7 +259,7 @@ def _concrete(obj: Objective, point: tuple[Any, ...]) -> Derivation:
             "model has no minimiser"
         )
     eta = fresh_symbol(obj, "eta")
-    s = sympy.Matrix(_fresh(obj, "s"))
+    s = sympy.Matrix(_fresh(obj, "p"))
     shifted = obj.expr.xreplace(
         {p: a + eta * si for p, a, si in zip(params, point, s, strict=True)}
     )
@@ -277,7 +287,8 @@ def _concrete(obj: Objective, point: tuple[Any, ...]) -> Derivation:
             *_landing(obj, point, star),
         ),
         (),
-        f"θ_new = θ₀ − H⁻¹∇L(θ₀) = {unicode(sympy.Matrix(point) + star)}",
+        f"The Hessian here is H = ∇²L = {unicode(h)}; θ_new = θ₀ − H⁻¹∇L(θ₀) = "
+        f"{unicode(sympy.Matrix(point) + star)}",
         shown + _display_names(m_s, m_star, star, params),
     )
 
@@ -288,17 +299,24 @@ def _symbolic(obj: Objective) -> Derivation:
     g = sympy.Matrix(_fresh(obj, "g"))
     names = hessian_symbols(obj)
     h = sympy.Matrix(n, n, lambda i, j: names[min(i, j), max(i, j)])
-    s = sympy.Matrix(_fresh(obj, "s"))
+    s = sympy.Matrix(_fresh(obj, "p"))
     gradient, hessian = obj.gradient(), obj.hessian()
     definitions = tuple(
-        Fact(g[i], "=", gradient[i], f"g_{params[i].name} = ∂L/∂{params[i].name}", "definition")
+        Fact(
+            g[i],
+            "=",
+            gradient[i],
+            f"{unicode(g[i])} = ∂L/∂{display_name(params[i].name)}",
+            "definition",
+        )
         for i in range(n)
     ) + tuple(
         Fact(
             names[i, j],
             "=",
             hessian[i, j],
-            f"H_{params[i].name}{params[j].name} = ∂²L/∂{params[i].name}∂{params[j].name}",
+            f"{unicode(names[i, j])} = ∂²L/∂{display_name(params[i].name)}"
+            f"∂{display_name(params[j].name)}",
             "definition",
         )
         for (i, j) in names

@@ -51,8 +51,15 @@ def angle_steps(
         Fact(k * sympy.cos(beta), "=", -k, "k cos β reaches its least value −k", "hypothesis"),
     )
     steps = (
-        Step(ug, "<=", k, "|a| ≤ b gives a ≤ b", AbsoluteValue("cauchy-schwarz"), "angle-upper"),
-        Step(-k, "<=", ug, "|a| ≤ b gives −b ≤ a", AbsoluteValue("cauchy-schwarz"), "angle-lower"),
+        Step(
+            ug,
+            "<=",
+            k,
+            "the bound on the absolute value, |t| ≤ c, gives t ≤ c",
+            AbsoluteValue("cauchy-schwarz"),
+            "angle-upper",
+        ),
+        Step(-k, "<=", ug, "and −c ≤ t", AbsoluteValue("cauchy-schwarz"), "angle-lower"),
         Step(
             k * sympy.cos(beta),
             "=",

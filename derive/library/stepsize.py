@@ -16,6 +16,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +26,7 @@ from ..derivation import Derivation
 from ..errors import DataError, DomainError, NumericError, OptionError, PointError
 from ..kernel import Affine, Assumption, Fact, Identity, Sign, Step
 from ..objective import Objective, exact_value
+from ..printer import display_name, unicode
 from ..taylor import fresh_symbol
 from .newton import substitute_data
 
@@ -114,8 +116,10 @@ def step_size(
     steps: int = 2,
     at: Mapping[str | sympy.Symbol, Any] | None = None,
     data: Mapping[str, Any] | None = None,
+    rate: str = "eta",
 ) -> Derivation:
     """The derivation of the stable step sizes; a worked run when ``lr`` and ``start`` are given.
+    ``rate`` is the learning rate's letter: ``"eta"`` (η) or ``"alpha"`` (α, as seed 003).
 
     Raises:
         PointError: as :func:`learning_rate_bound`, or a bad ``start``.
@@ -129,7 +133,9 @@ def step_size(
     params, n = work.params, len(work.params)
     if hessian.det() == 0:
         raise DomainError("the Hessian is singular: the loss has no unique minimiser")
-    eta = fresh_symbol(work, "eta")
+    if rate not in ("eta", "alpha"):
+        raise OptionError(f"rate must be eta or alpha, got {rate!r}")
+    eta = fresh_symbol(work, rate)
     theta = sympy.Matrix(params)
     gradient = work.gradient()
     quadratic = at is None
@@ -224,11 +230,16 @@ def step_size(
         f"0 < η < 2/λ_max = {bound} (eigenvalues of ∇²L there: {shown}). The loss is not "
         "quadratic, so this says nothing about steps far from the point."
     )
+    letter = unicode(eta)
+
+    def say(text: str) -> str:
+        return text.replace("η", letter)
+
     return Derivation(
         f"Stable step sizes for {obj.describe()}",
-        tuple(steps_out),
-        tuple(facts),
-        conclusion,
+        tuple(dataclasses.replace(s, why=say(s.why)) for s in steps_out),
+        tuple(dataclasses.replace(f, text=say(f.text)) for f in facts),
+        say(conclusion),
         conclusions=("no-overshoot", "contracts", "no-contraction"),
     )
 
@@ -243,6 +254,7 @@ def _iterates(obj: Objective, lr: Any, start: Any, count: int) -> list[Step]:
         raise OptionError(f"lr must be a positive number, got {lr!r}")
     point = sympy.Matrix(obj.point(start, what="start"))
     gradient = obj.gradient()
+    x = display_name(obj.params[0].name) if len(obj.params) == 1 else None
     steps = []
     for k in range(count):
         g = gradient.xreplace(dict(zip(obj.params, point, strict=True)))
@@ -256,7 +268,11 @@ def _iterates(obj: Objective, lr: Any, start: Any, count: int) -> list[Step]:
                 shown[0] if len(shown) == 1 else sympy.Matrix(shown),
                 "=",
                 following[0] if len(shown) == 1 else following,
-                f"θ_{k + 1} = θ_{k} − η∇L(θ_{k}) with η = {rate}",
+                (
+                    f"{x}_{k + 1} = {x}_{k} − η·ℒ′({x}_{k}) with η = {unicode(rate)}"
+                    if x is not None
+                    else f"θ_{k + 1} = θ_{k} − η∇L(θ_{k}) with η = {unicode(rate)}"
+                ),
                 Identity(),
                 f"iterate-{k + 1}",
             )
