@@ -144,7 +144,7 @@ def split(document: Document, assume: tuple[tuple[str, int], ...] = ()) -> Chain
                 def line_of(p: Piece, row: Any = row) -> int:
                     return int(row.line + row.text.count("\n", 0, p.start))
 
-                found = _definition(pieces, scope, seen)
+                found = _definition(pieces, scope, seen, functions_only=display.inline)
                 if found is not None:
                     scope, definition = found[0], found[1]
                     definitions.append(
@@ -188,7 +188,7 @@ def _symbols(value: Any) -> set[Any]:
 
 
 def _definition(
-    pieces: list[Piece], scope: Scope, seen: set[Any]
+    pieces: list[Piece], scope: Scope, seen: set[Any], functions_only: bool = False
 ) -> tuple[Scope, tuple[Any, ...]] | None:
     """(new scope, (name, value, symbol, params)) when the statement opens with a new name
     given a value: ``s = …`` for an unused symbol, ``f(x) = …`` for a new function."""
@@ -199,7 +199,7 @@ def _definition(
     lhs, rhs = pieces[0].value, pieces[2].value
     if not isinstance(rhs, sympy.Basic):
         return None
-    if isinstance(lhs, sympy.Symbol):
+    if isinstance(lhs, sympy.Symbol) and not functions_only:  # inline x = 1 names no value
         if lhs in seen or lhs in scope.values or lhs in _symbols(rhs) or str(lhs) == "…":
             return None
         return scope.define_value(lhs, rhs), (str(lhs), rhs, lhs, None)
