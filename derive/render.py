@@ -769,21 +769,16 @@ def markdown(d: Derivation, *, only: Collection[str | int] | None = None, level:
     if hypotheses:
         listed = "; ".join(_md_fact(f, names) for f in hypotheses)
         out += [f"**Case hypotheses** (each used only in its case): {listed}.", ""]
+    where = _where_tex(d, names, _used(d, shown, names) if only is not None else None)
+    if where:
+        out += [f"**Names:** {where}.", ""]
     for i, step in enumerate(d.steps):
         if i not in shown:
             continue
         status = f", {report.steps[i].status}"
         rel, suffix = _relation(step, report, i)
-        lhs = (
-            latex_expr(step.lhs, names)
-            if not isinstance(step.lhs, sympy.MatrixBase)
-            else _Printer().doprint(step.lhs)
-        )
-        rhs = (
-            latex_expr(step.rhs, names)
-            if not isinstance(step.rhs, sympy.MatrixBase)
-            else _Printer().doprint(step.rhs)
-        )
+        lhs = " ".join(_matrix_or_lines(step.lhs, float("inf"), names))
+        rhs = " ".join(_matrix_or_lines(step.rhs, float("inf"), names))
         out += [
             f"**Step {i + 1}** ({step.rule.name}{status}): {step.why}",
             "",
