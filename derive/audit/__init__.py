@@ -12,8 +12,48 @@ back with ✓/✗ beside each display; :mod:`.command` is ``derive check``.
 [(1, 'proved'), (3, 'failed')]
 """
 
-from .annotate import annotate
-from .api import audit
-from .results import Audit, AuditStep
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from .annotate import annotate as annotate
+    from .results import Audit as Audit
+    from .results import AuditStep as AuditStep
+
+_LAZY = {"annotate": "annotate", "Audit": "results", "AuditStep": "results"}
+"""Imported on first use, so that importing this package (``derive check --help``, the
+command line's parser) loads no SymPy, Lark or kernel."""
+
+
+def audit(text: str, format: str = "markdown", assume: Iterable[str] | str = ()) -> Audit:
+    """Judge every step of the maths in ``text`` (``format``: markdown, latex or rst).
+
+    ``assume`` adds assumptions (``"x >= 0"``, ``"x_0 = 1"``; one string or several) to
+    those the text states. A text that cannot be read at all (macros defined, files
+    included, over the size caps) raises :class:`~derive.errors.ParseError`; maths
+    outside what can be read becomes an unproved step saying why. See
+    :func:`derive.audit.api.audit`.
+
+    >>> audit("$$ 2x + 3x = 5x $$").ok
+    True
+    """
+    from .api import audit as run
+
+    return run(text, format=format, assume=assume)
+
 
 __all__ = ["Audit", "AuditStep", "annotate", "audit"]
+
+
+def __getattr__(name: str) -> Any:
+    from importlib import import_module
+
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'derive.audit' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value

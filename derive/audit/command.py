@@ -101,7 +101,10 @@ def _read(name: str, stdin: Any) -> str:
         path = Path(name)
         if path.is_file() and path.stat().st_size > MAX_BYTES:
             raise ParseError(f"{name} has over {MAX_BYTES} bytes: refused")
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ParseError(f"{name} is not UTF-8 text") from None
     if not isinstance(text, str) or len(text) > MAX_BYTES:
         raise ParseError(f"the input has over {MAX_BYTES} characters: refused")
     return text
