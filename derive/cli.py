@@ -294,6 +294,10 @@ def _parser() -> argparse.ArgumentParser:
     lec.add_argument("--out", default="lectures", help="output folder (default: lectures)")
     lec.add_argument("--pdf", action="store_true", help="also compile each with pdflatex")
     lec.add_argument("--json", action="store_true", help="machine-readable output")
+
+    from .audit import command as check  # derive check (issue 15): its options and logic
+
+    check.add_arguments(_sub(sub, "check", check.SUMMARY, check.EXAMPLE))
     return parser
 
 
@@ -1156,3 +1160,12 @@ def _failed(exc: Exception, debug: bool) -> int:
         raise exc
     text = _text(exc)
     return _internal(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .audit.command import check
+
+    return check(args)
+
+
+COMMANDS["check"] = _cmd_check
