@@ -35,9 +35,11 @@ if TYPE_CHECKING:
     from .kernel import Report as Report
     from .kernel import Step as Step
     from .kernel import StepReport as StepReport
+    from .library import descent_radius as descent_radius
     from .library import gradient_descent as gradient_descent
     from .library import learning_rate_bound as learning_rate_bound
     from .library import newton_step as newton_step
+    from .library import smoothness_bound as smoothness_bound
     from .library import steepest_descent as steepest_descent
     from .library import step_size as step_size
     from .objective import Objective as Objective
@@ -70,9 +72,11 @@ _LAZY = {
     "Report": "kernel",
     "Step": "kernel",
     "StepReport": "kernel",
+    "descent_radius": "library",
     "gradient_descent": "library",
     "learning_rate_bound": "library",
     "newton_step": "library",
+    "smoothness_bound": "library",
     "steepest_descent": "library",
     "step_size": "library",
     "Objective": "objective",
@@ -147,12 +151,14 @@ __all__ = [
     "VerificationError",
     "__version__",
     "audit",
+    "descent_radius",
     "directional",
     "emit",
     "gradient_descent",
     "learning_rate_bound",
     "newton_step",
     "parse",
+    "smoothness_bound",
     "steepest_descent",
     "step_size",
     "taylor",

@@ -67,6 +67,7 @@ def test_the_kernel_imports_only_sympy_symengine_mpmath_and_derives_errors() -> 
                 "collections",
                 "dataclasses",
                 "fractions",
+                "functools",
                 "math",
                 "random",
                 "time",

@@ -14,12 +14,15 @@ from .rules import (
     Identity,
     InnerProduct,
     Instantiate,
+    IntervalBound,
     Positivity,
     Power,
     QuadraticForm,
+    RowSums,
     Sign,
     Substitution,
     SumOfSquares,
+    TaylorBound,
     Transitivity,
     Truncation,
 )
@@ -32,5 +35,6 @@ RULES = tuple(Rule.registry)
 
 __all__ = ["RELATIONS", "RULES", "AbsoluteValue", "Affine", "Assumption", "Derivation", "Fact"]
 __all__ += ["FirstOrder", "Identity", "Inner", "InnerProduct", "Instantiate", "Positivity", "Power"]
-__all__ += ["QuadraticForm", "Report", "Rule", "Sign", "Step", "StepReport", "Substitution"]
+__all__ += ["IntervalBound", "QuadraticForm", "Report", "RowSums", "Rule", "Sign", "Step"]
+__all__ += ["StepReport", "Substitution", "TaylorBound"]
 __all__ += ["SumOfSquares", "Transitivity", "Truncation", "exact", "verify"]

@@ -170,7 +170,12 @@ def evaluate(diff: Any, fast: Any, at: Mapping[Any, Any]) -> Any:
     """The value at a rational point: exact when rational, else 50 digits; None where
     undefined or not real. ``fast`` is diff in SymEngine (or None)."""
     try:
-        value = sympy.sympify(fast.subs({se.Symbol(s.name): se.sympify(v) for s, v in at.items()}))
+        value = fast.subs({se.Symbol(s.name): se.sympify(v) for s, v in at.items()})
+        if not isinstance(value, se.Rational) and not value.free_symbols:
+            number = value.n(prec=4 * (WITNESS_DIGITS + 10), real=True)  # MPFR, fast
+            number = sympy.Float(str(number), WITNESS_DIGITS + 10)
+            return number if number.is_finite else None
+        value = sympy.sympify(value)
     except (*_SE_ERRORS, AttributeError):
         value = sympy.sympify(diff).xreplace(dict(at))
     if value.has(*_UNDEFINED):

@@ -9,7 +9,7 @@ from typing import Any
 import sympy
 
 from ..errors import VerificationError
-from .algebra import atomize, holds, not_real, point, real
+from .algebra import as_le, atomize, holds, not_real, point, real
 from .terms import Derivation, Fact, Step, Unproved
 
 __all__ = ["Context"]
@@ -25,6 +25,8 @@ class Context:
         self.statuses: list[str] = []
         self.remainders: dict[int, tuple[sympy.Symbol, int]] = {}
         """For each proved '=O' step: the variable and order of its O(varᵏ⁺¹)."""
+        self.cases: list[set[int]] = []
+        """For each step checked so far: the case hypotheses it rests on."""
         self.local: dict[int, sympy.Symbol] = {}
         """Steps that hold only for every var in some interval (0, var₀)."""
         self.rng = random.Random(derivation.title)
@@ -81,8 +83,13 @@ class Context:
             for f in standing
         ]
         symbols = sorted({s for c, _ in conditions for s in c.free_symbols}, key=lambda s: s.name)
+        boxed = {s: b for s in symbols if (b := self.box([s])) is not None}
+        self.used = set()
         for _ in range(SATISFY_POINTS if symbols else 0):
             at = point(symbols, self)
+            for s, bounds in boxed.items():  # a symbol with numeric bounds: inside them
+                lo, hi = bounds[s]
+                at[s] = lo + (hi - lo) * sympy.Rational(self.rng.randint(1, 99), 100)
             for scale in (1, sympy.Rational(1, 100), sympy.Rational(1, 10**4)):
                 # shrink what no premise makes positive: ‖u‖ ≤ d in ℝⁿ is found at small u
                 tried = {x: v if ("pos", x) in self.signs else v * scale for x, v in at.items()}
@@ -102,6 +109,26 @@ class Context:
             return False
         self.used.add(k)
         return True
+
+    def box(self, symbols: Any) -> dict[Any, tuple[Any, Any]] | None:
+        """Numeric bounds a ≤ s ≤ b for every symbol, from the standing premises (s > a,
+        s ≤ b, …; a strict bound gives the closed interval, a superset); None when a symbol
+        has no bound on either side. Records the premises used."""
+        found: dict[Any, list[Any]] = {s: [None, None] for s in symbols}
+        used = set()
+        for k, f in enumerate(self.facts):
+            if f.scope or f.rel not in ("<", "<=", ">", ">=") or k in self.masked:
+                continue
+            lo, _, hi = as_le(f)
+            for end, s, bound in ((1, lo, hi), (0, hi, lo)):
+                if s in found and bound.is_Rational:
+                    old = found[s][end]
+                    found[s][end] = bound if old is None else (min if end else max)(old, bound)
+                    used.add(k)
+        if any(lo is None or hi is None or lo > hi for lo, hi in found.values()):
+            return None
+        self.used |= used
+        return {s: (lo, hi) for s, (lo, hi) in found.items()}
 
     def expand(self, expr: Any) -> Any:
         """``expr`` with every defined symbol replaced by what it names."""

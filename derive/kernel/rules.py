@@ -31,6 +31,7 @@ from .algebra import (
     zero,
 )
 from .context import Context
+from .interval import enclose, positive_on
 from .terms import Failed, Inner, Rule, Step, Unproved, exact, need
 
 _ZERO, _ONE, _HALF = sympy.Integer(0), sympy.Integer(1), sympy.Rational(1, 2)
@@ -388,6 +389,104 @@ class FirstOrder(FromPremise):
         ok = rel == "<" and identical(lo, want[0], ctx) and identical(hi, want[1], ctx)
         need(ok, f"the step must read f {'<' if negative else '>'} 0 for the expansion's f")
         ctx.local[i] = var
+        return "proved"
+
+
+@dataclass(frozen=True)
+class IntervalBound(Rule):
+    """``lo ≤ hi`` (or ``<``) at every point of the box the premises give its symbols
+    (numeric bounds a ≤ s ≤ b), shown by interval enclosures with outward rounding
+    (mpmath.iv) on a bisection of the box."""
+
+    name: ClassVar[str] = "interval bound"
+
+    def check(self, step: Step, i: int, ctx: Context) -> str:
+        lo, rel, hi = as_le(step)
+        need(rel in _WORD, f"an interval bound proves '≤' or '<', not {step.rel!r}")
+        difference = ctx.expand(sympy.sympify(hi) - sympy.sympify(lo))
+        box = ctx.box(difference.free_symbols)
+        if box is None:
+            raise Unproved("every symbol needs numeric bounds a ≤ s ≤ b among the premises")
+        shown = positive_on(difference, box, strict=rel == "<")
+        need(shown, "interval enclosures on a bisection of the box do not show it")
+        return "proved"
+
+
+@dataclass(frozen=True)
+class TaylorBound(FromPremise):
+    """Taylor's theorem with Lagrange's remainder: from ``f''(var) ≤ M`` (step ``premise``,
+    resting on no case hypothesis) where the premises confine var to (0, c] or [0, c] and
+    mention it nowhere else, conclude ``f(var) ≤ f(0) + f'(0)·var + M·var²/2``. f and f''
+    must be smooth on the interval: shown by interval enclosures."""
+
+    name: ClassVar[str] = "Taylor bound"
+
+    var: sympy.Symbol
+
+    def check(self, step: Step, i: int, ctx: Context) -> str:
+        premise, t, f = ctx.premise(self.premise, i), self.var, step.lhs
+        need(not ctx.cases[ctx.derivation.index(self.premise)], "the bound rests on a case")
+        d2, rel, m = as_le(premise)
+        need(
+            rel in _WORD and t not in m.free_symbols,
+            f"the premise must read f'' ≤ M, M free of {t}",
+        )
+        need(identical(d2, sympy.diff(f, t, 2), ctx), f"the premise must bound f'' in {t}")
+        f1 = sympy.diff(f, t).xreplace({t: 0})
+        expected = f.xreplace({t: 0}) + f1 * t + m * t**2 / 2
+        need(
+            step.rel == "<=" and identical(step.rhs, expected, ctx),
+            "the step must read f ≤ f(0) + f'(0)t + Mt²/2",
+        )
+        others = [f_ for f_ in ctx.facts if t in f_.lhs.free_symbols | f_.rhs.free_symbols]
+        box = ctx.box(f.free_symbols | {t})
+        if box is None or box[t][0] != 0:
+            raise Unproved(f"the premises must confine {t} to an interval from 0")
+        ends = {box[t][0], box[t][1], t}
+        simple = all(not f_.scope and {f_.lhs, f_.rhs} <= ends for f_ in others)
+        need(simple, f"a premise other than its bounds mentions {t}")
+        smooth_on = enclose(f, box) is not None and enclose(d2, box) is not None
+        need(smooth_on, "f and f'' are not shown smooth on the interval")
+        return "proved"
+
+
+@dataclass(frozen=True)
+class RowSums(Rule):
+    """Gershgorin's theorem: for a symmetric matrix H whose rows have Σⱼ |Hᵢⱼ| ≤ c (steps
+    ``rows``, one per row), every eigenvalue lies in [−c, c], so vᵀHv ≤ c·vᵀv and
+    −c·vᵀv ≤ vᵀHv for every real vector v."""
+
+    name: ClassVar[str] = "row sums (Gershgorin)"
+    refs: ClassVar[tuple[str, ...]] = ("rows",)
+    exacts: ClassVar[tuple[str, ...]] = ("matrix", "vector")
+
+    rows: tuple[str | int, ...]
+    matrix: Any
+    vector: Any
+
+    def check(self, step: Step, i: int, ctx: Context) -> str:
+        h, v = sympy.ImmutableMatrix(self.matrix), sympy.ImmutableMatrix(self.vector)
+        n = h.shape[0]
+        ok = h.shape == (n, n) and v.shape == (n, 1) and len(self.rows) == n
+        ok = ok and all(identical(h[a, b], h[b, a], ctx) for a in range(n) for b in range(a))
+        need(ok, "H must be symmetric, v a column of its size, and one step bound each row")
+        bounds = []
+        for k, ref in enumerate(self.rows):
+            total, rel, c = as_le(ctx.premise(ref, i))
+            row = sympy.Add(*(sympy.Abs(x) for x in h.row(k)))
+            need(
+                rel in _WORD and identical(total, row, ctx),
+                f"step {ref} must bound Σ|Hᵢⱼ| of row {k + 1}",
+            )
+            bounds.append(c)
+        need(all(identical(c, bounds[0], ctx) for c in bounds), "every row needs the same bound c")
+        c, form, norm = bounds[0], (v.T * h * v)[0, 0], (v.T * v)[0, 0]
+        lo, rel, hi = as_le(step)
+        upper = identical(lo, form, ctx) and identical(hi, c * norm, ctx)
+        need(
+            rel == "<=" and (upper or (identical(lo, -c * norm, ctx) and identical(hi, form, ctx))),
+            "the step must read vᵀHv ≤ c·vᵀv or −c·vᵀv ≤ vᵀHv",
+        )
         return "proved"
 
 

@@ -92,7 +92,7 @@ def _verify(d: Derivation, progress: Callable[[int, int], None] | None) -> Repor
         return issue(Report(d.title, tuple(none), time.perf_counter() - start, shown, shown))
     reports: list[StepReport] = []
     used_anywhere: set[int] = set()
-    cases: list[set[int]] = []
+    cases: list[set[int]] = ctx.cases
     for i, step in enumerate(d.steps):
         if progress is not None:
             progress(i, len(d.steps))

@@ -5,6 +5,8 @@
 ['gradient-descent', 'learning-rate', 'newton', 'steepest-descent', 'taylor']
 """
 
+from .certify import descent_radius as descent_radius
+from .certify import smoothness_bound as smoothness_bound
 from .expansion import taylor_expansion as taylor_expansion
 from .gradient import gradient_descent as gradient_descent
 from .newton import newton_step as newton_step
@@ -17,9 +19,11 @@ from .stepsize import step_size as step_size
 __all__ = [
     "REGISTRY",
     "build",
+    "descent_radius",
     "gradient_descent",
     "learning_rate_bound",
     "newton_step",
+    "smoothness_bound",
     "steepest_descent",
     "step_size",
     "taylor_expansion",
