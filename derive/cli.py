@@ -20,6 +20,7 @@ L(x) = 2 + (4*x - 4) + 2*(x - 1)**2 + O(|x - 1|^3)
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -293,6 +294,9 @@ def _parser() -> argparse.ArgumentParser:
     lec.add_argument("numbers", nargs="*", type=int, help="which lectures (default: all)")
     lec.add_argument("--out", default="lectures", help="output folder (default: lectures)")
     lec.add_argument("--pdf", action="store_true", help="also compile each with pdflatex")
+    lec.add_argument(
+        "--full", action="store_true", help="every checked step in an appendix, not only the seeds'"
+    )
     lec.add_argument("--json", action="store_true", help="machine-readable output")
 
     from .audit import command as check  # derive check (issue 15): its options and logic
@@ -963,12 +967,18 @@ def _cmd_lecture(args: argparse.Namespace) -> int:
         verified = lec.verify()
         ok &= verified
         tex, md = out / f"lecture{n}.tex", out / f"lecture{n}.md"
-        tex.write_text(lec.document())
-        md.write_text(lec.markdown())
         pdf = None
-        if engine:
-            (out / f"lecture{n}.pdf").write_bytes(_pdf(lec.document()))
-            pdf = str(out / f"lecture{n}.pdf")
+        if importlib.util.find_spec("matplotlib") is not None:  # with its figures
+            lec.write(out, pdf=engine is not None, full=args.full)
+            for aside in (".aux", ".log"):  # pdflatex's by-products
+                tex.with_suffix(aside).unlink(missing_ok=True)
+            pdf = str(out / f"lecture{n}.pdf") if engine else None
+        else:  # no matplotlib: the text without figures
+            tex.write_text(lec.document(full=args.full))
+            md.write_text(lec.markdown(full=args.full))
+            if engine:
+                (out / f"lecture{n}.pdf").write_bytes(_pdf(lec.document(full=args.full)))
+                pdf = str(out / f"lecture{n}.pdf")
         results.append(
             {
                 "lecture": n,

@@ -131,7 +131,10 @@ class _Printer(NumPyPrinter):
         """A constant such as √π as its float64 literal: every namespace takes a float, and
         not every one takes ``sqrt`` of a Python number."""
         if isinstance(expr, sympy.Expr) and not expr.is_Atom and not expr.free_symbols:
-            value = complex(expr.evalf(30))
+            try:
+                value = complex(expr.evalf(30))
+            except (OverflowError, ValueError, TypeError):  # beyond evalf: printed as it is
+                value = complex("nan")
             if value.imag == 0 and math.isfinite(value.real):
                 return repr(value.real)
         return super()._print(expr, **kwargs)

@@ -37,7 +37,7 @@ def test_docs_build_with_every_derivation_verified(site: Path) -> None:
     tutorial = (site / "tutorial.html").read_text()
     # five derivations and a Taylor expansion, all checked by the kernel
     assert tutorial.count("✔ verified:") == 6
-    assert "Taylor expansion of L(w, b)" in tutorial
+    assert "Taylor expansion of ℒ(w, b)" in tutorial
     assert "NOT verified" not in tutorial
     for page in (
         "index",

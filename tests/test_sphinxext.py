@@ -157,7 +157,7 @@ def test_labels_number_derivations_and_references_find_them(app: Any) -> None:
     assert 'id="gd-squared"' in index and 'id="taylor-log"' in index
     assert re.search(r'href="#gd-squared"><span class="std std-numref">Derivation 1</span>', index)
     assert re.search(
-        r'href="#gd-squared"><span class="std std-ref">Gradient descent for L\(w, b\)', index
+        r'href="#gd-squared"><span class="std std-ref">Gradient descent for ℒ\(w, b\)', index
     )
     assert re.search(r'href="#taylor-log"><span class="std std-numref">Expansion 3</span>', index)
     other = (app.outdir / "other.html").read_text()
@@ -238,7 +238,7 @@ def test_the_latex_builder_renders_titles_without_floats(app: Any) -> None:
     app.build()
     assert app.statuscode == 0
     tex = next(Path(app.outdir).glob("*.tex")).read_text()
-    assert r"\textbf{Gradient descent for L(w, b)" in tex
+    assert r"\textbf{Gradient descent for ℒ(w, b)" in tex
     assert r"\caption{Gradient" not in tex
 
 

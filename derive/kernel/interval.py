@@ -17,7 +17,7 @@ from mpmath import iv
 __all__ = ["Box", "enclose", "positive_on", "tight"]
 
 Box = Mapping[Any, tuple[Any, Any]]
-DIGITS, MAX_BOXES = 30, 4096
+DIGITS, MAX_BOXES, MEAN_VALUE_UP_TO = 30, 4096, 10
 _WIDEN = mpmath.mpf(10) ** -(DIGITS - 5)  # functions mpmath.iv lacks: 40-digit values, widened
 
 
@@ -151,7 +151,7 @@ def tight(expr: Any, box: Box) -> tuple[Any, Any] | None:
     value = enclose(expr, box, smooth=False)
     if value is None:
         return None
-    if expr.has(sympy.Abs):  # not differentiable: the natural enclosure only
+    if expr.has(sympy.Abs) or len(box) > MEAN_VALUE_UP_TO:  # the natural enclosure only
         return _ends(value)
     box = {s: (sympy.Rational(lo), sympy.Rational(hi)) for s, (lo, hi) in box.items()}
     middle = {s: (lo + hi) / 2 for s, (lo, hi) in box.items()}

@@ -43,6 +43,7 @@ __all__ = ["DescentRadius", "SmoothnessBound", "descent_radius", "smoothness_bou
 
 _PIECES = 64  # sub-intervals for the curvature estimate along the segment
 _MAX_HALVINGS = 40
+_TIDY_UP_TO = 10  # parameters up to which Hessian entries are put over one denominator
 
 
 @dataclass(frozen=True)
@@ -239,11 +240,13 @@ def smoothness_bound(
         region[by_name[name]] = (lo, hi)
     full, params = work.hessian(), work.params
     n = full.shape[0]
+
     # one rational function of the parameters per entry (a difference of large terms that
     # cancel would make every interval bound loose), written symmetric
-    h = sympy.ImmutableMatrix(
-        n, n, lambda i, j: sympy.cancel(sympy.together(full[min(i, j), max(i, j)]))
-    )
+    def tidy(entry: Any) -> Any:  # costly for many parameters: then as differentiated
+        return sympy.cancel(sympy.together(entry)) if n <= _TIDY_UP_TO else entry
+
+    h = sympy.ImmutableMatrix(n, n, lambda i, j: tidy(full[min(i, j), max(i, j)]))
     written = sympy.ImmutableMatrix(
         n, n, lambda i, j: sympy.Derivative(work.expr, params[i], params[j], evaluate=False)
     )
