@@ -622,7 +622,7 @@ def _taylor_document(args: argparse.Namespace, t: Taylor) -> str:
     import sympy
 
     from .library import build
-    from .render import tex_text
+    from .render import preamble, tex_text
 
     options = {"loss": args.loss, "params": args.params, "data": args.data, "order": args.order}
     if args.at is not None:
@@ -638,14 +638,7 @@ def _taylor_document(args: argparse.Namespace, t: Taylor) -> str:
         body = [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
     return "\n".join(
         [
-            r"\documentclass[10pt]{article}",
-            r"\usepackage{amsmath,amssymb}",
-            r"\allowdisplaybreaks",
-            rf"\title{{{tex_text(title)}}}",
-            r"\author{derive}",
-            r"\date{}",
-            r"\begin{document}",
-            r"\maketitle",
+            *preamble(title),
             r"\section*{Objective}",
             rf"\[ \mathcal{{L}} = {sympy.latex(t.objective.expr)} \]",
             r"\section*{Expansion}",

@@ -38,6 +38,7 @@ __all__ = [
     "latex",
     "latex_expr",
     "markdown",
+    "preamble",
     "tex_text",
     "text",
 ]
@@ -884,6 +885,24 @@ def document(
     )
 
 
+def preamble(title: str) -> list[str]:
+    r"""The opening lines of every standalone document derive writes (amsmath only).
+
+    >>> preamble("Notes")[3]
+    '\\title{Notes}'
+    """
+    return [
+        r"\documentclass[10pt]{article}",
+        r"\usepackage{amsmath,amssymb}",
+        r"\allowdisplaybreaks",
+        rf"\title{{{tex_text(title)}}}",
+        r"\author{derive}",
+        r"\date{}",
+        r"\begin{document}",
+        r"\maketitle",
+    ]
+
+
 def document_sections(
     title: str,
     sections: Sequence[tuple[str, Derivation]],
@@ -895,16 +914,7 @@ def document_sections(
     table_header: Sequence[str] = (),
 ) -> str:
     """A standalone .tex file of several verified derivations, one section each."""
-    parts = [
-        r"\documentclass[10pt]{article}",
-        r"\usepackage{amsmath,amssymb}",
-        r"\allowdisplaybreaks",
-        rf"\title{{{tex_text(title)}}}",
-        r"\author{derive}",
-        r"\date{}",
-        r"\begin{document}",
-        r"\maketitle",
-    ]
+    parts = preamble(title)
     if intro:
         parts.append(tex_text(intro))
     if objective is not None:

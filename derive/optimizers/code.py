@@ -25,7 +25,7 @@ import sympy
 from sympy.printing.numpy import NumPyPrinter
 
 from ..codegen import ARRAY_API_NAMES
-from .spec import THETA, Condition, G, Hyper, If, Let, Solve, Spec, Statement, T, U
+from .spec import THETA, Condition, G, Hyper, If, Let, Solve, Spec, Statement, T, U, statements
 
 __all__ = [
     "WIDTH",
@@ -100,19 +100,9 @@ def _names(spec: Spec) -> dict[sympy.Symbol, sympy.Symbol]:
             out.update({s: f"_{s.name.lower()}" for s in h.symbols})
     for b in spec.buffers:
         out[b.symbol] = f"_{b.key}"
-    for s in _targets(spec.program()):
+    for s in (statement.target for statement in statements(spec.program())):
         out.setdefault(s, f"_{s.name}")
     return {k: sympy.Symbol(v, real=True) for k, v in out.items()}
-
-
-def _targets(body: tuple[Statement, ...]) -> list[sympy.Symbol]:
-    found = []
-    for s in body:
-        if isinstance(s, If):
-            found += _targets(s.then) + _targets(s.otherwise)
-        else:
-            found.append(s.target)
-    return found
 
 
 def _default(h: Hyper) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sympy
 
-from .spec import THETA, Condition, G, If, Let, Spec, Statement, T, U
+from .spec import THETA, Condition, G, If, Let, Spec, Statement, T, U, statements
 
 __all__ = ["equations", "lines"]
 
@@ -23,19 +23,9 @@ def _names(spec: Spec) -> dict[sympy.Symbol, str]:
     for b in spec.buffers:
         names[b.symbol] = b.latex
     names.update(spec.latex_names)
-    for s in _targets(spec.body):
+    for s in (statement.target for statement in statements(spec.body)):
         names.setdefault(s, sympy.latex(s))
     return names
-
-
-def _targets(body: tuple[Statement, ...]) -> list[sympy.Symbol]:
-    found = []
-    for s in body:
-        if isinstance(s, If):
-            found += _targets(s.then) + _targets(s.otherwise)
-        else:
-            found.append(s.target)
-    return found
 
 
 def _condition(c: Condition, spec: Spec, names: dict[sympy.Symbol, str]) -> str:

@@ -37,6 +37,7 @@ __all__ = [
     "Statement",
     "T",
     "U",
+    "statements",
     "symbol",
 ]
 
@@ -200,7 +201,7 @@ class Spec:
 
     def used_buffers(self) -> tuple[Buffer, ...]:
         """The buffers the settled program reads or writes, in declaration order."""
-        used = {s.target for s in _walk(self.program())}
+        used = {s.target for s in statements(self.program())}
         return tuple(b for b in self.buffers if b.symbol in used)
 
 
@@ -221,10 +222,11 @@ def _settle(body: tuple[Statement, ...], spec: Spec) -> tuple[Statement, ...]:
     return tuple(out)
 
 
-def _walk(body: tuple[Statement, ...]) -> Iterator[Let | Solve]:
+def statements(body: tuple[Statement, ...]) -> Iterator[Let | Solve]:
+    """Every assignment of ``body``, both branches of each If included, in order."""
     for s in body:
         if isinstance(s, If):
-            yield from _walk(s.then)
-            yield from _walk(s.otherwise)
+            yield from statements(s.then)
+            yield from statements(s.otherwise)
         else:
             yield s
