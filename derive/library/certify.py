@@ -43,7 +43,7 @@ __all__ = ["DescentRadius", "SmoothnessBound", "descent_radius", "smoothness_bou
 
 _PIECES = 64  # sub-intervals for the curvature estimate along the segment
 _MAX_HALVINGS = 40
-_TIDY_UP_TO = 10  # parameters up to which Hessian entries are put over one denominator
+_TIDY_UP_TO = 4  # parameters up to which Hessian entries are put over one denominator
 
 
 @dataclass(frozen=True)
