@@ -285,6 +285,29 @@ def _parser() -> argparse.ArgumentParser:
     )
     pl.add_argument("--json", action="store_true", help="machine-readable output")
 
+    r = _sub(
+        sub,
+        "radius",
+        "a certified step size: every step 0 < η ≤ η₀ decreases the loss",
+        'derive radius "x**4" --params x --at x=1',
+    )
+    _loss_args(r, positional=True)
+    r.add_argument("--at", required=True, help="the point θ, e.g. 'x=1, y=0'")
+    r.add_argument("--direction", help="the step's direction u (default: −∇L(θ))")
+    _data_values_arg(r)
+    _output_args(r, documents=True)
+
+    sm = _sub(
+        sub,
+        "smoothness",
+        "a proved bound L on the Hessian's norm over a box",
+        'derive smoothness "x**4" --params x --box "x=-1:1"',
+    )
+    _loss_args(sm, positional=True)
+    sm.add_argument("--box", required=True, help="a range per parameter, e.g. 'x=-1:1, y=0:2'")
+    _data_values_arg(sm)
+    _output_args(sm, documents=True)
+
     lec = _sub(
         sub,
         "lecture",
@@ -1038,6 +1061,43 @@ def _cmd_default(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _cmd_radius(args: argparse.Namespace) -> int:
+    from .library.certify import descent_radius
+
+    _check_output(args)
+    obj = _objective(args)
+    direction = parse_point(args.direction, "--direction") if args.direction else None
+    result = descent_radius(
+        obj, parse_point(args.at, "--at"), direction=direction, data=_data_values(args, obj)
+    )
+    found = {"eta": str(result.eta), "curvature": str(result.curvature)}
+    return _certified(result.derivation, args, found)
+
+
+def _cmd_smoothness(args: argparse.Namespace) -> int:
+    from .library.certify import smoothness_bound
+
+    _check_output(args)
+    obj = _objective(args)
+    box = {}
+    for name, span in parse_point(args.box, "--box").items():
+        ends = str(span).split(":")
+        if len(ends) != 2:
+            raise _option_error(f"--box gives a range lo:hi for each parameter, got {name}={span}")
+        box[name] = (ends[0], ends[1])
+    result = smoothness_bound(obj, box, data=_data_values(args, obj))
+    return _certified(result.derivation, args, {"L": str(result.L)})
+
+
+def _certified(d: Derivation, args: argparse.Namespace, found: dict[str, str]) -> int:
+    """A certified value with its derivation: JSON with the value, or the derivation."""
+    report = d.verify(_progress(args.command))
+    if _format(args) == "json":
+        _emit_output(json.dumps({**found, **_report_json(d, report)}, indent=2), args)
+        return 0 if report.ok else 1
+    return _show(d, report, args)
+
+
 COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     None: _cmd_default,
     "taylor": _cmd_taylor,
@@ -1046,6 +1106,8 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "emit": _cmd_emit,
     "plot": _cmd_plot,
     "lecture": _cmd_lecture,
+    "radius": _cmd_radius,
+    "smoothness": _cmd_smoothness,
 }
 
 

@@ -287,7 +287,8 @@ def smoothness_bound(
     ]
     title = f"A smoothness bound for {work.describe()} on a box"
     remark = f"‖∇²L(θ)‖₂ ≤ {c} for every θ in the box: the loss is {c}-smooth there."
-    return SmoothnessBound(c, Derivation(title, tuple(steps), facts, remark))
+    derivation = Derivation(title, tuple(steps), facts, remark, conclusions=("upper", "lower"))
+    return SmoothnessBound(c, derivation)
 
 
 def _box_upper(rows: list[Any], region: dict[Any, tuple[Any, Any]]) -> sympy.Rational:

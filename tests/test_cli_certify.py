@@ -1,0 +1,42 @@
+"""derive radius and derive smoothness: certified values on the command line."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from derive.cli import main
+
+
+def test_radius_prints_the_certified_step_size_as_json(capsys: Any) -> None:
+    assert main(["radius", "x**4", "--params", "x", "--at", "x = 1", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["eta"] == "83/500" and shown["ok"] and shown["summary"].startswith("verified")
+
+
+def test_smoothness_prints_the_proved_bound_with_its_derivation(capsys: Any) -> None:
+    loss = "(1 - x)**2 + 100*(y - x**2)**2"
+    assert main(["smoothness", loss, "--params", "x y", "--box", "x=-1:1, y=-1:2"]) == 0
+    out = capsys.readouterr().out
+    assert "row sums (Gershgorin), proved" in out and "verified" in out.splitlines()[-1]
+    assert main(["smoothness", loss, "--params", "x y", "--box", "x=-1:1, y=-1:2", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["L"] == "2005"
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["radius", "x**2", "--params", "x", "--at", "x=0"], "not negative"),
+        (["radius", "x**2", "--params", "x", "--at", "x=1", "--direction", "x=1"], "uphill"),
+        (["smoothness", "x**2", "--params", "x", "--box", "x=1"], "lo:hi"),
+        (["smoothness", "x**2", "--params", "x", "--box", "x=1:0"], "lo < hi"),
+        (["smoothness", "log(x)", "--params", "x", "--box", "x=0:1"], "not smooth"),
+        (["radius", "(w*x - y)**2", "--params", "w", "--at", "w=1"], "data"),
+    ],
+)
+def test_bad_requests_exit_2_with_one_line(argv: list[str], says: str, capsys: Any) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert says in err and len(err.splitlines()) == 1
