@@ -1076,15 +1076,11 @@ def _cmd_radius(args: argparse.Namespace) -> int:
 
 def _cmd_smoothness(args: argparse.Namespace) -> int:
     from .library.certify import smoothness_bound
+    from .library.registry import parse_box
 
     _check_output(args)
     obj = _objective(args)
-    box = {}
-    for name, span in parse_point(args.box, "--box").items():
-        ends = str(span).split(":")
-        if len(ends) != 2:
-            raise _option_error(f"--box gives a range lo:hi for each parameter, got {name}={span}")
-        box[name] = (ends[0], ends[1])
+    box = parse_box(args.box, "--box")
     result = smoothness_bound(obj, box, data=_data_values(args, obj))
     return _certified(result.derivation, args, {"L": str(result.L)})
 

@@ -19,6 +19,8 @@ def test_every_kind_builds_with_its_defaults_or_a_loss_and_verifies() -> None:
         "newton": {"loss": "(w - 1)**2 + 3*b**2 + w*b", "params": "w b"},
         "learning-rate": {},
         "taylor": {"loss": "exp(x)", "params": "x", "at": "x=0", "order": "3"},
+        "descent-radius": {"loss": "x**4 + y**2", "params": "x y", "at": "x=1, y=1"},
+        "smoothness": {"loss": "x**4 + x*y", "params": "x y", "box": "x=-1:1, y = 0:2"},
     }
     assert set(given) == set(REGISTRY)
     for name, options in given.items():
@@ -95,3 +97,10 @@ def test_a_taylor_expansion_prints_in_latex_and_markdown(form: str, capsys: Any)
     assert main(["prove", "taylor", "--loss", "2*x**2", "--params", "x", "--at", "x=1", form]) == 0
     shown = capsys.readouterr().out
     assert "δ" not in shown if form == "--latex" else "δ" in shown
+
+
+def test_certified_kinds_need_their_point_or_box() -> None:
+    with pytest.raises(OptionError, match="descent-radius needs the option 'at'"):
+        build("descent-radius", {"loss": "x**2", "params": "x"})
+    with pytest.raises(OptionError, match="lo:hi"):
+        build("smoothness", {"loss": "x**2", "params": "x", "box": "x=1"})

@@ -1,8 +1,9 @@
 """The library of derivations, one module each, and the one registry of them by name.
 
 >>> from derive.library import REGISTRY
->>> sorted(REGISTRY)
-['gradient-descent', 'learning-rate', 'newton', 'steepest-descent', 'taylor']
+>>> sorted(REGISTRY)  # doctest: +NORMALIZE_WHITESPACE
+['descent-radius', 'gradient-descent', 'learning-rate', 'newton', 'smoothness',
+ 'steepest-descent', 'taylor']
 """
 
 from .certify import descent_radius as descent_radius

@@ -4,8 +4,9 @@ The Python API, the command line, the Sphinx directive and the lectures all buil
 derivations through :func:`build`; options arrive as text (command line, directive) or
 as values (Python), are checked per kind, and an option a kind does not take is an error.
 
->>> sorted(REGISTRY)
-['gradient-descent', 'learning-rate', 'newton', 'steepest-descent', 'taylor']
+>>> sorted(REGISTRY)  # doctest: +NORMALIZE_WHITESPACE
+['descent-radius', 'gradient-descent', 'learning-rate', 'newton', 'smoothness',
+ 'steepest-descent', 'taylor']
 >>> build("taylor", {"loss": "2*x**2", "params": "x", "at": "x=1"}).verify().ok
 True
 """
@@ -20,13 +21,14 @@ from ..derivation import Derivation
 from ..errors import BudgetError, OptionError
 from ..examples import SIGMOID_NEURON
 from ..objective import Objective
+from .certify import descent_radius, smoothness_bound
 from .expansion import taylor_expansion
 from .gradient import gradient_descent
 from .newton import newton_step
 from .steepest import steepest_descent
 from .stepsize import step_size
 
-__all__ = ["REGISTRY", "Kind", "Option", "build", "parse_point"]
+__all__ = ["REGISTRY", "Kind", "Option", "build", "parse_box", "parse_point"]
 
 
 def parse_point(text: Any, what: str = "at") -> dict[str, str]:
@@ -141,6 +143,27 @@ def _objective(options: dict[str, Any], default: Objective | None = None) -> Obj
     return Objective(options["loss"], params=options["params"], data=options["data"])
 
 
+def parse_box(text: Any, what: str = "box") -> dict[str, tuple[str, str]]:
+    """``"x=-1:1, y=0:2"`` → name → (lo, hi) text.
+
+    >>> parse_box("x=-1:1, y = 0:2")
+    {'x': ('-1', '1'), 'y': ('0', '2')}
+    """
+    box = {}
+    for name, span in parse_point(text, what).items():
+        ends = str(span).split(":")
+        if len(ends) != 2 or not all(ends):
+            raise OptionError(f"{what} gives a range lo:hi for each parameter, got {name}={span}")
+        box[name] = (ends[0], ends[1])
+    return box
+
+
+def _needed(options: dict[str, Any], name: str, kind: str) -> Any:
+    if options[name] is None:
+        raise OptionError(f"{kind} needs the option {name!r}")
+    return options[name]
+
+
 def _point(options: dict[str, Any], name: str) -> dict[str, str] | None:
     value = options[name]
     return None if value is None else parse_point(value, name)
@@ -194,6 +217,28 @@ REGISTRY: dict[str, Kind] = {
                 Option("at", parse_point, "the point of a local bound (non-quadratic losses)"),
             ),
             "the step sizes for which gradient descent contracts: 0 < η < 2/λ_max",
+        ),
+        Kind(
+            "descent-radius",
+            lambda o: (
+                descent_radius(
+                    _objective(o),
+                    _needed(o, "at", "descent-radius"),
+                    direction=_point(o, "direction"),
+                ).derivation
+            ),
+            (
+                *LOSS,
+                Option("at", parse_point, "the point θ, e.g. 'x=1, y=0'"),
+                Option("direction", parse_point, "the step's direction u; omitted: −∇L(θ)"),
+            ),
+            "a certified step size: every step 0 < η ≤ η₀ decreases the loss",
+        ),
+        Kind(
+            "smoothness",
+            lambda o: smoothness_bound(_objective(o), _needed(o, "box", "smoothness")).derivation,
+            (*LOSS, Option("box", parse_box, "a range per parameter, e.g. 'x=-1:1, y=0:2'")),
+            "a proved bound L on ‖∇²L‖₂ over a box (Gershgorin on interval bounds)",
         ),
         Kind(
             "taylor",
