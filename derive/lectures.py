@@ -586,6 +586,7 @@ def _contours(obj: Objective) -> Any:
 
 def _lecture_2() -> Lecture:
     obj, statement = _neuron("theta_1", "theta_2")
+    eta0, d = _certified_circle(obj)
     return Lecture(
         2,
         "Gradient descent theory: two variables",
@@ -628,9 +629,11 @@ def _lecture_2() -> Lecture:
             Figure(
                 "circle",
                 "Left: the loss along −∇ℒ beside its first- and second-order Taylor models. "
-                "Right: the contours, the red circle of radius d = 0.5 about (a, b) = (0, 0) "
-                "and the linear model's minimiser on it.",
-                lambda: _circle(obj),
+                f"Right: the contours, the red circle of radius d = η₀‖∇ℒ‖ ≈ {float(d):.2f} "
+                "about (a, b) = (0, 0) and the linear model's minimiser on it. The radius is "
+                f"certified: every step along −∇ℒ no longer than d decreases the loss (η₀ = "
+                f"{eta0}, proved by Taylor's theorem with an interval bound on the curvature).",
+                lambda: _circle(obj, d),
             ),
         ),
     )
@@ -644,10 +647,22 @@ def _newton(obj: Objective) -> Derivation:
     return newton_step(obj)
 
 
-def _circle(obj: Objective) -> Any:
+def _certified_circle(obj: Objective) -> tuple[Any, Any]:
+    """η₀ from descent_radius at (0, 0), verified, and the radius d = η₀‖∇ℒ‖ it covers."""
+    from .library.certify import descent_radius
+
+    at = {p: 0 for p in obj.params}
+    certified = descent_radius(obj, at={p.name: 0 for p in obj.params})
+    if not certified.derivation.verify().ok:
+        raise InternalError("the lecture's certified step size did not verify")
+    gradient = [sympy.sympify(g).xreplace(at) for g in obj.gradient()]
+    return certified.eta, certified.eta * sympy.sqrt(sum(g**2 for g in gradient))
+
+
+def _circle(obj: Objective, d: Any) -> Any:
     from . import plot
 
-    return plot.taylor_models(obj, {"theta_1": 0, "theta_2": 0}, radius=0.5)
+    return plot.taylor_models(obj, {"theta_1": 0, "theta_2": 0}, radius=float(d))
 
 
 def _lecture_3() -> Lecture:
