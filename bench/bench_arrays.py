@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,20 +24,17 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_emit  # its best-of timer and hand-written two-pass step
 
 from derive import Objective, emit
 
 N, D, LR, REPEATS = 100_000, 100, 0.1, 25
 
 
-def best(f: Callable[[], object], repeats: int = REPEATS) -> float:
-    f()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - start)
-    return min(times)
+def best(f: Callable[[], object]) -> float:
+    return bench_emit.best(f, REPEATS)
 
 
 def main() -> None:
@@ -54,9 +50,7 @@ def main() -> None:
         return step(theta, init(theta), LR, x=x, y=y)[0]
 
     def hand() -> np.ndarray:
-        w, b = theta[:D], theta[D]
-        r = -y / (1 + np.exp(y * (x @ w + b)))
-        return theta - LR * np.concatenate([x.T @ r / N, [r.mean()]])
+        return bench_emit.hand_step(theta, x, y)
 
     assert np.allclose(emitted(), hand(), rtol=1e-12, atol=1e-15)
     rows: dict[str, dict[str, float]] = {}
