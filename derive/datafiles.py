@@ -322,6 +322,21 @@ def _checked(array: np.ndarray, source: str) -> np.ndarray:
     return floats
 
 
+_UNREADABLE = (FileNotFoundError, IsADirectoryError, PermissionError)
+
+
+def _unreadable(path: str, exc: OSError) -> DataError:
+    """The one-line error for a file that cannot be opened at all."""
+    why = {
+        FileNotFoundError: "no such file",
+        IsADirectoryError: "it is a folder, not a file",
+        PermissionError: "permission denied",
+    }
+    return DataError(
+        f"cannot read {path!r}: {next(v for k, v in why.items() if isinstance(exc, k))}"
+    )
+
+
 def _load(path: str) -> Any:
     """np.load of a .npy or .npz file (checked by its first bytes), never a pickle."""
     try:
@@ -333,12 +348,8 @@ def _load(path: str) -> Any:
                 "included, are never loaded)"
             )
         return np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise DataError(f"cannot read {path!r}: no such file") from None
-    except IsADirectoryError:
-        raise DataError(f"cannot read {path!r}: it is a folder, not a file") from None
-    except PermissionError:
-        raise DataError(f"cannot read {path!r}: permission denied") from None
+    except _UNREADABLE as exc:
+        raise _unreadable(path, exc) from None
     except ValueError as exc:
         if "allow_pickle" in str(exc):
             raise DataError(
@@ -389,12 +400,8 @@ def _text(path: str) -> list[list[str]]:
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             return [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
-    except FileNotFoundError:
-        raise DataError(f"cannot read {path!r}: no such file") from None
-    except IsADirectoryError:
-        raise DataError(f"cannot read {path!r}: it is a folder, not a file") from None
-    except PermissionError:
-        raise DataError(f"cannot read {path!r}: permission denied") from None
+    except _UNREADABLE as exc:
+        raise _unreadable(path, exc) from None
     except UnicodeDecodeError:
         raise DataError(f"{path!r} is not a text CSV file (it is not UTF-8)") from None
     except csv.Error as exc:
