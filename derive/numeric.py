@@ -33,7 +33,7 @@ from .errors import NumericError, ObjectiveError
 from .objective import Objective
 from .optimizers.options import hypers
 from .optimizers.reference import Reference as _Optimizer
-from .optimizers.reference import Undefined
+from .optimizers.reference import Undefined, finite_real
 from .optimizers.schedules import Schedule
 
 __all__ = ["CheckItem", "NumericReport", "check"]
@@ -86,10 +86,6 @@ class NumericReport:
         return f"{verdict} at {self.dps} digits ({self.seconds:.2f} s): " + "; ".join(parts)
 
 
-class _Undefined(Exception):
-    """The reference has no finite real value here; the message says which and why."""
-
-
 # -- the reference
 
 
@@ -105,24 +101,14 @@ def _fresh(obj: Objective) -> tuple[list[sympy.Symbol], dict[sympy.Symbol, sympy
 
 
 def _mpf(value: Any, what: str) -> Any:
-    """``value`` as a finite real mpf, else :class:`_Undefined` naming ``what``."""
-    try:
-        number = mpmath.mpmathify(value)
-    except (TypeError, ValueError):
-        raise _Undefined(f"{what} is {value!r}, not a number") from None
-    if isinstance(number, mpmath.mpc):
-        if number.imag != 0:
-            raise _Undefined(f"{what} is {mpmath.nstr(number, 6)}, not a real number")
-        number = number.real
-    if not mpmath.isfinite(number):
-        raise _Undefined(f"{what} is {number}")
-    return number
+    """``value`` as a finite real mpf, else :class:`Undefined` naming ``what``."""
+    return finite_real(value, what)
 
 
 class _Reference:
     """The mean loss, gradient and Hessian over rows, in mpmath, from the symbolic forms.
 
-    Every value it returns is a finite real mpf; anything else raises :class:`_Undefined`.
+    Every value it returns is a finite real mpf; anything else raises :class:`Undefined`.
     """
 
     def __init__(self, obj: Objective, rows: list[list[Any]], hessian: bool) -> None:
@@ -149,7 +135,7 @@ class _Reference:
                 reason = str(exc) or (
                     "division by zero" if isinstance(exc, ZeroDivisionError) else type(exc).__name__
                 )
-                raise _Undefined(f"mpmath cannot evaluate the {what} ({reason})") from None
+                raise Undefined(f"mpmath cannot evaluate the {what} ({reason})") from None
             total = values if not total else [a + b for a, b in zip(total, values, strict=True)]
         return [t / len(self.rows) for t in total]
 
@@ -409,7 +395,7 @@ def _at_start(
     try:
         loss, gradient = reference.loss(point), reference.gradient(point)
         hessian = reference.hessian(point) if rule.spec.hessian else None
-    except _Undefined as exc:
+    except Undefined as exc:
         raise NumericError(
             f"cannot check at theta0 ({_where(setup.shown)}): {exc}; without a finite real "
             "reference there, nothing can be compared (choose another theta0 or data)"
@@ -458,12 +444,12 @@ def _derivative(along: Callable[[Any], Any], x: Any, extra: int) -> Any:
     """
     bits = extra + max(0, -_bits(x))
     h = mpmath.ldexp(1, -(mpmath.mp.prec + bits))
-    first: _Undefined | None = None
+    first: Undefined | None = None
     for direction in (0, 1, -1):
         try:
             value = mpmath.diff(along, x, h=h, addprec=bits, direction=direction)
             return _mpf(value, "the derivative")
-        except _Undefined as exc:
+        except Undefined as exc:
             first = first or exc
     assert first is not None
     raise first
@@ -500,7 +486,7 @@ def _differentiation(
 
         try:
             numeric = _derivative(along, point[i], extra)
-        except _Undefined as exc:
+        except Undefined as exc:
             detail = f"along {setup.names[i]}: {exc} near theta0"
             return CheckItem(name, "failed", None, detail, setup.shown)
         errors.append(abs(numeric - gradient[i]) / max(abs(gradient[i]), mpmath.mpf(1)))
@@ -544,7 +530,7 @@ def _trajectory(
             rate = schedule.reference(lr, k - 1) if schedule is not None else None
             u, state = optimizer.update(g, state, current, h, rate)
             current = [t + d for t, d in zip(current, u, strict=True)]
-        except (_Undefined, Undefined) as exc:
+        except Undefined as exc:
             before = "step 1" if k == 2 else f"steps 1–{k - 1}"
             agreed = f"; {before} agreed within {worst:.3g} ulps" if k > 1 else ""
             detail = (
@@ -606,7 +592,7 @@ def _descent(setup: _Setup, theta: np.ndarray, steps: int) -> CheckItem:
         )
     try:
         hessian = _constant_hessian(setup.reference, len(obj.params))
-    except _Undefined as exc:
+    except Undefined as exc:
         return CheckItem("descent", "skipped", None, f"the Hessian cannot be evaluated: {exc}")
     if not np.all(np.isfinite(hessian)):
         return CheckItem("descent", "skipped", None, "the Hessian exceeds float64's range")

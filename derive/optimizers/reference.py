@@ -24,7 +24,7 @@ import sympy
 from ..errors import InternalError
 from .spec import THETA, G, If, Let, Solve, Spec, Statement, T, U
 
-__all__ = ["Reference", "Undefined"]
+__all__ = ["Reference", "Undefined", "finite_real"]
 
 
 class Undefined(ArithmeticError):
@@ -124,16 +124,26 @@ class Reference:
         args, f = self._compiled[expr]
         values = [env[a] for a in args]
         if not any(isinstance(v, list) for v in values):
-            return _real(f(*values))
-        return [_real(f(*(v[i] if isinstance(v, list) else v for v in values))) for i in range(n)]
+            return finite_real(f(*values))
+        return [
+            finite_real(f(*(v[i] if isinstance(v, list) else v for v in values))) for i in range(n)
+        ]
 
 
-def _real(value: Any) -> Any:
-    number = mpmath.mpmathify(value)
+def finite_real(value: Any, what: str = "the update") -> Any:
+    """``value`` as a finite real mpf, else :class:`Undefined` naming ``what``.
+
+    >>> finite_real(2), finite_real(mpmath.mpc(3, 0))
+    (mpf('2.0'), mpf('3.0'))
+    """
+    try:
+        number = mpmath.mpmathify(value)
+    except (TypeError, ValueError):
+        raise Undefined(f"{what} is {value!r}, not a number") from None
     if isinstance(number, mpmath.mpc):
         if number.imag != 0:
-            raise Undefined(f"the update is {mpmath.nstr(number, 6)}, not a real number")
+            raise Undefined(f"{what} is {mpmath.nstr(number, 6)}, not a real number")
         number = number.real
     if not mpmath.isfinite(number):
-        raise Undefined(f"the update is {number}")
+        raise Undefined(f"{what} is {number}")
     return number
