@@ -74,21 +74,29 @@ def _work(obj: Any, data: Mapping[str, Any] | None) -> Objective:
     return work
 
 
-def _upper(expr: Any, lo: Any, hi: Any, var: Any, pieces: int = _PIECES) -> Any:
-    """A rational above every enclosure of ``expr`` on ``pieces`` sub-intervals of [lo, hi]
-    (None where some piece has no enclosure: the expression is not smooth there)."""
+def _grid_top(exprs: list[Any], region: dict[Any, tuple[Any, Any]], pieces: int, bound: Any) -> Any:
+    """The largest upper bound ``bound(expr, piece)`` gives over a grid of about ``pieces``
+    sub-boxes of ``region`` (an mpf), or None where some piece has none (not smooth there)."""
+    split = max(1, int(pieces ** (1 / len(region))))
+    grid: list[dict[Any, tuple[Any, Any]]] = [{}]
+    for p, (lo, hi) in region.items():
+        width = (hi - lo) / split
+        grid = [
+            {**b, p: (lo + k * width, lo + (k + 1) * width)} for b in grid for k in range(split)
+        ]
     top = None
-    for k in range(pieces):
-        a, b = (
-            lo + (hi - lo) * sympy.Rational(k, pieces),
-            lo + (hi - lo) * sympy.Rational(k + 1, pieces),
-        )
-        value = enclose(expr, {var: (a, b)})
-        if value is None:
-            return None
-        high = mpmath.mpf(value._mpi_[1])
-        top = high if top is None else max(top, high)
-    return _round_up(top)
+    for piece in grid:
+        for expr in exprs:
+            bounds = bound(expr, piece)
+            if bounds is None:
+                return None
+            top = bounds[1] if top is None else max(top, bounds[1])
+    return top
+
+
+def _natural(expr: Any, box: dict[Any, tuple[Any, Any]]) -> tuple[Any, Any] | None:
+    value = enclose(expr, box)
+    return None if value is None else (mpmath.mpf(value._mpi_[0]), mpmath.mpf(value._mpi_[1]))
 
 
 def _round_up(x: Any) -> sympy.Rational:
@@ -145,7 +153,8 @@ def descent_radius(
     guess = -2 * mpmath.mpf(sympy.N(slope, 30)) / bend if bend > 0 else mpmath.mpf(1)
     eta0 = _round_down(min(guess, mpmath.mpf(10) ** 6))
     for _ in range(_MAX_HALVINGS):
-        m = _upper(curvature, sympy.Integer(0), eta0, eta)
+        top = _grid_top([curvature], {eta: (sympy.Integer(0), eta0)}, _PIECES, _natural)
+        m = None if top is None else _round_up(top)
         if m is not None and sympy.N(slope + m * eta0 / 2, 30) < 0:
             return _radius(work, theta, u, slope, phi, eta, eta0, max(m, sympy.Integer(0)))
         limit = -2 * sympy.N(slope, 30) / m if m is not None and m > 0 else None
@@ -292,22 +301,8 @@ def smoothness_bound(
 
 
 def _box_upper(rows: list[Any], region: dict[Any, tuple[Any, Any]]) -> sympy.Rational:
-    """A rational above every row sum on the box, from enclosures on a grid of sub-boxes."""
-    n = len(region)
-    split = max(1, int(256 ** (1 / n)))
-    pieces: list[dict[Any, tuple[Any, Any]]] = [{}]
-    for p, (lo, hi) in region.items():
-        width = (hi - lo) / split
-        pieces = [
-            {**b, p: (lo + k * width, lo + (k + 1) * width)} for b in pieces for k in range(split)
-        ]
-    top = mpmath.mpf(0)
-    for piece in pieces:
-        for row in rows:
-            bounds = tight(row, piece)
-            if bounds is None:
-                raise DomainError(
-                    "the Hessian is not bounded on the box: the loss is not smooth there"
-                )
-            top = max(top, bounds[1])
-    return _round_up(top * (1 + mpmath.mpf(10) ** -3))
+    """A rational above every row sum on the box, from bounds on a grid of sub-boxes."""
+    top = _grid_top(rows, region, 256, tight)
+    if top is None:
+        raise DomainError("the Hessian is not bounded on the box: the loss is not smooth there")
+    return _round_up(max(top, mpmath.mpf(0)) * (1 + mpmath.mpf(10) ** -3))
