@@ -34,6 +34,9 @@ def test_smoothness_prints_the_proved_bound_with_its_derivation(capsys: Any) -> 
         (["smoothness", "x**2", "--params", "x", "--box", "x=1:0"], "lo < hi"),
         (["smoothness", "log(x)", "--params", "x", "--box", "x=0:1"], "not smooth"),
         (["radius", "(w*x - y)**2", "--params", "w", "--at", "w=1"], "data"),
+        # astronomically curved: refused at once (it used to hang, or fail with a traceback)
+        (["radius", "exp(exp(exp(x)))", "--params", "x", "--at", "x=3"], "below 10^-300"),
+        (["smoothness", "exp(exp(exp(x)))", "--params", "x", "--box", "x=0:10"], "above 10^300"),
     ],
 )
 def test_bad_requests_exit_2_with_one_line(argv: list[str], says: str, capsys: Any) -> None:

@@ -43,6 +43,7 @@ __all__ = ["DescentRadius", "SmoothnessBound", "descent_radius", "smoothness_bou
 
 _PIECES = 64  # sub-intervals for the curvature estimate along the segment
 _MAX_HALVINGS = 40
+_MAGNITUDE = 300  # bounds and step sizes within 10^±300
 _TIDY_UP_TO = 4  # parameters up to which Hessian entries are put over one denominator
 
 
@@ -99,12 +100,25 @@ def _natural(expr: Any, box: dict[Any, tuple[Any, Any]]) -> tuple[Any, Any] | No
     return None if value is None else (mpmath.mpf(value._mpi_[0]), mpmath.mpf(value._mpi_[1]))
 
 
+def _magnitude(x: Any) -> int:
+    """⌊log₁₀|x|⌋, refused beyond 10^±300: such a bound or step size means the loss's
+    curvature is past anything worth certifying (and past float64)."""
+    exponent = int(mpmath.floor(mpmath.log10(abs(x))))
+    if abs(exponent) > _MAGNITUDE:
+        side = "above 10^300" if exponent > 0 else "below 10^-300"
+        raise DomainError(
+            f"the bound would be {side}: the loss's curvature there is too large to certify "
+            "a step size or a smoothness bound"
+        )
+    return exponent
+
+
 def _round_up(x: Any) -> sympy.Rational:
     """A short rational ≥ x (four significant digits, and a little room)."""
     x = mpmath.mpf(x)
     if x == 0:
         return sympy.Integer(0)
-    scale = sympy.Integer(10) ** (3 - math.floor(mpmath.log10(abs(x))))
+    scale = sympy.Integer(10) ** (3 - _magnitude(x))
     return (
         sympy.Rational(math.floor(x * int(scale.p) / int(scale.q) * (1 + mpmath.mpf(10) ** -6)) + 1)
         / scale
@@ -114,7 +128,7 @@ def _round_up(x: Any) -> sympy.Rational:
 def _round_down(x: Any) -> sympy.Rational:
     """A short positive rational ≤ x (three significant digits)."""
     x = mpmath.mpf(x)
-    scale = sympy.Integer(10) ** (2 - math.floor(mpmath.log10(x)))
+    scale = sympy.Integer(10) ** (2 - _magnitude(x))
     return sympy.Rational(max(math.floor(x * int(scale.p) / int(scale.q)), 1)) / scale
 
 
