@@ -377,7 +377,7 @@ def taylor_models(
     steps of size at most d = ``radius`` drawn in red and the first-order model's
     minimiser over them (a step of d against the gradient).
 
-    One parameter: L(x) and both models over x, the interval |x − a| ≤ d shaded red.
+    One parameter: L(x) and both models over x, the interval a − d ≤ x ≤ a + d shaded red.
     Two parameters: left, the loss and both models along −∇L; right, the contours with the
     red circle of radius d about (a, b) (a patch with gid ``"disc"``) and the minimiser.
 
