@@ -34,6 +34,7 @@ __all__ = [
     "GREEK",
     "LatexPrinter",
     "UnicodePrinter",
+    "decimal",
     "display_name",
     "latex",
     "ordered_terms",
@@ -81,6 +82,34 @@ SMALL = frozenset({"eta", "epsilon", "tau", "t"})
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+DECIMAL_PLACES = 4
+"""The most decimal places a rational is written with as a decimal (0.6, 0.36, 0.0625)."""
+
+
+def decimal(value: Any) -> str | None:
+    """A rational's exact decimal spelling when it is short, as the seeds write numbers
+    (3/5 is 0.6, 9/25 is 0.36); None for an integer, a rational whose decimal does not end
+    (1/3) or runs past :data:`DECIMAL_PLACES` places, or anything else. The value stays
+    exact: only its spelling changes.
+
+    >>> decimal(sympy.Rational(9, 25)), decimal(sympy.Rational(-5, 2)), decimal(sympy.Rational(1, 3))
+    ('0.36', '-2.5', None)
+    """
+    if not isinstance(value, sympy.Rational) or value.q == 1:
+        return None
+    q, twos, fives = int(value.q), 0, 0
+    while q % 2 == 0:
+        q, twos = q // 2, twos + 1
+    while q % 5 == 0:
+        q, fives = q // 5, fives + 1
+    places = max(twos, fives)
+    if q != 1 or places > DECIMAL_PLACES or abs(value.p) >= 10**12:
+        return None
+    scaled = abs(int(value.p)) * 10**places // int(value.q)
+    whole, frac = divmod(scaled, 10**places)
+    return f"{'-' if value < 0 else ''}{whole}.{str(frac).rjust(places, '0')}"
 
 
 def _split(name: str) -> tuple[str, int]:
@@ -157,6 +186,21 @@ class LatexPrinter(_SympyLatex):
             else:
                 tex += " + " + self._bracket(term)
         return tex
+
+    _fractions = 0  # > 0 while printing an exponent: x^{3/2}, never x^{1.5}
+
+    def _print_Rational(self, expr: sympy.Rational) -> str:
+        shown = None if self._fractions else decimal(expr)
+        return shown if shown is not None else super()._print_Rational(expr)
+
+    def _print_Pow(self, expr: sympy.Pow) -> str:
+        if not expr.exp.is_Rational or expr.exp.is_Integer:
+            return super()._print_Pow(expr)
+        self._fractions += 1
+        try:
+            return super()._print_Pow(expr)
+        finally:
+            self._fractions -= 1
 
     def _bracket(self, term: Any) -> str:
         shown = self._print(term)
@@ -237,7 +281,9 @@ class UnicodePrinter(StrPrinter):
     def _factor(self, factor: Any) -> str:
         shown = self._print(factor)
         if isinstance(factor, sympy.Add) or (
-            isinstance(factor, sympy.Rational) and not factor.is_Integer
+            isinstance(factor, sympy.Rational)
+            and not factor.is_Integer
+            and (decimal(factor) is None or factor < 0)
         ):
             return f"({shown})"
         return shown
@@ -298,10 +344,17 @@ class UnicodePrinter(StrPrinter):
             shown = f"({shown})"
         if exponent.is_Integer:
             return shown + str(exponent).translate(_SUPERSCRIPT)
-        power = self._print(exponent)
+        power = (
+            f"{exponent.p}/{exponent.q}".replace("-", "−")
+            if exponent.is_Rational
+            else self._print(exponent)
+        )
         return f"{shown}^{power}" if _atomic(power) else f"{shown}^({power})"
 
     def _print_Rational(self, expr: sympy.Rational) -> str:
+        shown = decimal(expr)
+        if shown is not None:
+            return shown.replace("-", "−")
         return (
             str(expr.p).replace("-", "−") if expr.q == 1 else f"{expr.p}/{expr.q}".replace("-", "−")
         )
