@@ -311,10 +311,24 @@ def _parser() -> argparse.ArgumentParser:
     lec = _sub(
         sub,
         "lecture",
-        "the seed lectures as .tex, .md and .pdf",
+        "the seed lectures, or one on your loss, as .tex, .md and .pdf",
         "derive lecture 3 --out lectures --pdf",
     )
     lec.add_argument("numbers", nargs="*", type=int, help="which lectures (default: all)")
+    lec.add_argument(
+        "--loss", help="a lecture on your own loss instead, e.g. 'x**4 + x*y + 3*y**2'"
+    )
+    lec.add_argument("--params", help="its parameters, e.g. 'x y' (required with --loss)")
+    lec.add_argument("--data", help="its data symbols, e.g. 'x y' (kept as symbols)")
+    lec.add_argument(
+        "--data-values",
+        metavar="VALUES",
+        help="numbers for the data symbols, for the worked example and figures, e.g. 'x=2, y=1'",
+    )
+    lec.add_argument(
+        "--at",
+        help="the starting point θ₀ of the worked example, e.g. 'x = 1, y = 1' (default: all 1)",
+    )
     lec.add_argument("--out", default="lectures", help="output folder (default: lectures)")
     lec.add_argument("--pdf", action="store_true", help="also compile each with pdflatex")
     lec.add_argument(
@@ -962,10 +976,38 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lecture_on_loss(args: argparse.Namespace) -> Any:
+    """The lecture on --loss (None without it); refuses the seed options with it and the
+    loss options without it."""
+    own = ("params", "data", "data_values", "at")
+    if args.loss is None:
+        given = [n for n in own if getattr(args, n) is not None]
+        if given:
+            flag = "--" + given[0].replace("_", "-")
+            raise _option_error(f"{flag} goes with --loss: derive lecture --loss '...' {flag} ...")
+        return None
+    if args.numbers:
+        raise _option_error(
+            "give either lecture numbers (the seed lectures) or --loss (a lecture on your "
+            "loss), not both"
+        )
+    from .userlecture import user_lecture
+
+    obj = _objective(args)
+    at = parse_point(args.at, "--at") if args.at is not None else None
+    data = parse_point(args.data_values, "--data-values") if args.data_values else None
+    if data is not None and not obj.data:
+        raise _option_error(
+            "--data-values: the loss has no data symbols (declare them with --data)"
+        )
+    return user_lecture(obj, at, data=data)
+
+
 def _cmd_lecture(args: argparse.Namespace) -> int:
     from .lectures import LECTURES, lecture
 
-    numbers = args.numbers or sorted(LECTURES)
+    own = _lecture_on_loss(args)
+    numbers = [] if own is not None else (args.numbers or sorted(LECTURES))
     for n in numbers:
         if n not in LECTURES:
             lecture(n)  # refuses an unknown number before anything is written
@@ -978,26 +1020,25 @@ def _cmd_lecture(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     results, ok = [], True
-    for n in numbers:
-        lec = lecture(n)
+    for lec in [own] if own is not None else (lecture(n) for n in numbers):
         verified = lec.verify()
         ok &= verified
-        tex, md = out / f"lecture{n}.tex", out / f"lecture{n}.md"
+        tex, md = out / f"{lec.name}.tex", out / f"{lec.name}.md"
         pdf = None
         if importlib.util.find_spec("matplotlib") is not None:  # with its figures
             lec.write(out, pdf=engine is not None, full=args.full)
             for aside in (".aux", ".log"):  # pdflatex's by-products
                 tex.with_suffix(aside).unlink(missing_ok=True)
-            pdf = str(out / f"lecture{n}.pdf") if engine else None
+            pdf = str(out / f"{lec.name}.pdf") if engine else None
         else:  # no matplotlib: the text without figures
             tex.write_text(lec.document(full=args.full))
             md.write_text(lec.markdown(full=args.full))
             if engine:
-                (out / f"lecture{n}.pdf").write_bytes(_pdf(lec.document(full=args.full)))
-                pdf = str(out / f"lecture{n}.pdf")
+                (out / f"{lec.name}.pdf").write_bytes(_pdf(lec.document(full=args.full)))
+                pdf = str(out / f"{lec.name}.pdf")
         results.append(
             {
-                "lecture": n,
+                "lecture": lec.number if own is None else lec.name,
                 "title": lec.title,
                 "verified": verified,
                 "tex": str(tex),
@@ -1010,8 +1051,9 @@ def _cmd_lecture(args: argparse.Namespace) -> int:
     else:
         for r in results:
             mark = "verified" if r["verified"] else "NOT VERIFIED"
+            which = r["lecture"] if own is None else "on your loss"
             print(
-                f"lecture {r['lecture']}: {r['title']} — {mark}; wrote {r['tex']}, {r['md']}"
+                f"lecture {which}: {r['title']} — {mark}; wrote {r['tex']}, {r['md']}"
                 + (f", {r['pdf']}" if r["pdf"] else "")
             )
     return 0 if ok else 1

@@ -108,6 +108,13 @@ class Lecture:
     table_header: tuple[str, ...] = ()
     figures: tuple[Figure, ...] = ()
     exercises: tuple[Exercise, ...] = ()
+    stem: str = ""
+    """The files' name without suffix (default: lectureN)."""
+
+    @property
+    def name(self) -> str:
+        """The files' name without suffix: ``lecture3``, or the stem given."""
+        return self.stem or f"lecture{self.number}"
 
     @property
     def sections(self) -> tuple[tuple[str, Derivation], ...]:
@@ -237,20 +244,21 @@ class Lecture:
         return "\n".join(out) + "\n"
 
     def write(self, folder: str | Path, *, pdf: bool = False, full: bool = False) -> Path:
-        """Write lectureN.tex, lectureN.md and the figures (PDF) into ``folder``; with
-        ``pdf``, compile lectureN.pdf there with pdflatex. Returns the .tex path."""
+        """Write NAME.tex, NAME.md and the figures (PDF) into ``folder`` (NAME is
+        :attr:`name`, e.g. lecture3); with ``pdf``, compile NAME.pdf there with pdflatex.
+        Returns the .tex path."""
         from . import plot  # Matplotlib only when figures are drawn
 
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
         files = {}
         for figure in self.figures:
-            name = f"lecture{self.number}-{figure.name}.pdf"
+            name = f"{self.name}-{figure.name}.pdf"
             plot.save(figure.draw(), out / name)
             files[figure.name] = name
-        tex = out / f"lecture{self.number}.tex"
+        tex = out / f"{self.name}.tex"
         tex.write_text(self.document(full=full, figures=files))
-        (out / f"lecture{self.number}.md").write_text(self.markdown(full=full))
+        (out / f"{self.name}.md").write_text(self.markdown(full=full))
         if pdf:
             done = subprocess.run(
                 [

@@ -167,3 +167,96 @@ def test_each_lecture_with_its_figures_fits_three_pages(number: int, tmp_path: P
     assert pages <= 3
     for figure in lec.figures:
         assert (tmp_path / f"lecture{number}-{figure.name}.pdf").stat().st_size > 1000
+
+
+# --- a lecture on the user's own loss ---------------------------------------------------
+
+
+def test_a_lecture_on_a_two_parameter_loss_has_the_seed_sections_and_figures() -> None:
+    from derive.objective import Objective
+    from derive.userlecture import user_lecture
+
+    lec = user_lecture(Objective("x**4 + 3*y**2 + x*y", "x y"), at={"x": 1, "y": 1})
+    assert lec.verify()
+    headings = [p.heading for p in lec.parts]
+    assert headings[:4] == [
+        "The gradient",
+        "Taylor's theorem and the descent condition",
+        "The angle β: the best direction",
+        "The update equations",
+    ]
+    assert "A certified step size at θ₀" in headings
+    assert {"taylor", "descent-condition", "angle-180", "update-x", "update-y"} <= lec.labels()
+    assert [f.name for f in lec.figures] == ["path", "circle"]
+    # the worked example: exact while the values are short decimals, then 6 digits
+    assert lec.table[0] == (0, 1, 1, 5)
+    assert lec.table[1][1:3] == (sympy.Rational(-11, 100), sympy.Rational(-277, 500))
+    assert isinstance(lec.table[2][1], sympy.Float)
+    md = lec.markdown()
+    assert "ℒ(x, y) = x⁴ + xy + 3y²" in md and "η₀ = 0.222" in md
+
+
+def test_a_lecture_on_a_quadratic_adds_step_sizes_and_newton() -> None:
+    from derive.objective import Objective
+    from derive.userlecture import user_lecture
+
+    lec = user_lecture(Objective("(x - 3)**2", "x"), at={"x": 0})
+    assert lec.verify()
+    headings = [p.heading for p in lec.parts]
+    assert headings[-2:] == ["Which step sizes converge", "Newton's method"]
+    assert [f.name for f in lec.figures] == ["path"]  # one parameter: the curve, no circle
+
+
+def test_a_lecture_with_data_keeps_symbols_and_needs_numbers_for_the_example() -> None:
+    from derive.errors import PointError
+    from derive.objective import Objective
+    from derive.userlecture import user_lecture
+
+    obj = Objective("(w*x - y)**2", "w", data="x y")
+    symbolic = user_lecture(obj)
+    assert symbolic.verify() and not symbolic.figures and not symbolic.table
+    worked = user_lecture(obj, {"w": 0}, data={"x": "2", "y": "1"})
+    assert worked.verify() and worked.table[0][1:] == (0, 1)
+    with pytest.raises(PointError, match="missing y"):
+        user_lecture(obj, data={"x": "2"})
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["3", "--loss", "x**2", "--params", "x"], "either lecture numbers"),
+        (["--params", "x"], "--params goes with --loss"),
+        (["--loss", "x**2"], "--params is required"),
+        (["--loss", "(x - 1)**2", "--params", "x", "--at", "x=1"], "gradient vanishes at x = 1"),
+        (["--loss", "(x - 1)**2", "--params", "x", "--at", "y=1"], "'y', which is not a param"),
+        (["--loss", "a+b+c+d+e+f+g**2", "--params", "a b c d e f g"], "at most 6 parameters"),
+        (["--loss", "x**2", "--params", "x", "--data-values", "y=1"], "no data symbols"),
+        (["--loss", "x**", "--params", "x"], "invalid syntax"),
+    ],
+)
+def test_bad_lecture_requests_exit_2_with_one_line(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from derive.cli import main
+
+    assert main(["lecture", *argv, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("derive: error: ") and message in err
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_derive_lecture_on_a_loss_writes_tex_markdown_and_figures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from derive.cli import main
+
+    code = main(
+        ["lecture", "--loss", "2*x**2", "--params", "x", "--at", "x=1", "--out", str(tmp_path)]
+    )
+    assert code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("lecture on your loss: Gradient descent for ℒ(x) = 2x² — verified")
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["lecture-loss-path.pdf", "lecture-loss.md", "lecture-loss.tex"]
+    tex = (tmp_path / "lecture-loss.tex").read_text()
+    assert r"\includegraphics" in tex and "NOT verified" not in tex
