@@ -20,7 +20,7 @@ from typing import Any
 from .kernel import Derivation as _KernelDerivation
 from .kernel import Report, Step
 from .kernel import verify as _verify
-from .render import conclusion, document, latex, markdown, text
+from .render import conclusion, document, html, latex, markdown, text
 
 __all__ = ["Derivation"]
 
@@ -63,8 +63,27 @@ class Derivation(_KernelDerivation):
         """A standalone .tex document, verified (see :func:`derive.render.document`)."""
         return document(self, **options)
 
+    def html(self) -> str:
+        r"""HTML with the kernel's verdicts (✓ proved, assumed, ✗) and ``\[ … \]`` math."""
+        return html(self)
+
     def _repr_latex_(self) -> str:
         return self.latex()
 
     def _repr_markdown_(self) -> str:
         return self.markdown()
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+    def __repr__(self) -> str:
+        """Short: the title, the number of steps and the kernel's verdict.
+
+        >>> import sympy
+        >>> from derive.kernel import Identity, Step
+        >>> x = sympy.Symbol("x")
+        >>> Derivation("square", (Step((x + 1)**2, "=", x**2 + 2*x + 1, "", Identity()),))
+        <Derivation 'square': 1 step; verified: 1 of 1 steps proved>
+        """
+        count = f"{len(self.steps)} step{'s' if len(self.steps) != 1 else ''}"
+        return f"<Derivation {self.title!r}: {count}; {self.verify().summary()}>"

@@ -109,6 +109,26 @@ class UpdateRule:
         r"""The update equations in LaTeX (lines joined by ``\\``)."""
         return equations(self.spec)
 
+    def __repr__(self) -> str:
+        from .display import rule_repr
+
+        return rule_repr(self)
+
+    def _repr_latex_(self) -> str:
+        from .display import rule_latex
+
+        return rule_latex(self)
+
+    def _repr_markdown_(self) -> str:
+        from .display import rule_markdown
+
+        return rule_markdown(self)
+
+    def _repr_html_(self) -> str:
+        from .display import rule_html
+
+        return rule_html(self)
+
     def loss(self, theta: Any, data: Mapping[str, Any] | None = None) -> float:
         """The mean loss at theta (inf or nan where float64 overflows; no warning)."""
         xp = _space(theta, data)

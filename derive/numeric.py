@@ -85,6 +85,21 @@ class NumericReport:
         verdict = "checked" if self.ok else "CHECK FAILED"
         return f"{verdict} at {self.dps} digits ({self.seconds:.2f} s): " + "; ".join(parts)
 
+    def __repr__(self) -> str:
+        from .display import check_repr
+
+        return check_repr(self)
+
+    def _repr_markdown_(self) -> str:
+        from .display import check_markdown
+
+        return check_markdown(self)
+
+    def _repr_html_(self) -> str:
+        from .display import check_html
+
+        return check_html(self)
+
 
 # -- the reference
 

@@ -35,6 +35,7 @@ __all__ = [
     "WIDTH",
     "document",
     "document_sections",
+    "html",
     "latex",
     "latex_expr",
     "markdown",
@@ -480,7 +481,27 @@ def _core(f: Fact) -> str:
 
 def gloss(f: Fact) -> str:
     """A premise's text when it adds a name to its statement ('g ≠ 0'), else ''."""
-    return f.text if f.text and f.text != _core(f) else ""
+    return say(f.text) if f.text and f.text != _core(f) else ""
+
+
+_LOSS_CALLED = re.compile(r"(?<=[∇∂²])L(?![\w′])|(?<![\w′])L(?=\()")
+_LOSS_ALONE = re.compile(r"(?<![\w′])L(?=\s*[-+−<>≤≥=),.;:]|$)")
+
+
+def say(prose: str, d: Derivation | None = None) -> str:
+    """Prose with the loss written ℒ, as the equations write it: L(…), ∇L, ∂L, ∇²L; and,
+    in a derivation whose equations name the loss ℒ, every L standing alone (elsewhere a
+    lone L may be a bound, as in a smoothness proof: ‖∇²ℒ‖ ≤ L).
+
+    >>> say("L(θ + ηu) < L(θ) when uᵀ∇L < 0; ‖∇²L‖₂ ≤ L")
+    'ℒ(θ + ηu) < ℒ(θ) when uᵀ∇ℒ < 0; ‖∇²ℒ‖₂ ≤ L'
+
+    A factor L of a product (H = L D Lᵀ) is never the loss.
+    """
+    prose = _LOSS_CALLED.sub("ℒ", prose)
+    if d is not None and any(tex == r"\mathcal{L}" for _, tex in d.names):
+        prose = _LOSS_ALONE.sub("ℒ", prose)
+    return prose
 
 
 def statement(f: Fact) -> str:
@@ -509,7 +530,7 @@ def conclusion(d: Derivation) -> str:
         f"{_case_text(report, i)}{_statement_text(d.steps[i], names)} (step {i + 1})"
         for i in _concluded(d)
     )
-    return f"{shown}. {d.remark}" if d.remark else shown
+    return f"{shown}. {say(d.remark, d)}" if d.remark else shown
 
 
 def _concluded(d: Derivation) -> tuple[int, ...]:
@@ -537,7 +558,11 @@ def _statement_text(step: Step, names: Mapping[Any, str] | None = None) -> str:
 
 
 def _conclusion_tex(
-    d: Derivation, names: Mapping[Any, str], report: Report, shown: Collection[int] | None = None
+    d: Derivation,
+    names: Mapping[Any, str],
+    report: Report,
+    shown: Collection[int] | None = None,
+    remark: bool = True,
 ) -> str:
     """The concluding steps inline when short (else named by number), then the remark;
     in a brief form only the concluding steps it shows."""
@@ -553,10 +578,10 @@ def _conclusion_tex(
         case = f"if {case}: " if case else ""
         parts.append(f"{case}${tex}$ (step {i + 1})" if len(tex) <= 70 else f"{case}step {i + 1}")
     listed = "; ".join(parts)
-    remark = d.remark if shown is None or len(d.steps) - 1 in shown else ""
+    said = say(d.remark, d) if remark and (shown is None or len(d.steps) - 1 in shown) else ""
     if not listed:
-        return tex_text(remark)
-    return f"{listed}. {tex_text(remark)}" if remark else f"{listed}."
+        return tex_text(said)
+    return f"{listed}. {tex_text(said)}" if said else f"{listed}."
 
 
 def _premise_groups(
@@ -635,7 +660,10 @@ def latex(
         status, mark = _status(report, i)
         verdict = f", {status}" if status else ""
         items.append(
-            ("text", f"Step {i + 1} ({tex_text(step.rule.name)}{verdict}): {tex_text(step.why)}")
+            (
+                "text",
+                f"Step {i + 1} ({tex_text(step.rule.name)}{verdict}): {tex_text(say(step.why, d))}",
+            )
         )
         rel, suffix = _relation(step, report, i)
         items.append(
@@ -780,8 +808,10 @@ def markdown(d: Derivation, *, only: Collection[str | int] | None = None, level:
         rel, suffix = _relation(step, report, i)
         lhs = " ".join(_matrix_or_lines(step.lhs, float("inf"), names))
         rhs = " ".join(_matrix_or_lines(step.rhs, float("inf"), names))
+        mark = _VERDICT_MARKS.get(report.steps[i].status, "")
         out += [
-            f"**Step {i + 1}** ({step.rule.name}{status}): {step.why}",
+            f"{mark + ' ' if mark else ''}**Step {i + 1}** ({step.rule.name}{status}): "
+            f"{say(step.why, d)}",
             "",
             f"$$ {lhs} {rel} {rhs}{suffix} $$",
             "",
@@ -791,6 +821,92 @@ def markdown(d: Derivation, *, only: Collection[str | int] | None = None, level:
         out += [f"**Conclusion.** {concluded}", ""]
     out += [f"*{report.summary()}*", ""]
     return "\n".join(out)
+
+
+_VERDICT_MARKS = {"proved": "✓", "unproved": "✗", "failed": "✗"}
+"""The mark before a step in Markdown and HTML: ✓ proved, ✗ not (a premise: no mark)."""
+
+_HTML_STYLE = {
+    "proved": "color:#1a7f37",
+    "assumed": "color:#57606a",
+    "vacuous": "color:#9a6700",
+    "unproved": "color:#cf222e",
+    "failed": "color:#cf222e;font-weight:bold",
+}
+
+
+def html(d: Derivation, *, only: Collection[str | int] | None = None) -> str:
+    r"""HTML for notebooks and web pages: the title, the premises, each step with the
+    kernel's verdict (✓ proved, assumed, ✗ failed or unproved, with the reason) and its
+    equation as ``\[ … \]`` for MathJax (no ``\intertext``), the conclusion and the summary.
+
+    >>> import sympy
+    >>> from derive.kernel import Derivation, Identity, Step
+    >>> x = sympy.Symbol("x", real=True)
+    >>> d = Derivation("square", (Step((x + 1)**2, "=", x**2 + 2*x + 1, "expand", Identity()),))
+    >>> shown = html(d)
+    >>> "✓ proved" in shown and r"\[ \left(x + 1\right)^{2} = x^{2} + 2 x + 1 \]" in shown
+    True
+    """
+    import html as _html
+
+    esc = _html.escape
+    report = verify(d)
+    names = dict(d.names)
+    shown = _shown(d, only)
+    summary_style = _HTML_STYLE["proved" if report.ok else "failed"]
+    out = ['<div class="derive-derivation">', f"<h3>{esc(d.title)}</h3>"]
+    standing, hypotheses, _ = _premise_groups(d, report, shown)
+    if standing:
+        facts = "; ".join(esc(_html_fact(f, names)) for f in standing)
+        out.append(f"<p><b>Assume:</b> {facts}.</p>")
+    if hypotheses:
+        facts = "; ".join(esc(_html_fact(f, names)) for f in hypotheses)
+        out.append(f"<p><b>Case hypotheses</b> (each used only in its case): {facts}.</p>")
+    where = _where_tex(d, names, _used(d, shown, names) if only is not None else None)
+    if where:
+        out.append(f"<p><b>Names:</b> {esc(_inline(where))}.</p>")
+    for i, step in enumerate(d.steps):
+        if i not in shown:
+            continue
+        entry = report.steps[i]
+        mark = _VERDICT_MARKS.get(entry.status, "")
+        verdict = f'<span style="{_HTML_STYLE.get(entry.status, "")}">{mark} {entry.status}</span>'
+        rel, suffix = _relation(step, report, i)
+        lhs = " ".join(_matrix_or_lines(step.lhs, float("inf"), names))
+        rhs = " ".join(_matrix_or_lines(step.rhs, float("inf"), names))
+        out.append(
+            f"<p><b>Step {i + 1}</b> ({esc(step.rule.name)}, {verdict}): "
+            f"{esc(say(step.why, d))}</p>"
+        )
+        if entry.status not in ("proved", "assumed") and entry.reason:
+            out.append(f'<p style="{_HTML_STYLE["failed"]}">↳ {esc(entry.reason)}</p>')
+        display = rf"\[ {lhs} {rel} {rhs}{suffix} \]"
+        out.append(f"<div>{esc(display)}</div>")
+    concluded = _conclusion_tex(d, names, report, shown, remark=False) if _concludes(d) else ""
+    said = say(d.remark, d) if only is None or len(d.steps) - 1 in shown else ""
+    if concluded or said:
+        listed = esc(_inline(_untex(concluded)))
+        out.append(f"<p><b>Conclusion.</b> {' '.join(p for p in (listed, esc(said)) if p)}</p>")
+    out.append(f'<p style="{summary_style}"><i>{esc(report.summary())}</i></p>')
+    out.append("</div>")
+    return "\n".join(out)
+
+
+def _html_fact(f: Fact, names: Mapping[Any, str]) -> str:
+    core = rf"\({fact_latex(f, names)}\)"
+    return f"{core} ({gloss(f)})" if gloss(f) else core
+
+
+def _inline(tex: str) -> str:
+    r"""``$…$`` inline math as ``\(…\)`` (MathJax's default inline delimiters)."""
+    return re.sub(r"\$([^$]+)\$", lambda m: rf"\({m.group(1)}\)", tex)
+
+
+def _untex(prose: str) -> str:
+    """Prose from :func:`tex_text` back to Unicode outside its math (for HTML)."""
+    out = prose.replace("\\ldots{}", "…").replace("\\%", "%").replace("\\&", "&")
+    return out.replace("\\_", "_").replace("\\#", "#")
 
 
 def _plain(expr: Any) -> str:
@@ -827,7 +943,9 @@ def text(d: Derivation) -> str:
         out += _wrap(f"{head}{rhs}{suffix}", 100, " " * 9, len(head))
         case = _case_text(report, i)
         case = f"; {case[:-2]}" if case else ""
-        out.append(f"       {step.why}  [{step.rule.name}{', ' + status if status else ''}{case}]")
+        out.append(
+            f"       {say(step.why, d)}  [{step.rule.name}{', ' + status if status else ''}{case}]"
+        )
         if report.steps[i].status not in ("proved", "assumed") and report.steps[i].reason:
             out.append(f"       ↳ {report.steps[i].reason}")
     if _concludes(d):

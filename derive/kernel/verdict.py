@@ -38,6 +38,19 @@ class StepReport:
     """The case hypotheses the step rests on, directly or through the steps it cites."""
 
 
+_MARKS = {"proved": "✓ proved", "unproved": "✗ unproved", "failed": "✗ failed"}
+
+
+def _verdict(step: StepReport) -> str:
+    """A step's verdict as shown: ✓ proved, assumed, ✗ failed or unproved with the reason."""
+    shown = _MARKS.get(step.status, step.status)
+    return f"{shown}: {step.reason}" if step.status not in GOOD and step.reason else shown
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 _ISSUED: weakref.WeakValueDictionary[int, Report] = weakref.WeakValueDictionary()
 
 
@@ -85,6 +98,32 @@ class Report:
             where = f"; step {first.index + 1} ({first.label or first.rule}) {first.status}: "
             where += first.reason
         return f"NOT verified: {counted}{where}"
+
+    def __repr__(self) -> str:
+        return f"<Report {self.title!r}: {self.summary()}>"
+
+    def _repr_markdown_(self) -> str:
+        """Notebooks: the summary and a table of every step's verdict."""
+        rows = [f"**{self.title}** — {self.summary()}", "", "| step | label | rule | verdict |"]
+        rows.append("|---:|---|---|---|")
+        for s in self.steps:
+            cells = (str(s.index + 1), s.label, s.rule, _verdict(s))
+            rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        return "\n".join(rows) + "\n"
+
+    def _repr_html_(self) -> str:
+        """Notebooks: the summary and a table of every step's verdict (✗ rows in red)."""
+        colour = "#1a7f37" if self.ok else "#cf222e"
+        rows = [
+            f"<p><b>{_escape(self.title)}</b> — "
+            f'<span style="color:{colour}">{_escape(self.summary())}</span></p>',
+            "<table><tr><th>step</th><th>label</th><th>rule</th><th>verdict</th></tr>",
+        ]
+        for s in self.steps:
+            style = "" if s.status in GOOD else ' style="color:#cf222e"'
+            cells = (str(s.index + 1), s.label, s.rule, _verdict(s))
+            rows.append(f"<tr{style}>" + "".join(f"<td>{_escape(c)}</td>" for c in cells) + "</tr>")
+        return "\n".join([*rows, "</table>"])
 
 
 def issue(report: Report) -> Report:
