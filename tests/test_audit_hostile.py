@@ -34,7 +34,7 @@ REFUSED_ROWS = [
     "\\left(" * 60 + "x" + "\\right)" * 60,
     "1" * 100,
     "x" + "+x" * 3000,
-    "u^T g = 1",
+    "\\begin{cases} x \\end{cases} = 1",
     "\\frac{1}{0}",
     "x.__class__.__mro__",
     "\\expandafter\\x",

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import sympy
 
 from ..errors import ParseError
-from .chains import Chains, Claim, split
+from .chains import Chains, Claim, Context, Relation, split
 from .documents import FORMATS, read_document
 from .judge import Verdict, judge_relation
 from .results import Audit, AuditStep
@@ -37,24 +37,56 @@ def audit(text: str, format: str = "markdown", assume: Iterable[str] | str = ())
         raise ParseError("assumptions are text, such as 'x >= 0'")
     document = read_document(text, format)
     chains = split(document, tuple((a, 0) for a in given))
-    steps = tuple(_step(claim, chains) for claim in chains.claims)
+    steps = []
+    known: list[Claim] = []
+    for claim in chains.claims:
+        same = tuple(
+            k.relation
+            for k in known[-MAX_KNOWN:]
+            if k.context is claim.context and k.relation is not None
+        )
+        step = _step(claim, chains, same)
+        steps.append(step)
+        outright = not (claim.hypotheses or claim.local or step.reason.startswith("in the case"))
+        if step.status == "proved" and outright:
+            known.append(claim)
     return Audit(
-        steps,
+        tuple(steps),
         format,
         tuple((d.line, d.text) for d in chains.definitions),
         tuple((a.line, a.text) for a in chains.assumptions),
     )
 
 
-def _step(claim: Claim, chains: Chains) -> AuditStep:
+MAX_KNOWN = 4
+"""How many earlier proved claims of a section a claim may follow from."""
+
+
+def _step(claim: Claim, chains: Chains, known: tuple[Relation, ...] = ()) -> AuditStep:
+    context = claim.context or Context()
+    assumptions = (*chains.assumptions, *context.assumptions)
+    definitions = (*chains.definitions, *context.definitions)
     if claim.kind == "unread" or claim.relation is None:
         verdict = Verdict("unproved", claim.reason)
     elif claim.kind == "hypothesis":
-        verdict = Verdict("assumed", "the hypothesis of an implication")
+        verdict = Verdict("assumed", claim.reason or "the hypothesis of an implication")
     else:
         verdict = judge_relation(
-            claim.relation, claim.hypotheses, chains.assumptions, chains.definitions
+            claim.relation,
+            claim.hypotheses,
+            assumptions,
+            definitions,
+            context.cases,
+            chains.opaque,
+            known,
         )
+        if claim.local and verdict.status != "proved":
+            verdict = Verdict(
+                "unproved",
+                f"claimed {claim.local} only; not proved for every value either: {verdict.reason}",
+                None,
+                verdict.rule,
+            )
         if claim.iff and verdict.status == "proved":
             verdict = _converse(claim, chains, verdict)
         verdict = _late(claim, chains, verdict)

@@ -14,6 +14,7 @@ each relation after it is claimed under them (``\\iff``: both ways).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,9 +22,9 @@ import sympy
 
 from ..errors import ParseError
 from .documents import Document
-from .latex import Piece, Scope, read_row
+from .latex import Piece, Scope, pretty, read_row
 
-__all__ = ["Chains", "Claim", "Definition", "Relation", "read_assumption", "split"]
+__all__ = ["Chains", "Claim", "Context", "Definition", "Relation", "read_assumption", "split"]
 
 MAX_CLAIMS = 400
 
@@ -52,6 +53,10 @@ class Claim:
     hypotheses: tuple[Relation, ...] = ()
     iff: bool = False
     reason: str = ""
+    context: Context | None = None
+    """What the text stated in words before this claim, in its section."""
+    local: str = ""
+    """A qualifier such as 'for every small enough η > 0': the claim is local."""
 
 
 @dataclass(frozen=True)
@@ -67,14 +72,26 @@ class Definition:
 
 
 @dataclass(frozen=True)
+class Context:
+    """What the text states in words for its section: assumptions (``Assume: …``), case
+    hypotheses (each used only in its case), and names (``Names: …``, ``Write …``)."""
+
+    assumptions: tuple[Relation, ...] = ()
+    cases: tuple[Relation, ...] = ()
+    definitions: tuple[Definition, ...] = ()
+
+
+@dataclass(frozen=True)
 class Chains:
     """What a document claims, defines and assumes, in order. ``late`` lists (symbol,
-    line) for a symbol given a value only after it was used."""
+    line) for a symbol given a value only after it was used; ``opaque`` the names the text
+    defines in words only (arbitrary values: nothing is refuted through them)."""
 
     claims: tuple[Claim, ...]
     definitions: tuple[Definition, ...]
     assumptions: tuple[Relation, ...]
     late: tuple[tuple[Any, int], ...]
+    opaque: frozenset[Any] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -83,6 +100,7 @@ class _Term:
     line: int
     display: int
     row: str
+    context: Context | None = None
 
 
 @dataclass(frozen=True)
@@ -128,36 +146,68 @@ def split(document: Document, assume: tuple[tuple[str, int], ...] = ()) -> Chain
                 definitions.append(Definition(str(r.lhs), r.rhs, r.text, line, symbol=r.lhs))
             else:
                 assumptions.append(r)
+    state = _State(scope, Context(), definitions)
+    opaque = _named_in_words(document)
+    headings = list(document.headings)
     stream: list[Any] = []
     late: list[tuple[Any, int]] = []
     for index, display in enumerate(document.displays):
+        while headings and headings[0] <= display.line:  # a new section: forget its words
+            headings.pop(0)
+            state.section()
+        if display.inline:
+            _inline(display, state)
         for row in display.rows:
+            if row.prose:
+                _prose_row(row, state)
+                continue
             try:
-                statements = read_row(row.text, scope)
+                statements = read_row(row.text, state.scope.declare(_declared(row.text)))
             except ParseError as exc:
                 if not display.inline:
                     stream += [None, _unread(row.text, row.line, index, exc)]
                 continue
+            previous: list[Any] = []
             for stmt in statements:
                 pieces = list(stmt.pieces)
 
                 def line_of(p: Piece, row: Any = row) -> int:
                     return int(row.line + row.text.count("\n", 0, p.start))
 
-                found = _definition(pieces, scope, seen, functions_only=display.inline)
+                qualifier = _qualifier(stmt.note)
+                if qualifier and previous and not display.inline:
+                    rels = _relations_of(pieces, line_of)
+                    stream.append(_Qual(qualifier, tuple(rels), stmt.note))
+                    continue
+                if any(isinstance(p.value, tuple) for p in pieces):
+                    if _tuples(pieces, state, line_of, seen) or display.inline:
+                        continue
+                    stream += [
+                        None,
+                        _unread(
+                            row.text,
+                            row.line,
+                            index,
+                            ParseError(
+                                "a list in parentheses is not a value (only a function's arguments)"
+                            ),
+                        ),
+                    ]
+                    continue
+                found = _definition(pieces, state.scope, seen, functions_only=display.inline)
                 if found is not None:
-                    scope, definition = found[0], found[1]
-                    definitions.append(
+                    state.define(
+                        found[0],
                         Definition(
-                            definition[0],
-                            definition[1],
+                            found[1][0],
+                            found[1][1],
                             f"{pieces[0].text} = {pieces[2].text}",
                             line_of(pieces[0]),
-                            *definition[2:],
-                        )
+                            *found[1][2:],
+                        ),
                     )
                     pieces = pieces[2:]
-                elif not display.inline and _late(pieces, seen, scope):
+                elif not display.inline and _late(pieces, seen, state.scope):
                     late.append((pieces[0].value, line_of(pieces[0])))
                 if display.inline:
                     continue
@@ -166,13 +216,232 @@ def split(document: Document, assume: tuple[tuple[str, int], ...] = ()) -> Chain
                 for p in pieces:
                     if p.kind == "term":
                         seen |= _symbols(p.value)
-                        stream.append(_Term(p, line_of(p), index, row.text))
+                        stream.append(_Term(p, line_of(p), index, row.text, state.context))
                     else:
                         stream.append(_Conn(p, line_of(p)))
+                if stmt.after.strip("() ").lower() in ("assumed", "assumption", "given"):
+                    stream.append(_Qual("assumed", (), stmt.after))
+                previous = pieces
     claims = _stitch(stream)
     if len(claims) > MAX_CLAIMS:
         raise ParseError(f"the document makes {len(claims)} claims, over the cap of {MAX_CLAIMS}")
-    return Chains(tuple(claims), tuple(definitions), tuple(assumptions), tuple(late))
+    return Chains(tuple(claims), tuple(state.definitions), tuple(assumptions), tuple(late), opaque)
+
+
+class _State:
+    """The scope and the section's context while a document is read."""
+
+    def __init__(self, scope: Scope, context: Context, definitions: list[Definition]) -> None:
+        self.scope, self.base, self.context = scope, scope, context
+        self.definitions = definitions
+
+    def define(self, scope: Scope, definition: Definition, section: bool = False) -> None:
+        self.scope = scope
+        if section:
+            self.context = Context(
+                self.context.assumptions,
+                self.context.cases,
+                (*self.context.definitions, definition),
+            )
+            return
+        self.definitions.append(definition)
+        if self.context == Context():
+            self.base = scope
+
+    def section(self) -> None:
+        """A heading: what the last section stated in words no longer holds."""
+        if self.context != Context():
+            self.scope = self.base
+            self.context = Context()
+
+
+_QUALIFIERS: tuple[str, ...] = ("for every", "for all", "for each", "for any", "if", "when")
+_QUALIFIERS += ("for small", "whenever", "provided", "assuming", "for")
+
+
+def _qualifier(note: str) -> str:
+    """'local' for 'for every small enough …', 'if' for a condition, '' otherwise."""
+    words = note.lower().strip()
+    if not words:
+        return ""
+    if "small enough" in words or "sufficiently small" in words or "near" in words.split():
+        return "local"
+    return "if" if any(words.startswith(q) for q in _QUALIFIERS) else ""
+
+
+@dataclass(frozen=True)
+class _Qual:
+    """A qualifier written after a statement: 'local', 'if' (relations) or 'assumed'."""
+
+    kind: str
+    relations: tuple[Relation, ...]
+    text: str
+
+
+def _relations_of(pieces: list[Piece], line_of: Any) -> list[Relation]:
+    out = []
+    for k in range(1, len(pieces) - 1, 2):
+        a, c, b = pieces[k - 1], pieces[k], pieces[k + 1]
+        if a.kind == b.kind == "term" and c.kind == "rel":
+            text = f"{a.text} {c.text} {b.text}"
+            out.append(Relation(a.value, c.value, b.value, text, line_of(c)))
+    return out
+
+
+_DECLARED = re.compile(
+    r"(?:^|,|;|\\q?quad|\\text\{[^{}]*\})\s*(\\mathcal\s*\{[A-Za-z]\}|\\[A-Za-z]+|[A-Za-z])"
+    r"\s*(?:\\left)?\(\s*[A-Za-z\\_{}, ]*(?:\\right)?\)\s*="
+)
+
+
+def _declared(text: str) -> frozenset[str]:
+    """Functions the row defines (``\\sigma(z) = …``): callable anywhere in it."""
+    return frozenset(pretty(m.group(1)) for m in _DECLARED.finditer(text))
+
+
+def _tuples(pieces: list[Piece], state: _State, line_of: Any, seen: set[Any]) -> bool:
+    """``(x_1, y_1) = (0.5, 0.2)``: each name given its value; False if it is not that."""
+    if len(pieces) != 3 or pieces[1].value != "=":
+        return False
+    names, values = pieces[0].value, pieces[2].value
+    ok = isinstance(names, tuple) and isinstance(values, tuple) and len(names) == len(values)
+    if not ok or not all(isinstance(n, sympy.Symbol) for n in names):
+        return False
+    if any(n in state.scope.values for n in names):
+        return False
+    for n, v in zip(names, values, strict=True):
+        state.define(
+            state.scope.define_value(n, v),
+            Definition(str(n), v, f"{n} = {v}", line_of(pieces[0]), symbol=n),
+        )
+    return True
+
+
+_KEYWORD = re.compile(
+    r"^[\s*_]*(?:\\small\s*)?(?:\\textbf\{)?\s*"
+    r"(Assume|Assuming|Case hypotheses|Names|Write|Where|where)\b"
+)
+
+
+def _keyword(lead: str) -> str:
+    found = _KEYWORD.match(lead)
+    if not found:
+        return ""
+    word = found.group(1).lower()
+    return {"assuming": "assume", "where": "names", "write": "names"}.get(word, word)
+
+
+def _inline(display: Any, state: _State) -> None:
+    """Inline maths after 'Assume:', 'Case hypotheses', 'Names:' in its paragraph."""
+    keyword = _keyword(display.lead)
+    if not keyword or not display.rows:
+        return
+    _stated(keyword, display.rows[0].text, display.line, state)
+
+
+def _stated(keyword: str, text: str, line: int, state: _State) -> None:
+    try:
+        if keyword == "names":
+            _name(text, line, state)
+            return
+        relations = read_assumption(text, line, state.scope)
+    except ParseError:
+        return
+    calls = sympy.core.function.AppliedUndef
+    relations = tuple(r for r in relations if not isinstance(r.lhs, calls))  # f(x) = … defines
+    if keyword == "assume":
+        state.context = Context(
+            (*state.context.assumptions, *relations), state.context.cases, state.context.definitions
+        )
+    elif keyword == "case hypotheses":
+        state.context = Context(
+            state.context.assumptions, (*state.context.cases, *relations), state.context.definitions
+        )
+
+
+_SIMPLE = re.compile(
+    r"\s*(\\mathcal\s*\{[A-Za-z]\}|\\[A-Za-z]+|[A-Za-z])\s*(\^\s*\{?\s*\*\s*\}?)?"
+    r"(_\s*(\{[A-Za-z0-9 ]+\}|[A-Za-z0-9]))?\s*"
+)
+
+
+def _name(text: str, line: int, state: _State) -> None:
+    """``name = value`` stated in words ('Names:', 'Write', 'where'): a section's name."""
+    depth, at = 0, -1
+    for k, ch in enumerate(text):
+        depth += {"{": 1, "}": -1, "(": 1, ")": -1}.get(ch, 0)
+        if ch == "=" and depth == 0 and text[k - 1 : k] not in ("<", ">", "!", "\\"):
+            at = k
+            break
+    if at < 0:
+        return
+    left, right = text[:at], text[at + 1 :]
+    statements = read_row(right, state.scope)
+    if len(statements) != 1 or len(statements[0].pieces) != 1:
+        return
+    value = statements[0].pieces[0].value
+    if not isinstance(value, sympy.Basic):
+        return
+    shown = " ".join(f"{left.strip()} = {right.strip()}".split())
+    if _SIMPLE.fullmatch(left):
+        symbol = read_row(left, Scope())[0].pieces[0].value
+        if isinstance(symbol, sympy.Symbol) and symbol not in value.free_symbols:
+            scope = state.scope.define_value(symbol, value)
+            state.define(scope, Definition(str(symbol), value, shown, line, symbol), True)
+        return
+    symbol = sympy.Symbol(pretty(left))
+    if symbol in value.free_symbols:
+        return
+    scope = state.scope.define_label(left, symbol, value)
+    state.define(scope, Definition(str(symbol), value, shown, line, symbol), True)
+
+
+_SLASH = re.compile(
+    r"\\partial\s*(\^\s*\{?(\d)\}?)?\s*([A-Za-z])\s*/\s*((?:\\partial\s*[A-Za-z]\s*)+)"
+)
+
+
+def _prose_row(row: Any, state: _State) -> None:
+    """An ``\\intertext``: its inline maths after 'Assume:', 'Case hypotheses', 'Names:';
+    'Write a = b; …' read item by item (∂L/∂w written with a slash is a derivative)."""
+    text = re.sub(r"^\s*\\(short)?intertext\s*\{|\}\s*$", "", row.text)
+    text = re.sub(r"\\(small|footnotesize|scriptsize)(?![A-Za-z])", "", text)
+    keyword = _keyword(text)
+    if keyword == "names" and re.match(r"\s*Write\b", text):
+        body = re.sub(r"^\s*Write\s*", "", text).rstrip(". ")
+        for item in body.split(";"):
+            item = " ".join(item.replace("$", " ").split())
+            item = _SLASH.sub(_frac, item)
+            try:
+                _name(item, row.line, state)
+            except ParseError:
+                continue
+        return
+    if not keyword:
+        return
+    for m in re.finditer(r"(?<!\\)\$([^$]+)\$", text):
+        _stated(keyword, m.group(1), row.line, state)
+
+
+def _frac(m: re.Match[str]) -> str:
+    order = m.group(2) or "1"
+    top = f"\\partial^{{{order}}} {m.group(3)}" if order != "1" else f"\\partial {m.group(3)}"
+    return f"\\frac{{{top}}}{{{m.group(4)}}}"
+
+
+def _named_in_words(document: Document) -> frozenset[Any]:
+    """Names a 'Write …' paragraph defines in words (``Write s = ℒ(a, b)``, ``components
+    g_w, g_b``): arbitrary values for the judge, never refuted through."""
+    out: set[Any] = set()
+    for text, _ in document.prose:
+        plain = text.replace("$", "")
+        plain = re.sub(r"_\{([A-Za-z0-9]+)\}", r"_\1", plain)
+        for m in re.finditer(r"(?<![\w\\])([A-Za-z](?:_[A-Za-z0-9]+)?)\s*=", plain):
+            out.add(sympy.Symbol(m.group(1)))
+        for m in re.finditer(r"\((?:components|entries)\s+([^()]*)\)", plain):
+            for name in re.findall(r"[A-Za-z](?:_[A-Za-z0-9]+)?", m.group(1)):
+                out.add(sympy.Symbol(name))
+    return frozenset(out)
 
 
 def _unread(text: str, line: int, display: int, exc: ParseError) -> Claim:
@@ -231,6 +500,11 @@ def _stitch(stream: list[Any]) -> list[Claim]:
     claims: list[Claim] = []
     chain: list[Any] = []
     for item in [*merged, None]:
+        if isinstance(item, _Qual):
+            made = _chain(chain) if chain else []
+            claims += [_qualified(c, item) for c in made]
+            chain = []
+            continue
         if isinstance(item, Claim) or item is None:
             if chain:
                 claims += _chain(chain)
@@ -251,6 +525,50 @@ def _stitch(stream: list[Any]) -> list[Claim]:
             continue
         chain.append(item)
     return claims
+
+
+def _qualified(claim: Claim, qualifier: _Qual) -> Claim:
+    """A claim with what was written after it: 'if …' (hypotheses), 'for every small
+    enough …' (a local claim) or '(assumed)' (a premise the text states)."""
+    if claim.kind != "claim" or claim.relation is None:
+        return claim
+    words = " ".join(qualifier.text.split())
+    shown = ", ".join(r.text for r in qualifier.relations)
+    text = f"{claim.text} {words} {shown}".strip()
+    if qualifier.kind == "assumed":
+        return Claim(
+            "hypothesis",
+            text,
+            claim.line,
+            claim.display,
+            claim.relation,
+            context=claim.context,
+            reason="stated as an assumption",
+        )
+    if qualifier.kind == "local":
+        return Claim(
+            "claim",
+            text,
+            claim.line,
+            claim.display,
+            claim.relation,
+            claim.hypotheses,
+            claim.iff,
+            claim.reason,
+            claim.context,
+            local=f"{words} {shown}".strip(),
+        )
+    return Claim(
+        "claim",
+        text,
+        claim.line,
+        claim.display,
+        claim.relation,
+        (*claim.hypotheses, *qualifier.relations),
+        claim.iff,
+        claim.reason,
+        claim.context,
+    )
 
 
 def _chain(items: list[Any]) -> list[Claim]:
@@ -275,6 +593,7 @@ def _chain(items: list[Any]) -> list[Claim]:
         else:
             segments[-1].append(item)
     relations = [_relations(s) for s in segments]
+    context = next((t.context for t in items if isinstance(t, _Term)), None)
     out: list[Claim] = []
     for k, rels in enumerate(relations):
         display = next((t.display for t in segments[k] if isinstance(t, _Term)), -1)
@@ -293,7 +612,7 @@ def _chain(items: list[Any]) -> list[Claim]:
             )
             continue
         if k + 1 < len(relations) and k == 0:
-            out += [Claim("hypothesis", r.text, r.line, display, r) for r in rels]
+            out += [Claim("hypothesis", r.text, r.line, display, r, context=context) for r in rels]
             continue
         hypotheses = tuple(relations[k - 1]) if k > 0 else ()
         iff = k > 0 and arrows[k - 1].piece.value == "<=>"
@@ -302,7 +621,7 @@ def _chain(items: list[Any]) -> list[Claim]:
             if hypotheses:
                 joined = ", ".join(h.text for h in hypotheses)
                 text = f"{joined} {'⟺' if iff else '⟹'} {r.text}"
-            out.append(Claim("claim", text, r.line, display, r, hypotheses, iff))
+            out.append(Claim("claim", text, r.line, display, r, hypotheses, iff, context=context))
     return out
 
 

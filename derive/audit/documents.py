@@ -34,10 +34,12 @@ _ASSUME = re.compile(r"^[ \t]*(?:%|<!--|\.\.)[ \t]*assume:[ \t]*(.*?)[ \t]*(?:--
 
 @dataclass(frozen=True)
 class Row:
-    """One row of a display: its text and the line it starts on (1-based)."""
+    """One row of a display: its text and the line it starts on (1-based); ``prose`` for
+    the text of an ``\\intertext{…}`` (words with inline maths) between rows."""
 
     text: str
     line: int
+    prose: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class Display:
     start: int
     end: int
     inline: bool = False
+    lead: str = ""
+    """For inline maths: the words of its paragraph before it (``Assume: …``)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,11 @@ class Document:
     format: str
     displays: tuple[Display, ...]
     assumptions: tuple[tuple[str, int], ...]
+    headings: tuple[int, ...] = ()
+    """The lines of the section headings (what the text states in words holds until the
+    next one)."""
+    prose: tuple[tuple[str, int], ...] = ()
+    """Paragraphs of words (text, first line), for names the text defines in words."""
 
 
 def format_of(path: str) -> str:
@@ -97,7 +106,38 @@ def read_document(text: str, format: str = "markdown") -> Document:
         displays = _scan(body, lines, fences=format == "markdown")
     if len(displays) > MAX_DISPLAYS:
         raise ParseError(f"the document has {len(displays)} pieces of maths, over {MAX_DISPLAYS}")
-    return Document(format, tuple(displays), tuple(assumptions))
+    displays = [_with_lead(d, body) if d.inline else d for d in displays]
+    return Document(
+        format, tuple(displays), tuple(assumptions), _headings(body, format, lines), _prose(body)
+    )
+
+
+_HEADING = {
+    "markdown": r"(?m)^#{1,6}[ \t]",
+    "latex": r"\\(part|chapter|(sub)*section|paragraph)\*?\s*[\[{]",
+    "rst": r"(?m)^[^\s\n][^\n]*\n([=\-~^\"'`#*+]){3,}[ \t]*$",
+}
+
+
+def _headings(body: str, format: str, lines: _Lines) -> tuple[int, ...]:
+    return tuple(lines.line(m.start()) for m in re.finditer(_HEADING[format], body))
+
+
+def _prose(body: str) -> tuple[tuple[str, int], ...]:
+    """Paragraphs that start with 'Write' (names defined in words), with their lines."""
+    out = []
+    for m in re.finditer(r"(?m)^(?:[ \t*_]*)Write\b[^\n]*", body):
+        out.append((m.group(), body.count("\n", 0, m.start()) + 1))
+    return tuple(out)
+
+
+def _with_lead(display: Display, body: str) -> Display:
+    """The inline maths with the words of its paragraph before it."""
+    start = max(body.rfind("\n", 0, display.start), body.rfind("\\intertext", 0, display.start))
+    lead = body[max(start, 0) : display.start]
+    return Display(
+        display.rows, display.line, display.end_line, display.start, display.end, True, lead
+    )
 
 
 class _Lines:
@@ -167,8 +207,8 @@ def _unquote(value: str) -> str:
 
 _START = re.compile(
     r"(?m)^(?P<fence>[ \t]*(?:```+|~~~+)[^\n]*)$"
-    r"|(?P<dd>\$\$)|(?P<bracket>\\\[)|\\begin\{(?P<env>" + _ENVS + r")\}"
-    r"|(?P<paren>\\\()|(?P<dollar>(?<![\\$])\$(?!\$))"
+    r"|(?P<dd>\$\$)|(?P<bracket>(?<!\\)\\\[)|\\begin\{(?P<env>" + _ENVS + r")\}"
+    r"|(?P<paren>\\\()|(?P<dollar>(?<!\\)\$(?!\$))"
 )
 
 
@@ -253,20 +293,40 @@ def _display(
     content: str, offset: int, start: int, end: int, lines: _Lines, inline: bool = False
 ) -> Display:
     content = _blank(content, _INNER.pattern)
-    rows = []
+    rows: list[tuple[int, str, bool]] = []
+    for a, b in _intertexts(content):  # words between rows: a row of prose, and a row break
+        rows.append((a, content[a:b], True))
+        content = content[:a] + "\\\\" + " " * (b - a - 2) + content[b:]
+    matrices = [(m.start(), m.end()) for m in _MATRIX.finditer(content)]
     row_start = 0
-    matrices = re.search(r"\\begin\{", content) is not None  # rows of a matrix are not a chain
-    for m in (
-        ()
-        if matrices
-        else re.finditer(r"\\\\(\[[^\]]*\])?|\\newline(?![A-Za-z])|\\cr(?![A-Za-z])", content)
-    ):
-        if _depth(content[: m.start()]) == 0:
-            rows.append((row_start, content[row_start : m.start()]))
+    for m in re.finditer(r"\\\\(\[[^\]]*\])?|\\newline(?![A-Za-z])|\\cr(?![A-Za-z])", content):
+        inside = any(a <= m.start() < b for a, b in matrices)  # rows of a matrix: one value
+        if not inside and _depth(content[: m.start()]) == 0:
+            rows.append((row_start, content[row_start : m.start()], False))
             row_start = m.end()
-    rows.append((row_start, content[row_start:]))
-    kept = tuple(Row(text, lines.line(offset + at)) for at, text in rows if text.strip())
+    rows.append((row_start, content[row_start:], False))
+    kept = tuple(
+        Row(text, lines.line(offset + at), prose)
+        for at, text, prose in sorted(rows)
+        if text.strip()
+    )
     return Display(kept, lines.line(start), lines.line(max(start, end - 1)), start, end, inline)
+
+
+_MATRIX = re.compile(r"\\begin\{([pbvBV]?matrix)\}.*?\\end\{\1\}", re.S)
+
+
+def _intertexts(content: str) -> list[tuple[int, int]]:
+    """The spans of ``\\intertext{…}`` (and ``\\shortintertext``) in a display."""
+    out = []
+    for m in re.finditer(r"\\(short)?intertext\s*\{", content):
+        depth, k = 1, m.end()
+        while k < len(content) and depth:
+            depth += {"{": 1, "}": -1}.get(content[k], 0)
+            k += 1
+        if not depth:
+            out.append((m.start(), k))
+    return out
 
 
 def _depth(prefix: str) -> int:

@@ -69,7 +69,7 @@ ARROWS = {
     r"\implies": "=>", r"\Rightarrow": "=>", r"\Longrightarrow": "=>", r"\iff": "<=>",
     r"\Leftrightarrow": "<=>", r"\Longleftrightarrow": "<=>",
 }  # fmt: skip
-SPACING = ("quad", "qquad", "text", "mbox", "textrm", "mathrm", "operatorname")
+SPACING = ("quad", "qquad", "text", "mbox", "textrm", "textit", "emph", "mathrm", "operatorname")
 """Separators and wrappers: \\quad and \\text{…} separate statements; \\mathrm{d} is d."""
 ALLOWED = frozenset(
     (
@@ -78,7 +78,8 @@ ALLOWED = frozenset(
         *SPACING,
         *("frac", "dfrac", "tfrac", "sqrt", "cdot", "times", "left", "right", "partial", "pi"),
         *("mathcal", "ldots", "cdots", "dots", "big", "Big", "bigg", "Bigg", "bigl", "bigr"),
-        *("Bigl", "Bigr", "displaystyle", "nonumber", "notag", "newline", "cr"),
+        *("Bigl", "Bigr", "displaystyle", "nonumber", "notag", "newline", "cr", "checkmark"),
+        *("top", "intercal", "nabla", "sum", "ast", "star", "lVert", "rVert", "substack", "end"),
         *(a[1:] for a in ARROWS),
         *(r[1:] for r in RELATIONS if "\\" in r),
     )
@@ -103,7 +104,8 @@ _HOSTILE_IN_DOCUMENT = re.compile(
 )
 
 GRAMMAR = r"""
-row: _SEP* [stmt (_SEP+ stmt)* _SEP*]
+row: sep? [stmt (sep stmt)* sep?]
+sep: (_SEP | TEXT)+
 stmt: conn? expr (conn expr)*
 conn: REL | ARROW
 
@@ -127,11 +129,15 @@ abs: BAR expr BAR
 ?power: power_nobar
 ?postfix: atom
     | atom BANG -> factorial
+    | atom TRANSPOSE -> transpose
 sup: SUPCHAR | name | group | NUMSUP
 ?atom: number | name | group | paren | frac | sqrt | func | PARTIAL -> partial
      | ELLIPSIS -> ellipsis | PI -> pi | LEFTBAR expr RIGHTBAR -> abs
+     | NORM -> norm | NABLA -> nabla | sum_op | EVALOPEN expr EVALCLOSE -> evaluate
+     | MATRIX -> matrix | LPAR MATRIX RPAR -> matrix
+sum_op: SUM "_" SUBBRACED "^" sup
 number: NUMBER
-name: letter sub? PRIME*
+name: letter (sub | STAR)* PRIME*
 letter: LETTER | GREEKCMD | UNIGREEK | MATHCAL SUBBRACED | MATHRM SUBBRACED
 sub: "_" (SUBCHAR | SUBBRACED | GREEKCMD)
 group: "{" expr "}"
@@ -143,7 +149,8 @@ func: FUNC ("^" sup)? power_nobar
 
 REL: "<=" | ">=" | "!=" | "=" | "<" | ">" | /\\(leqslant|geqslant|leq|geq|le|ge|neq|ne|approx|lt|gt)(?![A-Za-z])/
 ARROW: /\\(implies|Longrightarrow|Rightarrow|iff|Longleftrightarrow|Leftrightarrow)(?![A-Za-z])/
-_SEP: "," | ";" | "." | /\\(qquad|quad)(?![A-Za-z])/ | /\\(text|mbox|textrm)\s*\{[^{}]*\}/
+_SEP: "," | ";" | "." | /\\(qquad|quad)(?![A-Za-z])/
+TEXT: /\\(text|mbox|textrm|textit|emph)\s*\{[^{}]*\}/
 PLUS: "+"
 MINUS: "-"
 MUL: /\\(cdot|times)(?![A-Za-z])/ | "*"
@@ -167,13 +174,21 @@ MATHCAL: /\\mathcal(?![A-Za-z])\s*/
 MATHRM: /\\mathrm(?![A-Za-z])\s*/
 LETTER: /[A-Za-z]/
 PRIME: "'"
+STAR.2: /\^\s*(\*|\{\s*\*\s*\}|\\ast(?![A-Za-z])|\\star(?![A-Za-z])|\{\s*\\(ast|star)\s*\})/
+TRANSPOSE.2: /\^\s*(\\top(?![A-Za-z])|\\intercal(?![A-Za-z])|T(?![A-Za-z0-9])|\{\s*(\\top|\\intercal|T)\s*\})/
+NORM: /\\\|(?:[^\\|]|\\(?!\|))*?\\\|/ | /\\lVert(?:(?!\\rVert).)*?\\rVert/ | /\\left\s*\\\|(?:(?!\\right).)*?\\right\s*\\\|/
+NABLA: /\\nabla(?![A-Za-z])(\s*\^\s*(\{\s*2\s*\}|2))?/
+SUM: /\\sum(?![A-Za-z])/
+EVALOPEN: /\\left\s*\./
+EVALCLOSE.3: /\\right\s*\|\s*_\s*(\{(?:[^{}]|\{[^{}]*\})*\}|[A-Za-z0-9])/
+MATRIX: /\\begin\{([pbvBV]?matrix)\}(?:(?!\\(begin|end)\{).)*\\end\{[pbvBV]?matrix\}/s
 NUMBER: /[0-9]+(\.[0-9]+)?/
 NUMSUP: /[0-9]/
 SUPCHAR: /[A-Za-z]/
 SUBCHAR: /[A-Za-z0-9]/
 SUBBRACED: /\{(?:[^{}]|\{[^{}]*\})*\}/
 
-IGNORED: /\s+/ | /\\[,;:! ]/ | /\\(displaystyle|nonumber|notag)(?![A-Za-z])/ | "&" | "~"
+IGNORED: /\s+/ | /\\[,;:! ]/ | /\\(displaystyle|nonumber|notag|checkmark)(?![A-Za-z])/ | "&" | "~"
 %ignore IGNORED
 """
 
@@ -232,6 +247,8 @@ def prescan(text: str) -> None:
             )
         if word == "begin":
             env = re.match(r"\s*\{([^{}]*)\}", text[match.end() :])
+            if env and re.fullmatch(r"[pbvBV]?matrix", env.group(1)):
+                continue
             raise ParseError(
                 f"\\begin{{{env.group(1) if env else ''}}} (matrices, cases, arrays) is outside "
                 "the maths derive check reads"

@@ -27,11 +27,13 @@ from typing import Any
 import sympy
 
 from ..kernel import (
+    AbsoluteValue,
     Affine,
     Assumption,
     Derivation,
     Fact,
     Identity,
+    Power,
     Sign,
     Step,
     Substitution,
@@ -40,7 +42,7 @@ from ..kernel import (
     verify,
 )
 from .chains import Definition, Relation
-from .latex import UNSTATED, BigO
+from .latex import OPAQUE, UNSTATED, BigO
 
 __all__ = ["Verdict", "certificate", "judge_relation"]
 
@@ -65,9 +67,63 @@ def judge_relation(
     hypotheses: tuple[Relation, ...] = (),
     assumptions: tuple[Relation, ...] = (),
     definitions: tuple[Definition, ...] = (),
+    cases: tuple[Relation, ...] = (),
+    opaque: frozenset[Any] = frozenset(),
+    known: tuple[Relation, ...] = (),
 ) -> Verdict:
     """The verdict on ``claim`` under the hypotheses (of an implication), the standing
-    assumptions and the text's definitions of symbols."""
+    assumptions and the text's definitions of symbols. ``cases`` are hypotheses the text
+    states for its section, each used only in its case: a claim not proved outright is
+    tried under each one alone (and is then never called false). ``opaque`` symbols are
+    names the text defines in words only: arbitrary values, never refuted through.
+    ``known`` are earlier claims of the text the kernel proved outright: a claim may follow
+    from one of them (scaled, shifted, squared, substituted)."""
+    verdict = _judge_relation(claim, hypotheses, assumptions, definitions, opaque)
+    if verdict.status in ("proved", "vacuous", "approximate"):
+        return verdict
+    for earlier in known:
+        after = _judge_relation(claim, (*hypotheses, earlier), assumptions, definitions, opaque)
+        if after.status == "proved":
+            return Verdict(
+                "proved",
+                f"from line {earlier.line}",
+                None,
+                after.rule,
+                tuple(dict.fromkeys((earlier.text, *after.premises))),
+            )
+    if not cases:
+        return verdict
+    for case in cases:
+        if case.rel == "~" or any(case is h for h in hypotheses):
+            continue
+        within = _judge_relation(claim, (*hypotheses, case), assumptions, definitions, opaque)
+        if within.status == "proved":
+            return Verdict(
+                "proved",
+                f"in the case {case.text}",
+                None,
+                within.rule,
+                tuple(dict.fromkeys((case.text, *within.premises))),
+            )
+    if verdict.status == "failed":
+        shown = "; ".join(c.text for c in cases)
+        return Verdict(
+            "unproved",
+            f"not proved in any of the cases the text states ({shown}); without them: "
+            f"{verdict.reason}",
+            verdict.counterexample,
+            verdict.rule,
+        )
+    return verdict
+
+
+def _judge_relation(
+    claim: Relation,
+    hypotheses: tuple[Relation, ...],
+    assumptions: tuple[Relation, ...],
+    definitions: tuple[Definition, ...],
+    opaque_names: frozenset[Any],
+) -> Verdict:
     if claim.rel == "~":
         return Verdict(
             "approximate",
@@ -83,7 +139,13 @@ def judge_relation(
     hypotheses = tuple(opaque.relation(h) for h in hypotheses)
     facts = tuple(_fact(opaque.relation(a)) for a in assumptions)
     used = _needed(definitions, [claim, *hypotheses], opaque)
-    facts = used + facts
+    facts = used + facts + _norms(claim, hypotheses, used)
+    defined = {f.lhs for f in used}
+    for r in (claim, *hypotheses):
+        for symbol in _free(r.lhs) | _free(r.rhs):
+            written = any(mark in symbol.name for mark in OPAQUE)
+            if symbol not in defined and (written or symbol in opaque_names):
+                opaque.names.add(symbol.name)
     try:
         verdict = _judge(claim, hypotheses, facts)
     except _Refused as exc:
@@ -173,6 +235,22 @@ def _replace(expr: Any, mapping: dict[Any, Any]) -> Any:
     if isinstance(expr, (sympy.Add, sympy.Mul, sympy.Pow)):
         return expr.func(*args, evaluate=False)
     return expr.func(*args)
+
+
+def _norms(
+    claim: Relation, hypotheses: tuple[Relation, ...], used: tuple[Fact, ...]
+) -> tuple[Fact, ...]:
+    """‖x‖ ≥ 0 for every norm the claim (or a definition it uses) writes."""
+    symbols: set[Any] = set()
+    for value in (claim.lhs, claim.rhs, *(h.lhs for h in hypotheses), *(h.rhs for h in hypotheses)):
+        symbols |= _free(value)
+    for f in used:
+        symbols |= _free(f.rhs) | _free(f.lhs)
+    norms = sorted(
+        (s for s in symbols if len(s.name) > 2 and s.name[0] == s.name[-1] == "‖"),
+        key=lambda s: s.name,
+    )
+    return tuple(Fact(s, ">=", sympy.Integer(0), f"{s.name} ≥ 0 (a norm)") for s in norms)
 
 
 def _fact(r: Relation, scope: str = "") -> Fact:
@@ -350,12 +428,20 @@ def _from_hypothesis(claim: Relation, h: Relation, label: str) -> list[tuple[Ste
     why = claim.text
     if h.rel == "=" and claim.rel == "=":
         out.append((Step(claim.lhs, claim.rel, claim.rhs, why, Substitution(label)),))
+    if h.rel in ("<", "<=", ">", ">=") and claim.rel in ("<", "<=", ">", ">="):
+        out.append(
+            (Step(claim.lhs, claim.rel, claim.rhs, why, Power(label, sympy.Rational(1, 2))),)
+        )
+        if isinstance(h.lhs, sympy.Abs) or isinstance(h.rhs, sympy.Abs):
+            out.append((Step(claim.lhs, claim.rel, claim.rhs, why, AbsoluteValue(label)),))
     ha, _, hb = (h.rhs, "", h.lhs) if h.rel in _FLIP else (h.lhs, "", h.rhs)
     ba, _, bb = (claim.rhs, "", claim.lhs) if claim.rel in _FLIP else (claim.lhs, "", claim.rhs)
     gap = sympy.expand(hb - ha)
     if gap == 0 or claim.rel in ("!=", "~"):
         return out
     q = sympy.cancel((bb - ba) / gap)
+    if q.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        return out
     for factor, shift in ((q, ba - q * ha), (-q, ba + q * hb)):
         out.append((Step(claim.lhs, claim.rel, claim.rhs, why, Affine(label, factor, shift)),))
     return out

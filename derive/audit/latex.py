@@ -15,6 +15,7 @@ Derivative(x**3, x)
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,7 +28,8 @@ from lark import Token, Tree
 from ..errors import ParseError
 from .grammar import ARROWS, GREEK, RELATIONS, parse_row
 
-__all__ = ["CALLABLE", "UNSTATED", "BigO", "Piece", "Scope", "Statement", "read_row"]
+__all__ = ["CALLABLE", "OPAQUE", "UNSTATED", "BigO", "Piece", "Scope", "Statement", "label"]
+__all__ += ["pretty", "read_row", "words"]
 
 CALLABLE = frozenset("fghFGHLJℒ")
 """Letters read as functions when a parenthesis follows (``L(θ)``); any other letter
@@ -60,14 +62,50 @@ class Scope:
 
     functions: Mapping[str, tuple[tuple[sympy.Symbol, ...], Any]] = field(default_factory=dict)
     values: Mapping[sympy.Symbol, Any] = field(default_factory=dict)
+    labels: Mapping[str, sympy.Symbol] = field(default_factory=dict)
+    """Written forms (normalised by :func:`label`) that name one symbol: ``\\|g\\|^2``,
+    ``\\mathcal{L}(\\theta + \\eta u)`` once the text gave them a value."""
+    declared: frozenset[str] = frozenset()
+    """Functions a row defines (``\\sigma(z) = …``), callable before their definition."""
 
     def define_function(self, name: str, params: tuple[sympy.Symbol, ...], body: Any) -> Scope:
-        """A new scope where ``name(params) = body``."""
-        return Scope({**self.functions, name: (params, body)}, self.values)
+        """A new scope where ``name(params) = body`` (earlier definitions that called the
+        still undefined ``name`` now call this one)."""
+
+        def resolve(value: Any) -> Any:
+            if not isinstance(value, sympy.Basic):
+                return value
+            return value.replace(
+                lambda e: (
+                    isinstance(e, sympy.core.function.AppliedUndef)
+                    and str(e.func) == name
+                    and len(e.args) == len(params)
+                ),
+                lambda e: body.xreplace(dict(zip(params, e.args, strict=True))),
+            )
+
+        functions = {k: (p, resolve(b)) for k, (p, b) in self.functions.items()}
+        values = {k: resolve(v) for k, v in self.values.items()}
+        return Scope(
+            {**functions, name: (params, body)}, values, self.labels, self.declared | {name}
+        )
 
     def define_value(self, symbol: sympy.Symbol, value: Any) -> Scope:
         """A new scope where ``symbol = value``."""
-        return Scope(self.functions, {**self.values, symbol: value})
+        return Scope(self.functions, {**self.values, symbol: value}, self.labels, self.declared)
+
+    def define_label(self, written: str, symbol: sympy.Symbol, value: Any) -> Scope:
+        """A new scope where the written form ``written`` is ``symbol``, equal to ``value``."""
+        return Scope(
+            self.functions,
+            {**self.values, symbol: value},
+            {**self.labels, label(written): symbol},
+            self.declared,
+        )
+
+    def declare(self, names: frozenset[str]) -> Scope:
+        """A new scope where ``names`` are read as functions when a parenthesis follows."""
+        return Scope(self.functions, self.values, self.labels, self.declared | names)
 
 
 @dataclass(frozen=True)
@@ -86,17 +124,65 @@ class Piece:
 @dataclass(frozen=True)
 class Statement:
     """Pieces of one statement, in order (a statement may start with a connective, which
-    continues the previous row's chain)."""
+    continues the previous row's chain). ``note`` is the text (``\\text{…}``) written
+    just before it, ``after`` the text just after it."""
 
     pieces: tuple[Piece, ...]
+    note: str = ""
+    after: str = ""
+
+
+_WORDS = re.compile(r"\\[A-Za-z]+\s*\{([^{}]*)\}")
+
+
+def words(text: str) -> str:
+    """The words of ``\\text{…}`` pieces (``\\text{for every } x`` → 'for every')."""
+    return " ".join(" ".join(m.group(1) for m in _WORDS.finditer(text)).split())
+
+
+def label(written: str) -> str:
+    """A written form normalised for comparison: no spaces, braces, sizes or spacing.
+
+    >>> label(r"\\left\\| g \\right\\|^{2}") == label(r"\\|g\\|^2")
+    True
+    """
+    text = re.sub(r"\\(left|right|[bB]igg?[lr]?)(?![A-Za-z])|\\[,;:!]", "", written)
+    text = text.replace(r"\lVert", r"\|").replace(r"\rVert", r"\|")
+    return re.sub(r"[\s{}]", "", text)
+
+
+def pretty(written: str) -> str:
+    """A readable name for a written form: ``u^\\top g`` → 'uᵀg', ``\\|g\\|`` → '‖g‖'."""
+    text = label(written)
+    for spelled, shown in (
+        (r"^\top", "ᵀ"), (r"^\intercal", "ᵀ"), (r"\|", "‖"), (r"\nabla", "∇"),
+        (r"\cdot", "·"), (r"^*", "*"), (r"\partial", "∂"),
+    ):  # fmt: skip
+        text = text.replace(spelled, shown)
+    text = re.sub(r"\\mathcal([A-Za-z])", lambda m: _script(m.group(1)), text)
+    text = re.sub(r"\\([A-Za-z]+)", lambda m: GREEK.get(m.group(1), m.group(1)), text)
+    return text
+
+
+OPAQUE = ("‖", "ᵀ", "∇", "(")
+"""Characters that mark a symbol standing for a written form (a norm, a product with a
+transpose, a gradient, a call the text named): it is an arbitrary value unless defined."""
 
 
 def read_row(text: str, scope: Scope | None = None) -> tuple[Statement, ...]:
     """The statements of one row of maths (see the module docstring)."""
     tree = parse_row(text)
     reader = _Reader(text, scope or Scope())
-    out = []
+    out: list[Statement] = []
+    note = ""
     for stmt in tree.children:
+        if isinstance(stmt, Tree) and stmt.data == "sep":
+            shown = " ".join(str(t) for t in stmt.children if isinstance(t, Token))
+            if out and not out[-1].after:
+                last = out[-1]
+                out[-1] = Statement(last.pieces, last.note, words(shown))
+            note = words(shown)
+            continue
         if not isinstance(stmt, Tree):
             continue
         pieces = []
@@ -110,9 +196,10 @@ def read_row(text: str, scope: Scope | None = None) -> tuple[Statement, ...]:
                 pieces.append(Piece(kind, value, spelled, token.start_pos or 0, token.end_pos or 0))
             else:
                 start, end = _span(child)
-                value = reader.expr(child)
+                value = reader.term(child)
                 pieces.append(Piece("term", value, text[start:end].strip(), start, end))
-        out.append(Statement(tuple(pieces)))
+        out.append(Statement(tuple(pieces), note))
+        note = ""
     return tuple(out)
 
 
@@ -159,9 +246,26 @@ class _Reader:
             raise self.fail(node, "division by zero")
         return value
 
+    def term(self, node: Any) -> Any:
+        """A term of a statement: a value, or a tuple of values (``(x_1, y_1)``)."""
+        value = self.value(node)
+        if isinstance(value, tuple):
+            return tuple(self.expr(c) for c in node.children if isinstance(c, Tree))
+        return self.expr(node)
+
+    def labelled(self, node: Any) -> Any:
+        """The symbol the text named by exactly this written form, or None."""
+        if not self.scope.labels or isinstance(node, Token):
+            return None
+        start, end = _span(node)
+        return self.scope.labels.get(label(self.text[start:end]))
+
     def value(self, node: Any) -> Any:
         if isinstance(node, Token):
             raise self.fail(node, f"unexpected {str(node)!r}")
+        named = self.labelled(node)
+        if named is not None:
+            return named
         method = getattr(self, "_" + node.data, None)
         if method is None:
             raise self.fail(node, f"{node.data} is not supported here")
@@ -198,6 +302,8 @@ class _Reader:
         for part in rest:
             if isinstance(part, Token) and part.type == "PRIME":
                 primes += "'"
+            elif isinstance(part, Token) and part.type == "STAR":
+                base += "*"
             elif isinstance(part, Tree) and part.data == "sub":
                 base += "_" + self._subscript(part)
         return base + primes
@@ -222,9 +328,67 @@ class _Reader:
 
     def _name(self, node: Tree) -> Any:
         name = self.name(node)
+        if sympy.Symbol(name) in self.scope.values:
+            return sympy.Symbol(name)
+        if name in self.scope.functions:  # ℒ alone is ℒ at its own parameters
+            return self.scope.functions[name][1]
         if name.rstrip("'") in self.scope.functions:
             raise self.fail(node, f"{name} is a function: it needs its argument, {name}(x)")
         return sympy.Symbol(name)
+
+    def _written(self, node: Any, start: int | None = None, end: int | None = None) -> Any:
+        """The symbol standing for a written form (a norm, a transposed product, a gradient):
+        the one the text defined, else an arbitrary value named as written."""
+        a, b = _span(node)
+        written = self.text[a if start is None else start : b if end is None else end]
+        named = self.scope.labels.get(label(written))
+        return named if named is not None else sympy.Symbol(pretty(written))
+
+    def _norm(self, node: Tree) -> Any:
+        return self._written(node)
+
+    def _nabla(self, node: Tree) -> Any:
+        raise self.fail(node, "\\nabla is read before what it applies to (\\nabla f(x))")
+
+    def _transpose(self, node: Tree) -> Any:
+        return self._written(node)
+
+    def _sum_op(self, node: Tree) -> Any:
+        raise self.fail(node, "\\sum needs the terms it adds")
+
+    def _evaluate(self, node: Tree) -> Any:
+        inner = self.expr(node.children[1])
+        bar = str(node.children[2])
+        at = re.fullmatch(r"\\right\s*\|\s*_\s*\{?\s*(?:\\substack\s*\{)?(.*?)\}*\s*", bar, re.S)
+        spelled = at.group(1) if at else ""
+        pieces = read_row(spelled, self.scope)[0].pieces if "=" in spelled else ()
+        ok = (
+            len(pieces) == 3
+            and pieces[1].value == "="
+            and isinstance(pieces[0].value, sympy.Symbol)
+        )
+        if not ok:
+            raise self.fail(node, "\\left. … \\right|_{x=a} is read for one variable x = a")
+        return sympy.Subs(inner, pieces[0].value, pieces[2].value)
+
+    def _matrix(self, node: Tree) -> Any:
+        token = next(t for t in node.children if isinstance(t, Token) and t.type == "MATRIX")
+        body = re.sub(r"^\\begin\{[a-zA-Z]*\}|\\end\{[a-zA-Z]*\}$", "", str(token))
+        rows = [r for r in re.split(r"\\\\", body) if r.strip()]
+        entries = [[self._entry(node, e) for e in r.split("&")] for r in rows]
+        if (
+            not entries
+            or len({len(r) for r in entries}) != 1
+            or len(entries) * len(entries[0]) > 64
+        ):
+            raise self.fail(node, "a matrix has rows of one length and at most 64 entries")
+        return sympy.ImmutableMatrix(entries)
+
+    def _entry(self, node: Any, text: str) -> Any:
+        statements = read_row(text, self.scope)
+        if len(statements) != 1 or len(statements[0].pieces) != 1:
+            raise self.fail(node, f"a matrix entry is one value, not {text.strip()!r}")
+        return statements[0].pieces[0].value
 
     def _group(self, node: Tree) -> Any:
         return self.value(node.children[0])
@@ -382,6 +546,25 @@ class _Reader:
         while k < len(factors):
             f = factors[k]
             nxt = factors[k + 1] if k + 1 < len(factors) else None
+            kind = f.data if isinstance(f, Tree) else ""
+            if kind == "transpose":  # uᵀ g, (p − p*)ᵀ H (p − p*): one value, as written
+                value = self._written(f, end=_span(factors[-1])[1])
+                return self._capped(node, _times(out, value))
+            if kind == "nabla":  # ∇f(x), ∇²ℒ: what follows up to its argument
+                if nxt is None:
+                    raise self.fail(f, "\\nabla needs what it applies to")
+                after = factors[k + 2] if k + 2 < len(factors) else None
+                called = isinstance(after, Tree) and after.data == "paren"
+                last = k + 2 if called and isinstance(nxt, Tree) and nxt.data == "name" else k + 1
+                value = self._written(f, end=_span(factors[last])[1])
+                out = self._capped(node, _times(out, value))
+                k = last + 1
+                continue
+            if kind == "sum_op":
+                rest = factors[k + 1 :]
+                if not rest:
+                    raise self.fail(f, "\\sum needs the terms it adds")
+                return _times(out, self._sum(f, self._product(rest, node)))
             if nxt is not None and self._increment(f, nxt):  # Δθ_1: the increment of θ_1
                 value = sympy.Symbol(self.name(f) + self.name(nxt))
                 out = _times(out, value)
@@ -405,6 +588,26 @@ class _Reader:
             k += 1
         return out
 
+    def _sum(self, node: Tree, body: Any) -> Any:
+        """Σ_{i=a}^{b} body, for whole numbers a ≤ b (at most 100 terms), written out: the
+        index replaces i, and subscripts _i become _a … _b."""
+        bounds = re.fullmatch(r"\{\s*([A-Za-z])\s*=\s*(-?[0-9]+)\s*\}", str(node.children[1]))
+        top = self._sup(node.children[2])
+        if bounds is None or not top.is_Integer:
+            raise self.fail(node, "\\sum is read as \\sum_{i=a}^{b} with whole numbers a ≤ b")
+        index, low, high = bounds.group(1), int(bounds.group(2)), int(top)
+        if not 0 <= high - low < 100:
+            raise self.fail(node, "\\sum is read for 1 to 100 terms")
+        terms = []
+        symbols = body.free_symbols if isinstance(body, sympy.Basic) else set()
+        for n in range(low, high + 1):
+            rename: dict[Any, Any] = {sympy.Symbol(index): sympy.Integer(n)}
+            for s in symbols:
+                if s.name.endswith("_" + index):
+                    rename[s] = sympy.Symbol(s.name[: -len(index)] + str(n))
+            terms.append(body.xreplace(rename))
+        return sympy.Add(*terms, evaluate=False)
+
     def _increment(self, f: Any, nxt: Any) -> bool:
         names = [n for n in (f, nxt) if isinstance(n, Tree) and n.data == "name"]
         return len(names) == 2 and self.name(f) in ("Δ", "δ")
@@ -424,14 +627,15 @@ class _Reader:
         args = args if isinstance(args, tuple) else (args,)
         base = name.rstrip("'")
         several = len(args) > 1
-        if not (base in self.scope.functions or base in CALLABLE or base in ("O", "𝒪") or several):
+        known = base in self.scope.functions or base in self.scope.declared
+        if not (known or base in CALLABLE or base in ("O", "𝒪") or several):
             return None
         if base in ("O", "𝒪"):
             value = self._big_o(f, args)
         elif base in self.scope.functions:
             params, body = self.scope.functions[base]
-            if len(params) != len(args):
-                raise self.fail(f, f"{base} takes {len(params)} argument(s), not {len(args)}")
+            if len(params) != len(args):  # ℒ(θ + ηu) for ℒ(w, b): a value as written
+                return self._written(f, end=_span(nxt)[1])
             order = len(name) - len(base)
             if order:
                 if len(params) != 1:
