@@ -90,7 +90,7 @@ class Objective:
     Matrix([[4]])
     """
 
-    _expr: sympy.Expr
+    _components: dict[sympy.Symbol, tuple[sympy.Symbol, ...]]
     _source: str | None
     _params: tuple[sympy.Symbol, ...]
     _data: tuple[sympy.Symbol, ...]
@@ -123,10 +123,12 @@ class Objective:
                 f"the loss must be text or a SymPy expression, got {type(expr).__name__}"
             )
         structured = value
-        blocks, data_blocks, expanded = _blocks(structured, param_spec, data_spec, lengths, params)
+        blocks, data_blocks, components = _blocks(
+            structured, param_spec, data_spec, lengths, params
+        )
         resolved = tuple(s for b in blocks for s in b.symbols)
         for name, field in (
-            ("_expr", expanded),
+            ("_components", components),
             ("_source", source),
             ("_params", resolved),
             ("_data", tuple(s for b in data_blocks for s in b.symbols)),
@@ -151,9 +153,16 @@ class Objective:
         """The data symbols as blocks: declared vectors and scalars, by name."""
         return self._data_blocks
 
+    @functools.cached_property
+    def _expr(self) -> sympy.Expr:
+        """The loss with vectors written out (on first use: n = 10⁴ takes seconds)."""
+        if not self._components:
+            return self._structured
+        return expand_vectors(self._structured, self._components)
+
     @property
     def expr(self) -> sympy.Expr:
-        """The loss as a SymPy expression."""
+        """The loss as a SymPy expression, vectors written out component by component."""
         return self._expr
 
     @property
@@ -307,10 +316,14 @@ class Objective:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Objective):
             return NotImplemented
-        return self._expr == other._expr and self._params == other._params
+        return (self._structured, self._params, self._data) == (
+            other._structured,
+            other._params,
+            other._data,
+        )
 
     def __hash__(self) -> int:
-        return hash((self._expr, self._params))
+        return hash((self._structured, self._params))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Objective is immutable; cannot set {name!r}")
@@ -518,8 +531,8 @@ def _blocks(
     data_spec: list[tuple[str, int | None]],
     lengths: dict[str, int],
     raw_params: Any,
-) -> tuple[tuple[Block, ...], tuple[Block, ...], sympy.Expr]:
-    """Resolve declared names against the loss; expand vectors to components."""
+) -> tuple[tuple[Block, ...], tuple[Block, ...], dict[sympy.Symbol, tuple[sympy.Symbol, ...]]]:
+    """Resolve declared names against the loss; name each vector's components."""
     if not param_spec:
         raise DeclarationError("no parameters given: name them, e.g. params='w b'")
     free = {s.name: s for s in structured.free_symbols}
@@ -541,7 +554,6 @@ def _blocks(
                 f"vector {name!r} has a component {clash[0]!r} that is also a symbol of the loss"
             )
         components[free[name]] = tuple(sympy.Symbol(n, real=True) for n in names)
-    expanded = expand_vectors(structured, components) if components else structured
 
     def block(name: str, size: int | None) -> Block:
         rep = free[name]
@@ -575,4 +587,4 @@ def _blocks(
     data_blocks = sorted(
         (*declared, *(Block(s.name, None, (s,), s) for s in rest)), key=lambda b: b.name
     )
-    return tuple(params), tuple(data_blocks), expanded
+    return tuple(params), tuple(data_blocks), components

@@ -23,7 +23,7 @@ import sympy
 
 from .errors import ParseError
 from .symbols import NAME_PATTERN, check_name
-from .vectors import VectorSum
+from .vectors import VectorSum, VectorSymbol
 
 __all__ = ["CONSTANTS", "FUNCTIONS", "MAX_LENGTH", "NAME_PATTERN", "check_name", "parse"]
 
@@ -368,7 +368,8 @@ class _Builder:
                 node,
             )
         if name not in self.symbols:
-            self.symbols[name] = sympy.Symbol(name, real=True)
+            kind = VectorSymbol if name in self.vectors else sympy.Symbol
+            self.symbols[name] = kind(name, real=True)
         return self.symbols[name]
 
     def _vector_call(self, node: ast.Call, name: str) -> sympy.Expr:

@@ -30,6 +30,8 @@ import sympy
 from sympy.printing.latex import LatexPrinter as _SympyLatex
 from sympy.printing.str import StrPrinter
 
+from .kernel.sums import sum_unicode
+
 __all__ = [
     "GREEK",
     "LatexPrinter",
@@ -371,10 +373,7 @@ class UnicodePrinter(StrPrinter):
     def _print_Function(self, expr: Any) -> str:
         name = type(expr).__name__
         if name == "VectorSum":
-            summand, length = expr.args
-            inner = self._print(summand)
-            inner = f"({inner})" if _spaced(inner) else inner
-            return f"Σᵢ₌₁^{length} {inner}"
+            return sum_unicode(expr, self)
         if name == "Inner":
             a, b = (self._print(arg) for arg in expr.args)
             return f"⟨{a}, {b}⟩"

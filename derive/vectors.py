@@ -7,7 +7,7 @@ the call becomes a :class:`VectorSum` of the elementwise expression.
 .. math:: \mathrm{dot}(w, x) = \sum_{i=1}^{m} w_i x_i
 
 >>> import sympy
->>> w, x = sympy.symbols("w x", real=True)
+>>> w, x = VectorSymbol("w"), VectorSymbol("x")
 >>> s = VectorSum(w * x, 3)
 >>> expand_vectors(s, {w: (sympy.Symbol("w_1"), sympy.Symbol("w_2"), sympy.Symbol("w_3")),
 ...                    x: (sympy.Symbol("x_1"), sympy.Symbol("x_2"), sympy.Symbol("x_3"))})
@@ -22,35 +22,13 @@ from typing import Any
 import sympy
 
 from .errors import DeclarationError
+from .kernel.sums import VectorSum, VectorSymbol
 from .symbols import check_name
 
-__all__ = ["MAX_LENGTH", "VectorSum", "expand_vectors", "parse_spec"]
+__all__ = ["MAX_LENGTH", "VectorSum", "VectorSymbol", "expand_vectors", "parse_spec"]
 
 MAX_LENGTH = 100_000
 """Longest vector a declaration may give."""
-
-
-class VectorSum(sympy.Function):
-    """Σᵢ₌₁ᵐ summand(components i): ``args = (summand, m)``."""
-
-    nargs = 2
-    is_extended_real = True
-    is_real = True
-
-    @property
-    def summand(self) -> sympy.Expr:
-        return self.args[0]
-
-    @property
-    def length(self) -> int:
-        return int(self.args[1])
-
-    def _latex(self, printer: Any, exp: Any = None) -> str:
-        tex = rf"\sum_{{i=1}}^{{{self.length}}} {printer.parenthesize(self.summand, 40)}"
-        return tex if exp is None else rf"\Big({tex}\Big)^{{{exp}}}"
-
-    def fdiff(self, argindex: int = 1) -> sympy.Expr:  # pragma: no cover - expanded first
-        raise sympy.ArgumentIndexError(self, argindex)
 
 
 def expand_vectors(expr: Any, components: Mapping[sympy.Symbol, tuple[sympy.Symbol, ...]]) -> Any:

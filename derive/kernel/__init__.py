@@ -6,6 +6,7 @@ a step proved. See :mod:`.terms` (what is checked), :mod:`.rules` (one class per
 :mod:`.verdict`.
 """
 
+from .calculus import Differentiation
 from .rules import (
     AbsoluteValue,
     Affine,
@@ -26,6 +27,7 @@ from .rules import (
     Transitivity,
     Truncation,
 )
+from .sums import Diag, Gradient, Hessian, Outer, VectorSum, VectorSymbol
 from .terms import RELATIONS, Derivation, Fact, Inner, Rule, Step, exact
 from .verdict import Report, StepReport
 from .verify import verify
@@ -38,3 +40,4 @@ __all__ += ["FirstOrder", "Identity", "Inner", "InnerProduct", "Instantiate", "P
 __all__ += ["IntervalBound", "QuadraticForm", "Report", "RowSums", "Rule", "Sign", "Step"]
 __all__ += ["StepReport", "Substitution", "TaylorBound"]
 __all__ += ["SumOfSquares", "Transitivity", "Truncation", "exact", "verify"]
+__all__ += ["Diag", "Differentiation", "Gradient", "Hessian", "Outer", "VectorSum", "VectorSymbol"]

@@ -13,6 +13,7 @@ import mpmath
 import symengine as se
 import sympy
 
+from .sums import Diag, Gradient, Hessian, Outer, VectorSum, VectorSymbol, canonical, instance
 from .terms import Failed, Inner, Unproved
 
 __all__ = ["identical", "nonzero", "real", "sign", "smooth", "witness", "zero"]
@@ -26,6 +27,9 @@ _SMOOTH: tuple[Any, ...] = (sympy.exp, sympy.sin, sympy.cos, sympy.atan, sympy.t
 _SMOOTH += (sympy.cosh, sympy.asinh, sympy.erf)
 _REAL = (*_SMOOTH, sympy.Abs)
 """Functions real at every real argument (Abs too, though it is not smooth at 0)."""
+
+
+_WHOLE = (VectorSum, Gradient, Hessian, Outer, Diag)
 
 
 def cells(value: Any) -> list[Any]:
@@ -50,6 +54,8 @@ def prepare(diff: Any) -> Any:
 
 def symengine(diff: Any, extra: Any = None) -> Any:
     """diff (+ extra) as one SymEngine expression, or None where SymEngine cannot hold it."""
+    if isinstance(diff, sympy.Basic) and diff.has(*_WHOLE):
+        return None  # SymEngine would take these for functions it does not know
     try:
         return se.sympify(diff) + (extra if extra is not None else 0)
     except _SE_ERRORS:
@@ -229,6 +235,8 @@ def zero(diff: Any, ctx: Context, strict: bool = False) -> bool:
     a false identity is turned down before SymPy's slower canonical forms run. ``strict``:
     say why not by raising Failed (with a point) or Unproved."""
     diff = prepare(diff)
+    if diff.has(VectorSum):
+        return _vector_zero(diff, ctx, strict)
     fast = symengine(diff)
     if not fast_zero(fast):
         for at, value in samples(diff, ctx):
@@ -242,6 +250,68 @@ def zero(diff: Any, ctx: Context, strict: bool = False) -> bool:
             return False
     witness(diff, None, ctx, fast)
     return True
+
+
+def _vector_zero(diff: Any, ctx: Context, strict: bool) -> bool:
+    """Zero for every length: the canonical form (sums as independent atoms) is zero, and
+    concrete instances (three components) agree. Instances are tried first when the quick
+    exact check fails: a non-zero one where the premises hold refutes the identity when
+    the sums' own length is three or less (else it is left unproved)."""
+    canon = canonical(diff)
+    atoms = {a: sympy.Symbol(f"_sum{k}", real=True) for k, a in enumerate(canon.atoms(VectorSum))}
+    flat = canon.xreplace(atoms)
+    proved = fast_zero(symengine(flat))
+    lengths = {int(a.args[1]) for a in atoms}
+    n = min(lengths) if len(lengths) == 1 else 4
+    checked = 0
+    for _ in range(SEARCH_POINTS):
+        at = _instance_point(diff, n, ctx)
+        within = proved or all(
+            holds(instance(c, 3, at), r, {}, True)
+            for c, r in ctx.sampled
+            if {s.name for s in c.free_symbols} <= set(at)
+        )
+        written = instance(diff, min(n, 3), at)
+        value = evaluate(written, symengine(written), {}) if within else None
+        if value is None:
+            continue
+        checked += 1
+        if abs(value) > _TINY:
+            if proved:
+                raise Failed(f"the exact check said zero but a 3-vector instance gives {value}")
+            if strict and n <= 3:
+                raise Failed(f"not an identity: the difference is {value} here", _shown(at))
+            if strict:
+                raise Unproved(f"not an identity on a 3-component instance (difference {value})")
+            return False
+        if checked >= WITNESS_POINTS and (proved or slow_zero(flat)):
+            return True
+    if strict:
+        why = (
+            "no point was found to witness it"
+            if checked < WITNESS_POINTS
+            else ("could not show it is zero")
+        )
+        raise Unproved(why + " (for vectors of every length)")
+    return False
+
+
+def _instance_point(expr: Any, n: int, ctx: Context) -> dict[str, Any]:
+    """Random rational values: three components for each vector symbol, one for a scalar."""
+    symbols = sorted(expr.atoms(sympy.Symbol), key=lambda s: s.name)
+    scalars = point([s for s in symbols if not isinstance(s, VectorSymbol)], ctx)
+    at: dict[str, Any] = {s.name: v for s, v in scalars.items()}
+    for s in symbols:
+        if isinstance(s, VectorSymbol):
+            at[s.name] = [
+                sympy.Rational(ctx.rng.randint(-36, 36), ctx.rng.randint(1, 9))
+                for _ in range(min(n, 3))
+            ]
+    return at
+
+
+def _shown(at: Mapping[str, Any]) -> dict[str, str]:
+    return {k: str(tuple(v)) if isinstance(v, list) else str(v) for k, v in at.items()}
 
 
 def identical(a: Any, b: Any, ctx: Context, strict: bool = False) -> bool:
@@ -278,6 +348,8 @@ def sign(expr: Any, ctx: Context) -> int:
         return (1 + nonzero(expr.args[0], ctx)) if real(expr.args[0], ctx) else 0
     if isinstance(expr, Inner):
         return int(expr.args[0] == expr.args[1])
+    if isinstance(expr, VectorSum):  # n ≥ 1 terms, each of the summand's sign
+        return sign(expr.summand, ctx)
     if expr.is_Pow and real(expr, ctx):
         base, exponent = expr.args
         if exponent.is_Integer and exponent % 2 == 0:
@@ -325,7 +397,7 @@ def _real(expr: Any, ctx: Context) -> bool:
         return len(expr.args) == 1 and real(expr.args[0], ctx) and sign(expr.args[0], ctx) == 2
     if isinstance(expr, (sympy.Derivative, sympy.Subs)):
         return real(expr.doit(), ctx)
-    return type(expr).__name__ == "VectorSum" and real(expr.args[0], ctx)
+    return isinstance(expr, VectorSum) and real(expr.args[0], ctx)
 
 
 def nonzero(expr: Any, ctx: Context) -> bool:
@@ -366,6 +438,8 @@ def smooth(expr: Any, var: sympy.Symbol, ctx: Context) -> bool:
         return smooth(expr.args[0], var, ctx)
     if isinstance(expr, sympy.log) and len(expr.args) == 1:
         return smooth(expr.args[0], var, ctx) and sign(expr.args[0].xreplace({var: 0}), ctx) == 2
+    if isinstance(expr, VectorSum):
+        return smooth(expr.summand, var, ctx)
     return isinstance(expr, (sympy.Derivative, sympy.Subs)) and smooth(expr.doit(), var, ctx)
 
 
@@ -399,6 +473,8 @@ def counterexample(step: Any, ctx: Context, cases: Any = ()) -> dict[str, str] |
     if isinstance(lhs, sympy.MatrixBase) or isinstance(rhs, sympy.MatrixBase) or rel == "=O":
         return None
     diff = prepare(ctx.expand(sympy.sympify(rhs) - sympy.sympify(lhs)))
+    if diff.has(*_WHOLE):
+        return None  # vector statements are refuted on instances, by the zero test
     within = [(atomize(ctx.expand(f.lhs - f.rhs)), f.rel) for f in cases if f.rel != ">0"]
     for at, value in samples(diff, ctx, within):
         big = abs(value) > sympy.Float(10) ** -30

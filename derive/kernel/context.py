@@ -10,6 +10,7 @@ import sympy
 
 from ..errors import VerificationError
 from .algebra import as_le, atomize, holds, not_real, point, real
+from .sums import VectorSymbol, instance
 from .terms import Derivation, Fact, Step, Unproved
 
 __all__ = ["Context"]
@@ -90,10 +91,18 @@ class Context:
             for s, bounds in boxed.items():  # a symbol with numeric bounds: inside them
                 lo, hi = bounds[s]
                 at[s] = lo + (hi - lo) * sympy.Rational(self.rng.randint(1, 99), 100)
+            for v in at:  # a vector: three components (premises hold for every length)
+                if isinstance(v, VectorSymbol):
+                    at[v] = [at[v] * sympy.Rational(self.rng.randint(1, 9), 5) for _ in range(3)]
             for scale in (1, sympy.Rational(1, 100), sympy.Rational(1, 10**4)):
                 # shrink what no premise makes positive: ‖u‖ ≤ d in ℝⁿ is found at small u
-                tried = {x: v if ("pos", x) in self.signs else v * scale for x, v in at.items()}
-                if all(holds(c, rel, tried) for c, rel in conditions):
+                tried = {
+                    x: v if ("pos", x) in self.signs else _scaled(v, scale) for x, v in at.items()
+                }
+                if all(
+                    holds(_written_out(c, tried)[0], rel, _written_out(c, tried)[1])
+                    for c, rel in conditions
+                ):
                     return
         if symbols:
             shown = "; ".join(f.text or f"{f.lhs} {f.rel} {f.rhs}" for f in standing)
@@ -144,6 +153,18 @@ class Context:
         if i in self.local:
             raise Unproved(f"step {i + 1} holds only for small {self.local[i]} > 0")
         return self.derivation.steps[i]
+
+
+def _scaled(value: Any, scale: Any) -> Any:
+    return [v * scale for v in value] if isinstance(value, list) else value * scale
+
+
+def _written_out(condition: Any, at: dict[Any, Any]) -> tuple[Any, dict[Any, Any]]:
+    """(condition, point) with vectors of three components written out, for :func:`holds`."""
+    if not any(isinstance(v, list) for v in at.values()):
+        return condition, at
+    values = {s.name: v for s, v in at.items()}
+    return instance(condition, 3, values), {}
 
 
 def _check_closed(f: Fact) -> None:

@@ -32,6 +32,7 @@ from .algebra import (
 )
 from .context import Context
 from .interval import enclose, positive_on
+from .sums import VectorSum
 from .terms import Failed, Inner, Rule, Step, Unproved, exact, need
 
 _ZERO, _ONE, _HALF = sympy.Integer(0), sympy.Integer(1), sympy.Rational(1, 2)
@@ -346,7 +347,9 @@ class Truncation(Rule):
         )
         ctx.remainders[i] = (self.var, self.order)
         own = {s.name: s for s in difference.free_symbols}
-        v, current = se.Symbol(self.var.name), se.sympify(difference)
+        vector = difference.has(VectorSum)  # SymPy passes derivatives into the sums
+        v = self.var if vector else se.Symbol(self.var.name)
+        current = difference if vector else se.sympify(difference)
         for j in range(self.order + 1):
             coefficient = sympy.sympify(current.subs({v: 0}))
             coefficient = coefficient.xreplace(
@@ -564,4 +567,4 @@ def _bilinear(expr: Any, vectors: tuple[sympy.Symbol, ...]) -> Any:
     return expr.replace(lambda e: isinstance(e, Inner), lambda e: expand_one(*e.args))
 
 
-__all__ = [rule.__name__ for rule in Rule.registry]
+__all__ = [rule.__name__ for rule in Rule.registry if rule.__module__ == __name__]

@@ -121,7 +121,7 @@ class Rule:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls.kernel = cls.__module__ == "derive.kernel.rules"
+        cls.kernel = cls.__module__ in ("derive.kernel.rules", "derive.kernel.calculus")
         if cls.kernel and "check" in cls.__dict__:
             Rule.registry.append(cls)
 

@@ -23,6 +23,7 @@ import sympy
 from ..errors import VerificationError
 from .algebra import counterexample
 from .context import Context
+from .sums import VectorSymbol
 from .terms import Derivation, Fact, Failed, Rule, Step
 from .verdict import GOOD, Report, StepReport, issue
 
@@ -59,9 +60,9 @@ def _real_only(d: Derivation) -> Derivation:
             seen = memo.get(id(value))
             if seen is None or seen[0] is not value:
                 symbols = [s for s in value.atoms(sympy.Symbol) if not isinstance(s, sympy.Dummy)]
-                fresh = {
-                    s: twins.setdefault(s.name, sympy.Symbol(s.name, real=True)) for s in symbols
-                }
+                fresh = {s: twins.setdefault(s.name, _twin(s)) for s in symbols}
+                if any(type(t) is not type(s) for s, t in fresh.items()):
+                    raise VerificationError("a name stands for both a vector and a number")
                 fresh = {s: t for s, t in fresh.items() if s != t}
                 seen = memo[id(value)] = (value, value.xreplace(fresh) if fresh else value)
             return seen[1]
@@ -75,6 +76,11 @@ def _real_only(d: Derivation) -> Derivation:
         return value
 
     return Derivation(d.title, twin(d.steps), twin(d.assumptions), conclusions=d.conclusions)
+
+
+def _twin(s: sympy.Symbol) -> sympy.Symbol:
+    """The real-only twin: a vector symbol is real only already."""
+    return s if isinstance(s, VectorSymbol) else sympy.Symbol(s.name, real=True)
 
 
 def _verify(d: Derivation, progress: Callable[[int, int], None] | None) -> Report:

@@ -25,28 +25,44 @@ from ..kernel import (
     Positivity,
     Power,
     Rule,
+    Sign,
     Step,
     Substitution,
     SumOfSquares,
     Transitivity,
+    VectorSum,
 )
 
-__all__ = ["Space", "abstract_space", "cauchy_schwarz_steps", "concrete_space", "steepest_steps"]
+__all__ = ["Space", "abstract_space", "block_space", "cauchy_schwarz_steps", "concrete_space"]
+__all__ += ["steepest_steps"]
 
 
 @dataclass(frozen=True)
 class Space:
-    """Vectors u and g with their inner products; ``u`` and ``g`` are columns (ℝⁿ) or symbols."""
+    """Vectors u and g with their inner products; ``u`` and ``g`` are columns (ℝⁿ), symbols,
+    or blocks (vector symbols of the given ``lengths``, None for a number)."""
 
     u: Any
     g: Any
     concrete: bool
     vectors: tuple[sympy.Symbol, ...] = ()
+    lengths: tuple[int | None, ...] = ()
 
     def inner(self, a: Any, b: Any) -> Any:
+        if self.lengths:
+            return sympy.Add(
+                *(
+                    x * y if n is None else VectorSum(x * y, n)
+                    for x, y, n in zip(a, b, self.lengths, strict=True)
+                )
+            )
         if self.concrete:
             return sympy.Add(*(x * y for x, y in zip(a, b, strict=True)))
         return Inner(a, b)
+
+    def combine(self, a: Any, t: Any, b: Any) -> Any:
+        """a + t·b."""
+        return tuple(x + t * y for x, y in zip(a, b, strict=True)) if self.concrete else a + t * b
 
     def norm(self, a: Any) -> Any:
         return sympy.sqrt(self.inner(a, a))
@@ -72,6 +88,12 @@ def concrete_space(u: Any, g: Any) -> Space:
     return Space(tuple(u), tuple(g), concrete=True)
 
 
+def block_space(u: Any, g: Any, lengths: tuple[int | None, ...]) -> Space:
+    """ℝⁿ¹ × ℝⁿ² × …, kept whole: each block a vector symbol (its length given) or a number;
+    identities in it hold for every length, so its proofs are dimension-free."""
+    return Space(tuple(u), tuple(g), concrete=True, lengths=tuple(lengths))
+
+
 def abstract_space(u: sympy.Symbol, g: sympy.Symbol) -> Space:
     """A real inner-product space, any dimension: ``u`` and ``g`` are vector symbols."""
     return Space(u, g, concrete=False, vectors=(u, g))
@@ -82,7 +104,7 @@ def cauchy_schwarz_steps(space: Space) -> tuple[Step, ...]:
     ug, nu, ng = space.ug, space.nu, space.ng
     uu, gg = space.inner(space.u, space.u), space.inner(space.g, space.g)
     squared: tuple[Step, ...]
-    if space.concrete:
+    if space.concrete and not space.lengths:
         squared = (
             Step(
                 sympy.Pow(ug, 2, evaluate=False),  # (uᵀg)² as written, also in ℝ¹
@@ -97,7 +119,7 @@ def cauchy_schwarz_steps(space: Space) -> tuple[Step, ...]:
     else:
         t = sympy.Symbol("t", real=True)
         u, g = space.u, space.g
-        square = Inner(u + t * g, u + t * g)
+        square = space.inner(space.combine(u, t, g), space.combine(u, t, g))
         quadratic = uu + 2 * t * ug + t**2 * gg
         squared = (
             Step(
@@ -105,7 +127,7 @@ def cauchy_schwarz_steps(space: Space) -> tuple[Step, ...]:
                 "<=",
                 square,
                 "positivity of the inner product, for every real t",
-                Positivity(),
+                Sign() if space.lengths else Positivity(),
                 "positive",
             ),
             Step(
@@ -113,7 +135,7 @@ def cauchy_schwarz_steps(space: Space) -> tuple[Step, ...]:
                 "=",
                 quadratic,
                 "bilinearity and symmetry",
-                InnerProduct(space.vectors),
+                space.expansion_rule(),
                 "expand",
             ),
             Step(
@@ -167,7 +189,7 @@ def steepest_steps(
         Fact(nu, "<=", d, words["‖u‖ ≤ d"]),
         Fact(ug, "=", -d * ng, "equality case", scope="hypothesis"),
     )
-    if space.concrete:
+    if space.concrete:  # also blocks
         ustar = tuple(-d * gi / ng for gi in space.g)
         gap = tuple(ui - si for ui, si in zip(space.u, ustar, strict=True))
     else:
@@ -201,7 +223,7 @@ def steepest_steps(
         Step(
             (
                 sympy.Add(*(sympy.Pow(c, 2, evaluate=False) for c in ustar), evaluate=False)
-                if space.concrete
+                if space.concrete and not space.lengths
                 else space.inner(ustar, ustar)
             ),
             "=",

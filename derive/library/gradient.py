@@ -39,23 +39,29 @@ from ..taylor import _fresh, fresh_symbol
 from ._space import concrete_space, steepest_steps
 from .newton import hessian_symbols
 from .steepest import angle_steps
+from .vector_descent import vector_descent
 
 __all__ = ["FORMS", "RATES", "gradient_descent"]
 
-FORMS = ("lecture", "disc")
+FORMS = ("lecture", "vector", "disc")
 RATES = ("eta", "alpha")
 """The learning rate's letter: η (seeds 000–002) or α (seed 003)."""
 
 
-def gradient_descent(obj: Objective, *, form: str = "lecture", rate: str = "eta") -> Derivation:
+def gradient_descent(obj: Objective, *, form: str | None = None, rate: str = "eta") -> Derivation:
     """The derivation of gradient descent for ``obj``.
 
     Args:
         obj: the loss and its parameters θ.
         form: ``"lecture"`` (Taylor expansion of L(θ + ηu), the descent condition, the
             steepest direction by Cauchy–Schwarz and by the angle β, the update rule
-            and the per-parameter update equations), or ``"disc"`` (the linear model
-            s + u(θ₁ − a) + v(θ₂ − b) minimised over a disc of radius d).
+            and the per-parameter update equations, every component written out),
+            ``"vector"`` (the same argument with vector parameters kept whole: gradients
+            and Hessian blocks in vector form, the dimension-free Cauchy–Schwarz proof,
+            w ← w − η∇_wℒ; its size does not grow with the vectors' length), or
+            ``"disc"`` (the linear model s + u(θ₁ − a) + v(θ₂ − b) minimised over a disc
+            of radius d). The default is ``"vector"`` when a parameter is a vector
+            (``params="w:100 b"``), else ``"lecture"``.
         rate: the learning rate's letter, ``"eta"`` (η) or ``"alpha"`` (α), in the
             lecture form.
 
@@ -68,11 +74,15 @@ def gradient_descent(obj: Objective, *, form: str = "lecture", rate: str = "eta"
     """
     if not isinstance(obj, Objective):
         raise OptionError(f"gradient_descent() needs an Objective, got {type(obj).__name__}")
+    if form is None:
+        form = "vector" if any(b.length is not None for b in obj.blocks) else "lecture"
     if form not in FORMS:
         raise OptionError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
-    obj.check_budget("a symbolic proof", max_params=MAX_PROOF_PARAMS)  # every surface
     if rate not in RATES:
         raise OptionError(f"rate must be one of {', '.join(RATES)}, got {rate!r}")
+    if form == "vector":
+        return vector_descent(obj, rate)
+    obj.check_budget("a symbolic proof", max_params=MAX_PROOF_PARAMS)  # every surface
     return _lecture(obj, rate) if form == "lecture" else _disc(obj)
 
 

@@ -191,7 +191,15 @@ REGISTRY: dict[str, Kind] = {
         Kind(
             "gradient-descent",
             lambda o: gradient_descent(_objective(o, SIGMOID_NEURON), form=o["form"]),
-            (*LOSS, Option("form", _choice("lecture", "disc"), "lecture or disc", "lecture")),
+            (
+                *LOSS,
+                Option(
+                    "form",
+                    _choice("lecture", "vector", "disc"),
+                    "lecture (components), vector (vectors kept whole) or disc; default: "
+                    "vector for vector parameters, else lecture",
+                ),
+            ),
             "gradient descent from the Taylor expansion and the steepest-descent lemma",
         ),
         Kind(
