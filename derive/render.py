@@ -32,6 +32,7 @@ from .kernel import verify as _kernel_verify
 from .printer import LatexPrinter, ordered_terms, unicode
 
 __all__ = [
+    "TEXT_WIDTH",
     "WIDTH",
     "document",
     "document_sections",
@@ -914,8 +915,26 @@ def _plain(expr: Any) -> str:
     return unicode(expr)
 
 
-def text(d: Derivation) -> str:
-    """Plain Unicode for a terminal: one numbered line per step with the kernel's verdict."""
+TEXT_WIDTH = 100
+"""The terminal width text() writes for."""
+
+
+def text(d: Derivation, *, flat: bool = False) -> str:
+    """Unicode for a terminal: each numbered step with the kernel's verdict, its reason
+    below. A step with a fraction or a raised exponent is drawn in 2-D (the fraction over
+    its bar) when that fits :data:`TEXT_WIDTH` columns; ``flat=True`` writes every step
+    on one line (``a/b``), wrapped before a top-level + or −.
+
+    >>> import sympy
+    >>> from derive.kernel import Derivation, Identity, Step
+    >>> x = sympy.Symbol("x", real=True)
+    >>> step = Step(x / (x**2 + 1) + 1 / (x**2 + 1), "=", (x + 1) / (x**2 + 1), "", Identity())
+    >>> d = Derivation("add", (step,))
+    >>> print(text(d).splitlines()[2:5])
+    ['        x        1      x + 1', '✓  1. ────── + ────── = ──────', '      x² + 1   x² + 1   x² + 1']
+    >>> print(text(d, flat=True).splitlines()[2])
+    ✓  1. x/(x² + 1) + 1/(x² + 1) = (x + 1)/(x² + 1)
+    """
     report = verify(d)
     names = dict(d.names)
     out = [d.title, "=" * min(len(d.title), 78)]
@@ -940,7 +959,8 @@ def text(d: Derivation) -> str:
             suffix += f"  (for every small enough {_plain(report.steps[i].local)} > 0)"
         lhs, rhs = _plain(_named(step.lhs, names)), _plain(_named(step.rhs, names))
         head = f"{mark} {i + 1:>2}. {lhs} {rel} "
-        out += _wrap(f"{head}{rhs}{suffix}", 100, " " * 9, len(head))
+        drawn = None if flat else _drawn(step, names, f"{mark} {i + 1:>2}. ", rel, suffix)
+        out += [drawn] if drawn else _wrap(f"{head}{rhs}{suffix}", TEXT_WIDTH, " " * 9, len(head))
         case = _case_text(report, i)
         case = f"; {case[:-2]}" if case else ""
         out.append(
@@ -952,6 +972,25 @@ def text(d: Derivation) -> str:
         out.append(f"Conclusion: {conclusion(d)}")
     out.append(report.summary())
     return "\n".join(out)
+
+
+_COMPOUND = re.compile(r"\)/|/\(|\^\(")
+"""A fraction with a sum above or below its bar, or a compound exponent: worth 2-D."""
+
+
+def _drawn(step: Step, names: Mapping[Any, str], head: str, rel: str, suffix: str) -> str | None:
+    """A step in 2-D when it has a fraction or an exponent to draw and fits the width;
+    else None (the caller writes it flat)."""
+    from .pretty import join, pretty_form
+
+    lhs, rhs = _named(step.lhs, names), _named(step.rhs, names)
+    if not any(_COMPOUND.search(_plain(side)) for side in (lhs, rhs)):
+        return None  # x/2, x²: one line reads as well
+    drawn = join(head, pretty_form(lhs), f" {rel} ", pretty_form(rhs), suffix)
+    lines = drawn.split("\n")
+    if max(len(line) for line in lines) > TEXT_WIDTH or len(lines) > 12:
+        return None
+    return drawn
 
 
 def _wrap(line: str, width: int, indent: str, keep: int = 0) -> list[str]:

@@ -12,6 +12,7 @@ import sympy
 import derive as dv
 from derive import Derivation
 from derive.examples import SIGMOID_NEURON
+from derive.kernel import Identity, Step
 from derive.lectures import LECTURES, lecture
 from derive.library import build
 from derive.printer import latex as latex_math
@@ -156,3 +157,34 @@ def test_objective_and_lecture_have_rich_displays() -> None:
     assert repr(lec) == "<Lecture 3: Gradient descent on f(x) = 2x² (3 sections, verified)>"
     assert len(repr(lec)) < 100
     assert lec._repr_markdown_().startswith("# Gradient descent on f(x) = 2x²")
+
+
+def test_terminal_text_draws_compound_fractions_in_2d_and_flat_on_request() -> None:
+    x = sympy.Symbol("x", real=True)
+    step = Step(x / (x**2 + 1) + 1 / (x**2 + 1), "=", (x + 1) / (x**2 + 1), "add", Identity())
+    d = Derivation("add", (step,))
+    drawn = text(d).splitlines()
+    assert drawn[2:5] == [
+        "        x        1      x + 1",
+        "✓  1. ────── + ────── = ──────",
+        "      x² + 1   x² + 1   x² + 1",
+    ]
+    assert text(d, flat=True).splitlines()[2] == "✓  1. x/(x² + 1) + 1/(x² + 1) = (x + 1)/(x² + 1)"
+    assert d.text(flat=True) == text(d, flat=True)
+
+
+def test_2d_text_keeps_display_names_order_and_decimals() -> None:
+    from derive.pretty import pretty
+
+    w, b, eta = sympy.symbols("w b eta", real=True)
+    shown = pretty(w - eta * (w + b) / (2 * w + 1) - sympy.Rational(9, 10))
+    assert shown.splitlines()[1].startswith("w − 0.9 − ") and "η" in shown and "eta" not in shown
+    assert pretty(sympy.Symbol("eta_") * w**2) == "η′⋅w²"
+
+
+@pytest.mark.parametrize("name", sorted(LIBRARY))
+def test_2d_text_has_no_python_syntax_and_fits_100_columns(name: str) -> None:
+    shown = text(LIBRARY[name]())
+    assert PYTHON.search(shown) is None
+    steps = [line for line in shown.splitlines() if not line.startswith(("Conclusion", "       "))]
+    assert all(len(line) <= 100 for line in steps if "─" in line or "⎛" in line)
