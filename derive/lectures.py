@@ -29,6 +29,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -359,6 +360,27 @@ def _neuron(w: str = "w", b: str = "b") -> tuple[Objective, str]:
     return obj, statement
 
 
+def _sigmoid_named(d: Derivation, obj: Objective) -> Derivation:
+    r"""``d`` with the neuron's subexpressions named as a lecturer writes them: zᵢ = w xᵢ + b,
+    σ(zᵢ) = 1/(1 + e^{−zᵢ}) and σ'(zᵢ) = e^{−zᵢ}/(1 + e^{−zᵢ})², so a derivative reads
+    (σ(z₁) − 0.2)σ'(z₁)/2 + … instead of exponentials (the kernel checks the same steps;
+    the Names line defines each name)."""
+    pw, pb = obj.params
+    used = {s.name: s for step in d.steps for s in sympy.sympify(step.rhs).free_symbols}
+    if "a" in used and "b" in used and pb.name != "b":  # at the point (a, b), as seed 002
+        pw, pb = used["a"], used["b"]
+    names: list[tuple[Any, str]] = []
+    for i, (x, _) in enumerate(SIGMOID_NEURON_POINTS, 1):
+        z = sympy.Rational(x) * pw + pb
+        e = sympy.exp(-z)
+        names += [
+            (1 / (1 + e), rf"\sigma(z_{{{i}}})"),
+            (e / (1 + e) ** 2, rf"\sigma'(z_{{{i}}})"),
+            (z, f"z_{{{i}}}"),
+        ]
+    return dataclasses.replace(d, names=(*d.names, *names))
+
+
 _NEURON_NOTE = (
     "Our example is a sigmoid neuron σ(wx + b) fitted by squared error to two points; "
     "its loss depends on θ = [w, b]:"
@@ -541,7 +563,7 @@ def _lecture_0() -> Lecture:
 
 def _lecture_1() -> Lecture:
     obj, statement = _neuron()
-    gd = build("gradient-descent")
+    gd = _sigmoid_named(build("gradient-descent"), obj)
     return Lecture(
         1,
         "Why gradient descent moves against the gradient",
@@ -648,7 +670,7 @@ def _lecture_2() -> Lecture:
 
 
 def _disc(obj: Objective) -> Derivation:
-    return gradient_descent(obj, form="disc")
+    return _sigmoid_named(gradient_descent(obj, form="disc"), obj)
 
 
 def _newton(obj: Objective) -> Derivation:

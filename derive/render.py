@@ -243,16 +243,18 @@ _TEX_WORDS = {
 
 
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def _tex_to_text(tex: str) -> str:
     r"""A display name's Unicode spelling: ``\mathcal{L}(\theta + \eta u)`` → ℒ(θ + ηu).
 
-    >>> _tex_to_text(r"s^*_{w}")
-    's*_w'
+    >>> _tex_to_text(r"s^*_{w}"), _tex_to_text(r"\sigma'(z_{2})")
+    ('s*_w', 'σ′(z₂)')
     """
     for word, shown in _TEX_WORDS.items():
         tex = tex.replace(word, shown)
+    tex = re.sub(r"_\{?(\d+)\}?", lambda m: m.group(1).translate(_SUBSCRIPTS), tex)
     tex = re.sub(r"_\{(\w+)\}", r"_\1", tex)
     tex = re.sub(r"(?<=[ℒθηαβεδτσ∇′Θᵀ]) (?=[A-Za-zθηαβεδτσℒ∇(])", "", tex)
     tex = re.sub(r"\^\{?(\d+)\}?", lambda m: m.group(1).translate(_SUPERSCRIPTS), tex)
@@ -292,35 +294,59 @@ def _named(expr: Any, names: Mapping[Any, str] | None) -> Any:
     flattens L + ηuᵀg into one sum), as itself or negated."""
     if not names or not isinstance(expr, sympy.Basic):
         return expr
-    table: dict[Any, Any] = {k: _Shown(f"_shown{i}", v) for i, (k, v) in enumerate(names.items())}
+    # one symbol per display name (SymPy caches symbols by name: a name shared by two
+    # display names would let one overwrite the other's LaTeX)
+    table: dict[Any, Any] = {
+        k: _Shown(f"_shown{i}:{v}", v) for i, (k, v) in enumerate(names.items())
+    }
     for key, shown in list(table.items()):  # a named square root also names its reciprocal
         if isinstance(key, sympy.Pow) and key.exp == sympy.S.Half:
             table.setdefault(sympy.Pow(key.base, -sympy.S.Half), 1 / shown)
     for key, shown in table.items():
         if _same(key, expr) and type(key) is type(expr):
             return shown
-    expr = expr.xreplace(table)
+    # one name at a time, the largest first: a named sum (ℒ) must be matched before a name
+    # inside it (z₁ in its exponentials) changes its terms
+    for key in sorted(table, key=sympy.count_ops, reverse=True):
+        expr = _absorb(expr.xreplace({key: table[key]}), key, table[key])
+    return expr
 
-    def absorb(e: sympy.Basic) -> sympy.Basic:
-        if not isinstance(e, sympy.Add):
-            return e
+
+def _absorb(expr: Any, key: Any, shown: Any) -> Any:
+    """``key`` named ``shown`` where it is part of a larger sum or product: a subset of a
+    sum's terms (as itself or negated: SymPy flattens ℒ + ηuᵀg into one sum), a negated
+    product or power among a sum's terms, a subset of a product's factors."""
+
+    def in_sum(e: sympy.Basic) -> sympy.Basic:
         terms = list(e.args)
-        for key, shown in table.items():
-            if not isinstance(key, sympy.Add):
-                if -key in terms:  # a named product or power, negated inside a sum
-                    terms[terms.index(-key)] = -shown
-                    return sympy.Add(*terms, evaluate=False)
-                continue
-            for sign in (1, -1):
-                wanted = [sign * a for a in key.args]
-                if all(w in terms for w in wanted):
-                    for w in wanted:
-                        terms.remove(w)
-                    terms.append(sign * shown)
-                    break
+        if not isinstance(key, sympy.Add):
+            if -key in terms:  # a named product or power, negated inside a sum
+                terms[terms.index(-key)] = -shown
+                return sympy.Add(*terms, evaluate=False)
+            return e
+        for sign in (1, -1):
+            wanted = [sign * a for a in key.args]
+            if all(w in terms for w in wanted):
+                for w in wanted:
+                    terms.remove(w)
+                terms.append(sign * shown)
+                break
         return sympy.Add(*terms, evaluate=False) if len(terms) != len(e.args) else e
 
-    return expr.replace(lambda e: isinstance(e, sympy.Add), absorb)
+    def in_product(e: sympy.Basic) -> sympy.Basic:
+        factors = list(e.args)
+        if not all(f in factors for f in key.args):
+            return e
+        for f in key.args:
+            factors.remove(f)
+        factors.append(shown)
+        return sympy.Mul(*factors, evaluate=False) if len(factors) > 1 else factors[0]
+
+    if not isinstance(expr, sympy.Basic):
+        return expr
+    if isinstance(key, sympy.Mul):
+        expr = expr.replace(lambda e: isinstance(e, sympy.Mul), in_product)
+    return expr.replace(lambda e: isinstance(e, sympy.Add), in_sum)
 
 
 def _estimate(expr: Any) -> float:
@@ -708,8 +734,17 @@ def _used(d: Derivation, visible: Collection[int], names: Mapping[Any, str]) -> 
 
 
 def _used_in_name(tex: str, names: Mapping[Any, str]) -> set[Any]:
+    """The symbols and the display names (their LaTeX) that the definition of the name
+    ``tex`` prints: σ(z₁) = 1/(1 + e^{−z₁}) uses z₁, whose definition is printed too."""
     key = next((k for k, v in names.items() if v == tex), None)
-    return set(key.free_symbols) if isinstance(key, sympy.Basic) else set()
+    if not isinstance(key, sympy.Basic):
+        return set()
+    used: set[Any] = set(key.free_symbols)
+    rest = {k: v for k, v in names.items() if k is not key and not key.has(k)}
+    for s in sympy.sympify(_named(key, rest)).free_symbols:
+        if isinstance(s, _Shown) and s._tex != tex:
+            used |= {s._tex, *_used_in_name(s._tex, names)}
+    return used
 
 
 def _where_tex(d: Derivation, names: Mapping[Any, str], used: set[Any] | None = None) -> str:

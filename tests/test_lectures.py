@@ -260,3 +260,18 @@ def test_derive_lecture_on_a_loss_writes_tex_markdown_and_figures(
     assert names == ["lecture-loss-path.pdf", "lecture-loss.md", "lecture-loss.tex"]
     tex = (tmp_path / "lecture-loss.tex").read_text()
     assert r"\includegraphics" in tex and "NOT verified" not in tex
+
+
+@pytest.mark.parametrize(("number", "label"), [(1, "update-w"), (2, "update-theta_1")])
+def test_the_sigmoid_neurons_derivatives_read_with_sigma_and_z(number: int, label: str) -> None:
+    from derive.render import latex_expr
+
+    lec = lecture(number)
+    d = next(p.derivation for p in lec.parts if label in p.brief)
+    step = d.step(label)
+    shown = latex_expr(step.rhs, dict(d.names))
+    assert r"\sigma'(z_{1})" in shown and r"\sigma(z_{2}) - 0.9" in shown
+    assert "e^{" not in shown and "frac{9}{10}" not in shown
+    md = lec.markdown()
+    for name in (r"\sigma(z_{1}) = ", r"\sigma'(z_{2}) = ", "z_{1} = ", "z_{2} = "):
+        assert md.count(name) == 1, name  # each name defined, once
