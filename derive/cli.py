@@ -1149,26 +1149,6 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
 }
 
 
-MAX_PROOF_DIM = 128
-"""The largest --dim of the coordinate steepest-descent proof on the command line: its
-identities grow with the dimension (128 takes seconds, 512 minutes and 400 MB)."""
-
-
-def _check_budgets(args: argparse.Namespace) -> None:
-    """Refuse, before any work, a --dim whose coordinate proof would run for minutes."""
-    if args.command != "prove":
-        return
-    if args.name == "steepest-descent" and args.dim is not None and args.dim > MAX_PROOF_DIM:
-        from .errors import BudgetError
-
-        raise BudgetError(
-            f"--dim {args.dim} is over the budget of the coordinate proof (at most "
-            f"{MAX_PROOF_DIM}: its identities grow with the dimension); omit --dim for the "
-            "dimension-free proof, which holds in every dimension"
-        )
-    # the size of a symbolic proof is checked where it is built (Objective.check_budget)
-
-
 def _check_combinations(args: argparse.Namespace) -> None:
     """Options before the command belong to the default lecture only: refuse them with a
     command instead of ignoring them."""
@@ -1230,7 +1210,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SystemExit as exc:
             return _exit_status(exc.code)
         _check_combinations(args)
-        _check_budgets(args)
         return COMMANDS[args.command](args)
     except Exception as exc:
         return _failed(exc, debug)

@@ -40,7 +40,7 @@ def test_an_option_a_kind_does_not_take_is_an_error() -> None:
 @pytest.mark.parametrize(
     ("name", "options", "message"),
     [
-        ("steepest-descent", {"dim": "0"}, "whole number from 1 to 128"),
+        ("steepest-descent", {"dim": "0"}, "whole number from 1 to 1000000"),
         ("steepest-descent", {"dim": "3.5"}, "whole number"),
         ("steepest-descent", {"form": "cone"}, "one of bound, angle"),
         ("taylor", {"loss": "x**2", "params": "x", "order": "-1"}, "whole number"),

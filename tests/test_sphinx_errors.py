@@ -83,7 +83,7 @@ CASES = [
     ),
     (
         ".. derivation:: steepest-descent\n   :dim: 400",
-        "derivation steepest-descent: option 'dim' expects a whole number from 1 to 128",
+        "derivation steepest-descent: option 'dim' expects a whole number from 1 to 1000000",
     ),
     (
         ".. derivation:: gradient-descent\n   :form: circle",

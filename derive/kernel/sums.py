@@ -57,6 +57,17 @@ class VectorSum(sympy.Function):
             return None  # a derivative in a whole vector is not a scalar: leave it unevaluated
         return VectorSum(sympy.diff(self.summand, s), self.args[1])
 
+    def _pretty(self, printer: Any) -> Any:
+        from sympy.printing.pretty.stringpict import prettyForm
+
+        summand = self.summand
+        if summand == 1 or summand.is_Pow or len(sympy.Mul.make_args(summand)) == 2:
+            simple = sum_unicode(self, _Names())
+            if "Σ" not in simple:
+                return prettyForm(simple)
+        indexed = {v: sympy.Symbol(f"{v.name}_i", real=True) for v in loose(summand)}
+        return prettyForm(*printer._print(summand.xreplace(indexed)).parens().left("Σᵢ "))
+
     def _latex(self, printer: Any, exp: Any = None) -> str:
         tex = _sum_latex(self.summand, printer)
         return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
@@ -78,6 +89,13 @@ def _sum_latex(summand: Any, printer: Any) -> str:
     indexed = {v: sympy.Symbol(f"{v.name}_i", real=True) for v in vectors}
     inner = printer._print(summand.xreplace(indexed))
     return rf"\sum_{{i}} \left({inner}\right)" if summand.is_Add else rf"\sum_{{i}} {inner}"
+
+
+class _Names:
+    """A printer of vector symbols by name, for the short forms of :func:`sum_unicode`."""
+
+    def _print(self, expr: Any) -> str:
+        return str(expr)
 
 
 def sum_unicode(expr: VectorSum, printer: Any) -> str:
@@ -109,6 +127,12 @@ class Outer(sympy.Function):
         a, b = (printer.parenthesize(arg, 50) for arg in self.args)
         return f"{a}{b}ᵀ"
 
+    def _pretty(self, printer: Any) -> Any:
+        from sympy.printing.pretty.stringpict import prettyForm
+
+        a, b = (printer._print(arg) for arg in self.args)
+        return prettyForm(*prettyForm(*a.right(b)).right("ᵀ"))
+
 
 class Diag(sympy.Function):
     """The diagonal matrix with the vector d on its diagonal; Diag(1) is the identity I."""
@@ -121,6 +145,13 @@ class Diag(sympy.Function):
 
     def _sympystr(self, printer: Any) -> str:
         return "I" if self.args[0] == 1 else f"diag({printer._print(self.args[0])})"
+
+    def _pretty(self, printer: Any) -> Any:
+        from sympy.printing.pretty.stringpict import prettyForm
+
+        if self.args[0] == 1:
+            return prettyForm("I")
+        return prettyForm(*printer._print(self.args[0]).parens().left("diag"))
 
 
 class Gradient(sympy.Function):
@@ -137,6 +168,14 @@ class Gradient(sympy.Function):
     def _sympystr(self, printer: Any) -> str:
         f, w = (printer._print(a) for a in self.args)
         return f"∇_{w} {f}" if isinstance(self.args[1], VectorSymbol) else f"∂{f}/∂{w}"
+
+    def _pretty(self, printer: Any) -> Any:
+        w = self.args[1].name
+        return _prefixed(
+            printer,
+            f"∇_{w} " if isinstance(self.args[1], VectorSymbol) else f"∂/∂{w} ",
+            self.args[0],
+        )
 
 
 class Hessian(sympy.Function):
@@ -159,6 +198,15 @@ class Hessian(sympy.Function):
     def _sympystr(self, printer: Any) -> str:
         f, a, b = (printer._print(x) for x in self.args)
         return f"∇²_{a}{b} {f}"
+
+    def _pretty(self, printer: Any) -> Any:
+        return _prefixed(printer, f"∇²_{self.args[1].name}{self.args[2].name} ", self.args[0])
+
+
+def _prefixed(printer: Any, head: str, expr: Any) -> Any:
+    from sympy.printing.pretty.stringpict import prettyForm
+
+    return prettyForm(*printer._print(expr).left(head))
 
 
 def loose(expr: Any) -> set[VectorSymbol]:

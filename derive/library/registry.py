@@ -25,7 +25,7 @@ from .certify import descent_radius, smoothness_bound
 from .expansion import taylor_expansion
 from .gradient import gradient_descent
 from .newton import newton_step
-from .steepest import steepest_descent
+from .steepest import MAX_DIM, steepest_descent
 from .stepsize import step_size
 
 __all__ = ["REGISTRY", "Kind", "Option", "build", "parse_box", "parse_point"]
@@ -177,7 +177,7 @@ REGISTRY: dict[str, Kind] = {
             lambda o: steepest_descent(o["dim"], form=o["form"]),
             (
                 Option(
-                    "dim", _whole(1, 128), "ℝⁿ with coordinates; omitted: any inner-product space"
+                    "dim", _whole(1, MAX_DIM), "ℝⁿ; omitted: any inner-product space"
                 ),
                 Option(
                     "form",

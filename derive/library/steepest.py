@@ -14,12 +14,32 @@ import sympy
 
 from ..derivation import Derivation
 from ..errors import OptionError
-from ..kernel import AbsoluteValue, Affine, Assumption, Fact, Step, Substitution, Transitivity
-from ._space import Space, abstract_space, cauchy_schwarz_steps, concrete_space, steepest_steps
+from ..kernel import (
+    AbsoluteValue,
+    Affine,
+    Assumption,
+    Fact,
+    Step,
+    Substitution,
+    Transitivity,
+    VectorSymbol,
+)
+from ._space import (
+    Space,
+    abstract_space,
+    block_space,
+    cauchy_schwarz_steps,
+    concrete_space,
+    steepest_steps,
+)
 
 __all__ = ["MAX_DIM", "angle_steps", "steepest_descent"]
 
-MAX_DIM = 512
+MAX_DIM = 10**6
+CONCRETE_DIM = 64
+"""Up to this dimension ℝⁿ is proved with coordinates (Lagrange's identity, a sum of
+squares over i < j, which grows like n²); above it the discriminant proof for any inner
+product, with uᵀg the sum over the n coordinates kept whole."""
 FORMS = ("bound", "angle")
 
 
@@ -30,8 +50,24 @@ def _space(dim: int | None, u: str = "u", g: str = "g") -> Space:
         raise OptionError(
             f"dim must be None (dimension-free) or a whole number from 1 to {MAX_DIM}, got {dim!r}"
         )
+    if dim > CONCRETE_DIM:  # the dimension-free proof, its inner product the sum over ℝⁿ
+        return block_space((VectorSymbol(u),), (VectorSymbol(g),), (dim,))
     return concrete_space(
         sympy.symbols(f"{u}_1:{dim + 1}", real=True), sympy.symbols(f"{g}_1:{dim + 1}", real=True)
+    )
+
+
+def _names(space: Space) -> tuple[tuple[object, str], ...]:
+    """Norms by name where uᵀg is a sum kept whole (√‖g‖² reads ‖g‖)."""
+    if not space.lengths:
+        return ()
+    uu, gg = space.inner(space.u, space.u), space.inner(space.g, space.g)
+    return (
+        (space.ug, r"u^\top g"),
+        (sympy.sqrt(uu), r"\|u\|"),
+        (sympy.sqrt(gg), r"\|g\|"),
+        (uu, r"\|u\|^2"),
+        (gg, r"\|g\|^2"),
     )
 
 
@@ -126,8 +162,9 @@ def steepest_descent(dim: int | None = None, *, form: str = "bound") -> Derivati
 
     Args:
         dim: ``None`` for any real inner-product space (the discriminant argument from
-            the axioms), or n for ℝⁿ with coordinates (Lagrange's identity as the
-            sum-of-squares certificate).
+            the axioms), or n for ℝⁿ: with coordinates (Lagrange's identity as the
+            sum-of-squares certificate) up to n = 64, above that the discriminant
+            argument with uᵀg = Σᵢ uᵢgᵢ kept whole (the same size for every n).
         form: ``"bound"`` (uᵀg ≥ −d‖g‖, attainment, uniqueness) or ``"angle"`` (the
             lectures' −k ≤ k cos β ≤ k, least at β = 180°).
 
@@ -149,6 +186,7 @@ def steepest_descent(dim: int | None = None, *, form: str = "bound") -> Derivati
             (*cauchy_schwarz_steps(space), *steps),
             facts,
             "uᵀg = k cos β is least, −k, when cos β = −1: u points opposite to g (β = 180°).",
+            _names(space),
             conclusions=("k-lower", "angle-180", "only-180"),
         )
     d = sympy.Symbol("d", real=True)
@@ -158,5 +196,6 @@ def steepest_descent(dim: int | None = None, *, form: str = "bound") -> Derivati
         steps,
         facts,
         "Within ‖u‖ ≤ d the first-order change uᵀg is least, −d‖g‖, exactly at u* = −d g/‖g‖.",
+        _names(space),
         conclusions=("bound", "attained", "unique"),
     )

@@ -41,8 +41,11 @@ def _sums(loss: Any, *vectors: Any) -> list[Any]:
 
 
 def _tidy(expr: Any) -> Any:
-    """A short form of a coefficient (small: it never grows with the length)."""
-    tidy = sympy.factor_terms(sympy.cancel(expr)) if sympy.count_ops(expr) < 400 else expr
+    """A short form of a coefficient (one fraction, common factors out); it never grows
+    with the length, and the kernel proves whatever form is printed."""
+    if sympy.count_ops(expr) > 400:
+        return expr
+    tidy = sympy.factor_terms(sympy.together(expr))
     return tidy if sympy.count_ops(tidy) <= sympy.count_ops(expr) else expr
 
 
