@@ -176,9 +176,7 @@ REGISTRY: dict[str, Kind] = {
             "steepest-descent",
             lambda o: steepest_descent(o["dim"], form=o["form"]),
             (
-                Option(
-                    "dim", _whole(1, MAX_DIM), "ℝⁿ; omitted: any inner-product space"
-                ),
+                Option("dim", _whole(1, MAX_DIM), "ℝⁿ; omitted: any inner-product space"),
                 Option(
                     "form",
                     _choice("bound", "angle"),
