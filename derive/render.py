@@ -740,11 +740,18 @@ def _used_in_name(tex: str, names: Mapping[Any, str]) -> set[Any]:
     if not isinstance(key, sympy.Basic):
         return set()
     used: set[Any] = set(key.free_symbols)
+    if not _defined(key):  # named in the text, its definition not printed
+        return used
     rest = {k: v for k, v in names.items() if k is not key and not key.has(k)}
     for s in sympy.sympify(_named(key, rest)).free_symbols:
         if isinstance(s, _Shown) and s._tex != tex:
             used |= {s._tex, *_used_in_name(s._tex, names)}
     return used
+
+
+def _defined(key: Any) -> bool:
+    """Is the name of ``key`` defined on a Names line (short, not a matrix)?"""
+    return not isinstance(key, sympy.MatrixBase) and _estimate(key) <= WIDTH * 0.75
 
 
 def _where_tex(d: Derivation, names: Mapping[Any, str], used: set[Any] | None = None) -> str:
@@ -753,7 +760,7 @@ def _where_tex(d: Derivation, names: Mapping[Any, str], used: set[Any] | None = 
     ``used``, only the names printed."""
     shown = []
     for key, tex in d.names:
-        if isinstance(key, sympy.MatrixBase) or _estimate(key) > WIDTH * 0.75:
+        if not _defined(key):
             continue
         if used is not None and tex not in used:
             continue
