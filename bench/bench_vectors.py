@@ -6,7 +6,7 @@ included), to verify it with the kernel and to render its LaTeX, the LaTeX's siz
 whether it verified. The figures the vector form answers to: time(n=1000)/time(n=10) and
 the LaTeX size ratio. Baseline, in the same run: plain SymPy differentiating the loss
 written out component by component (what the componentwise form must do first), up to
-n = 1000.
+n = 100 (at n = 1000 it takes minutes).
 
 Run by hand from the repository root: ``python bench/bench_vectors.py``.
 """
@@ -29,7 +29,7 @@ LOSSES = {
     "ridge": ("(dot(w, x) + b - y)**2 + lam*norm(w)**2", "x:{n} y"),
 }
 SIZES = (10, 100, 1000, 10000)
-BASELINE_UP_TO = 1000
+BASELINE_UP_TO = 100
 
 
 def _derive(loss: str, data: str, n: int) -> tuple[float, float, float, int, bool]:

@@ -215,7 +215,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _loss_args(p, positional=False)
     p.add_argument("--dim", type=int, help="steepest-descent: dimension (default: dimension-free)")
-    p.add_argument("--form", help="steepest-descent: bound|angle; gradient-descent: lecture|disc")
+    p.add_argument("--form", help="steepest-descent: bound|angle; gradient-descent: lecture|vector|disc")
     p.add_argument("--at", help="newton / learning-rate / taylor: a point, e.g. 'w=0, b=0'")
     p.add_argument("--lr", help="learning-rate: the step size of a worked run, e.g. 0.1")
     p.add_argument("--start", help="learning-rate: the starting point of a worked run, e.g. x=1")

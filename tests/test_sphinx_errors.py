@@ -82,12 +82,12 @@ CASES = [
         "derivation newton: the Hessian is not positive definite",
     ),
     (
-        ".. derivation:: steepest-descent\n   :dim: 400",
+        ".. derivation:: steepest-descent\n   :dim: 2000000",
         "derivation steepest-descent: option 'dim' expects a whole number from 1 to 1000000",
     ),
     (
         ".. derivation:: gradient-descent\n   :form: circle",
-        "derivation gradient-descent: option 'form' expects one of lecture, disc",
+        "derivation gradient-descent: option 'form' expects one of lecture, vector, disc",
     ),
     (
         ".. derivation:: taylor\n   :loss: x**2\n   :params: x\n   :at: x",
