@@ -38,18 +38,16 @@ def audit(text: str, format: str = "markdown", assume: Iterable[str] | str = ())
     document = read_document(text, format)
     chains = split(document, tuple((a, 0) for a in given))
     steps = []
-    known: list[Claim] = []
+    known: list[tuple[Claim, str]] = []  # earlier claims proved, and the case they need
     for claim in chains.claims:
-        same = tuple(
-            k.relation
-            for k in known[-MAX_KNOWN:]
-            if k.context is claim.context and k.relation is not None
-        )
-        step = _step(claim, chains, same)
+        same = [(k.relation, case) for k, case in known if k.context is claim.context]
+        step = _step(claim, chains, tuple(same[-MAX_KNOWN:]))
         steps.append(step)
-        outright = not (claim.hypotheses or claim.local or step.reason.startswith("in the case"))
-        if step.status == "proved" and outright:
-            known.append(claim)
+        if step.status in ("proved", "assumed") and not (claim.hypotheses or claim.local):
+            case = (
+                step.reason[len("in the case ") :] if step.reason.startswith("in the case") else ""
+            )
+            known.append((claim, case))
     return Audit(
         tuple(steps),
         format,
@@ -62,7 +60,9 @@ MAX_KNOWN = 4
 """How many earlier proved claims of a section a claim may follow from."""
 
 
-def _step(claim: Claim, chains: Chains, known: tuple[Relation, ...] = ()) -> AuditStep:
+def _step(
+    claim: Claim, chains: Chains, known: tuple[tuple[Relation | None, str], ...] = ()
+) -> AuditStep:
     context = claim.context or Context()
     assumptions = (*chains.assumptions, *context.assumptions)
     definitions = (*chains.definitions, *context.definitions)

@@ -216,7 +216,7 @@ def split(document: Document, assume: tuple[tuple[str, int], ...] = ()) -> Chain
                 for p in pieces:
                     if p.kind == "term":
                         seen |= _symbols(p.value)
-                        stream.append(_Term(p, line_of(p), index, row.text, state.context))
+                        stream.append(_Term(p, line_of(p), index, row.text, state.current()))
                     else:
                         stream.append(_Conn(p, line_of(p)))
                 if stmt.after.strip("() ").lower() in ("assumed", "assumption", "given"):
@@ -234,9 +234,33 @@ class _State:
     def __init__(self, scope: Scope, context: Context, definitions: list[Definition]) -> None:
         self.scope, self.base, self.context = scope, scope, context
         self.definitions = definitions
+        self.stated: list[tuple[str, str, int]] = []
+        self.cached: Context | None = None
+
+    def state(self, keyword: str, text: str, line: int) -> None:
+        """An assumption or case hypothesis stated in words (read when a claim needs it,
+        with every name the section defines, also those defined after it)."""
+        self.stated.append((keyword, text, line))
+        self.cached = None
+
+    def current(self) -> Context:
+        """The section's context, its statements read with the names known now."""
+        if self.cached is None:
+            found: dict[str, list[Relation]] = {"assume": [], "case hypotheses": []}
+            calls = sympy.core.function.AppliedUndef
+            for keyword, text, line in self.stated:
+                try:
+                    relations = read_assumption(text, line, self.scope)
+                except ParseError:
+                    continue
+                found[keyword] += [r for r in relations if not isinstance(r.lhs, calls)]
+            self.cached = Context(
+                tuple(found["assume"]), tuple(found["case hypotheses"]), self.context.definitions
+            )
+        return self.cached
 
     def define(self, scope: Scope, definition: Definition, section: bool = False) -> None:
-        self.scope = scope
+        self.scope, self.cached = scope, None
         if section:
             self.context = Context(
                 self.context.assumptions,
@@ -250,9 +274,9 @@ class _State:
 
     def section(self) -> None:
         """A heading: what the last section stated in words no longer holds."""
-        if self.context != Context():
-            self.scope = self.base
-            self.context = Context()
+        if self.context != Context() or self.stated:
+            self.scope, self.cached = self.base, None
+            self.context, self.stated = Context(), []
 
 
 _QUALIFIERS: tuple[str, ...] = ("for every", "for all", "for each", "for any", "if", "when")
@@ -340,23 +364,13 @@ def _inline(display: Any, state: _State) -> None:
 
 
 def _stated(keyword: str, text: str, line: int, state: _State) -> None:
-    try:
-        if keyword == "names":
+    if keyword == "names":
+        try:
             _name(text, line, state)
+        except ParseError:
             return
-        relations = read_assumption(text, line, state.scope)
-    except ParseError:
-        return
-    calls = sympy.core.function.AppliedUndef
-    relations = tuple(r for r in relations if not isinstance(r.lhs, calls))  # f(x) = … defines
-    if keyword == "assume":
-        state.context = Context(
-            (*state.context.assumptions, *relations), state.context.cases, state.context.definitions
-        )
-    elif keyword == "case hypotheses":
-        state.context = Context(
-            state.context.assumptions, (*state.context.cases, *relations), state.context.definitions
-        )
+    else:
+        state.state(keyword, text, line)
 
 
 _SIMPLE = re.compile(

@@ -20,6 +20,7 @@ claim that fails only for an arbitrary function is left unproved, never called f
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -69,19 +70,21 @@ def judge_relation(
     definitions: tuple[Definition, ...] = (),
     cases: tuple[Relation, ...] = (),
     opaque: frozenset[Any] = frozenset(),
-    known: tuple[Relation, ...] = (),
+    known: tuple[tuple[Relation | None, str], ...] = (),
 ) -> Verdict:
     """The verdict on ``claim`` under the hypotheses (of an implication), the standing
     assumptions and the text's definitions of symbols. ``cases`` are hypotheses the text
     states for its section, each used only in its case: a claim not proved outright is
     tried under each one alone (and is then never called false). ``opaque`` symbols are
     names the text defines in words only: arbitrary values, never refuted through.
-    ``known`` are earlier claims of the text the kernel proved outright: a claim may follow
-    from one of them (scaled, shifted, squared, substituted)."""
+    ``known`` are earlier claims of the text the kernel proved, each with the text of the
+    case it needed ('' for none): a claim may follow from one of them (scaled, shifted,
+    squared, substituted), in that case only."""
     verdict = _judge_relation(claim, hypotheses, assumptions, definitions, opaque)
     if verdict.status in ("proved", "vacuous", "approximate"):
         return verdict
-    for earlier in known:
+    outright = tuple(r for r, case in known if r is not None and not case)
+    for earlier in outright:
         after = _judge_relation(claim, (*hypotheses, earlier), assumptions, definitions, opaque)
         if after.status == "proved":
             return Verdict(
@@ -97,6 +100,12 @@ def judge_relation(
         if case.rel == "~" or any(case is h for h in hypotheses):
             continue
         within = _judge_relation(claim, (*hypotheses, case), assumptions, definitions, opaque)
+        for earlier in (r for r, c in known if r is not None and c == case.text):
+            if within.status == "proved":
+                break
+            within = _judge_relation(
+                claim, (*hypotheses, case, earlier), assumptions, definitions, opaque
+            )
         if within.status == "proved":
             return Verdict(
                 "proved",
@@ -296,12 +305,15 @@ def _judge(claim: Relation, hypotheses: tuple[Relation, ...], facts: tuple[Fact,
             attempts += [(s, True) for s in _from_hypothesis(claim, h, f"h{k}")]
     refutes = not hypotheses
     attempts += [(s, refutes) for s in _direct(claim)]
+    attempts += [(s, False) for s in _by_squares(claim, facts)]
+    for k, h in enumerate(hypotheses):
+        attempts += [(s, False) for s in _substituted(claim, h, f"h{k}", hypotheses, facts)]
     best: Verdict | None = None
     reasons: list[str] = []
     for steps, can_refute in attempts:
         report = verify(Derivation(f"line {claim.line}", given + steps, facts))
         last = report.steps[-1]
-        if last.status in ("proved", "vacuous"):
+        if last.status in ("proved", "vacuous", "assumed"):
             premises = tuple(
                 f.text for s in report.steps[len(given) :] for f in s.premises if f.text
             )
@@ -340,14 +352,15 @@ def _direct(claim: Relation) -> list[tuple[Step, ...]]:
     why = claim.text
     if any(isinstance(side, sympy.Basic) and side.has(BigO) for side in (lhs, rhs)):
         return [_truncation(claim)]
+    restated = (Step(lhs, rel, rhs, why + " (a stated assumption)", Assumption()),)
     if rel == "=":
-        return [(Step(lhs, "=", rhs, why, Identity()),)]
+        return [(Step(lhs, "=", rhs, why, Identity()),), restated]
     if rel == "!=":
         square = sympy.Pow(lhs - rhs, 2)
         return [(Step(square, ">", 0, why + " (as (a − b)² > 0)", Sign()),)]
     lhs, rhs = _evaluated(lhs), _evaluated(rhs)  # the sign rules read no Subs
     lo, le, hi = (rhs, _FLIP[rel], lhs) if rel in _FLIP else (lhs, rel, rhs)
-    out: list[tuple[Step, ...]] = []
+    out: list[tuple[Step, ...]] = [restated]
     found = certificate(hi - lo, strict=le == "<")
     if found is not None:
         terms, constant = found
@@ -356,6 +369,101 @@ def _direct(claim: Relation) -> list[tuple[Step, ...]]:
         sign = Step(sympy.Integer(0), le, variant, "the difference", Sign(), "difference")
         out.append((sign, Step(lhs, rel, rhs, why, Affine("difference", 1, lo))))
     return out
+
+
+def _substituted(
+    claim: Relation,
+    h: Relation,
+    label: str,
+    hypotheses: tuple[Relation, ...],
+    facts: tuple[Fact, ...],
+) -> list[tuple[Step, ...]]:
+    """The claim with the equality ``h`` (x = v) put in, derived on its own (or from another
+    hypothesis), then carried back by substitution."""
+    if h.rel != "=" or claim.rel == "=" or not isinstance(h.lhs, sympy.Basic):
+        return []
+    if any(isinstance(v, sympy.Basic) and v.has(BigO) for v in (claim.lhs, claim.rhs)):
+        return []
+    put = {h.lhs: h.rhs}
+    lhs, rhs = _replace(claim.lhs, put), _replace(claim.rhs, put)
+    if (lhs, rhs) == (claim.lhs, claim.rhs):
+        return []
+    inner = Relation(lhs, claim.rel, rhs, claim.text + " (substituted)", claim.line)
+    tries = [*_direct(inner), *_by_squares(inner, facts)]
+    for j, other in enumerate(hypotheses):
+        if other is not h and other.rel != "!=":
+            tries += _from_hypothesis(inner, other, f"h{j}")
+    out = []
+    for steps in tries[:8]:
+        last = dataclasses.replace(steps[-1], label="substituted")
+        back = Step(claim.lhs, claim.rel, claim.rhs, claim.text, Substitution(label, "substituted"))
+        out.append((*steps[:-1], last, back))
+    return out
+
+
+def _by_squares(claim: Relation, facts: tuple[Fact, ...]) -> list[tuple[Step, ...]]:
+    """|a| ≤ b, a ≤ b or −b ≤ a from a² ≤ b² (a sum of squares, e.g. Lagrange's identity
+    for Cauchy–Schwarz) by the monotone square root and the absolute-value rule."""
+    if claim.rel not in ("<=", ">="):
+        return []
+    lo, hi = (claim.lhs, claim.rhs) if claim.rel == "<=" else (claim.rhs, claim.lhs)
+    if isinstance(lo, sympy.Abs):
+        a, b, final = lo.args[0], hi, False
+    elif isinstance(lo, sympy.Mul) and lo.args and lo.args[0] == -1:
+        a, b, final = hi, -lo, True
+    else:
+        a, b, final = lo, hi, True
+    defined = {f.lhs: f.rhs for f in facts if f.scope == "definition"}
+    a_e, b_e = _expanded(a, defined), _expanded(b, defined)
+    if not all(isinstance(v, sympy.Basic) for v in (a_e, b_e)) or b_e.has(sympy.Abs):
+        return []
+    square_a, square_b = sympy.expand(a_e**2), sympy.expand(b_e**2)
+    certificates: list[Any] = []
+    found = certificate(square_b - square_a)
+    if found is not None:
+        certificates.append(SumOfSquares(terms=found[0], constant=found[1]))
+    pairs = _products(sympy.expand(a_e))
+    if pairs is not None:
+        u, g = pairs
+        certificates.append(SumOfSquares(lagrange=(u, g)))
+    out = []
+    for rule in certificates:
+        steps = [
+            Step(square_a, "<=", square_b, "the squares", rule, "squares"),
+            Step(
+                sympy.Abs(a),
+                "<=",
+                b,
+                "square roots",
+                Power("squares", sympy.Rational(1, 2)),
+                "root",
+            ),
+        ]
+        if final:
+            steps.append(Step(claim.lhs, claim.rel, claim.rhs, claim.text, AbsoluteValue("root")))
+        out.append(tuple(steps))
+    return out
+
+
+def _expanded(value: Any, defined: Mapping[Any, Any]) -> Any:
+    for _ in range(len(defined) + 1):
+        if not isinstance(value, sympy.Basic) or not (value.free_symbols & set(defined)):
+            break
+        value = value.xreplace(defined)
+    return value
+
+
+def _products(a: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
+    """(u, g) when a = Σ uᵢ·gᵢ, each term a product of two symbols (at most 64 terms)."""
+    terms = a.args if isinstance(a, sympy.Add) else (a,)
+    u, g = [], []
+    for term in terms:
+        factors = term.args if isinstance(term, sympy.Mul) else ()
+        if len(factors) != 2 or not all(isinstance(f, sympy.Symbol) for f in factors):
+            return None
+        u.append(factors[0])
+        g.append(factors[1])
+    return (tuple(u), tuple(g)) if 2 <= len(u) <= 64 else None
 
 
 def _evaluated(side: Any) -> Any:
@@ -426,6 +534,9 @@ def _from_hypothesis(claim: Relation, h: Relation, label: str) -> list[tuple[Ste
     by substituting an equality."""
     out: list[tuple[Step, ...]] = []
     why = claim.text
+    sides = (claim.lhs, claim.rhs, h.lhs, h.rhs)
+    if any(isinstance(side, sympy.Basic) and side.has(BigO) for side in sides):
+        return out  # O(…) is checked by the truncation rule only
     if h.rel == "=" and claim.rel == "=":
         out.append((Step(claim.lhs, claim.rel, claim.rhs, why, Substitution(label)),))
     if h.rel in ("<", "<=", ">", ">=") and claim.rel in ("<", "<=", ">", ">="):

@@ -153,7 +153,8 @@ def label(written: str) -> str:
 
 def pretty(written: str) -> str:
     """A readable name for a written form: ``u^\\top g`` → 'uᵀg', ``\\|g\\|`` → '‖g‖'."""
-    text = label(written)
+    text = re.sub(r"\\([A-Za-z]+)", lambda m: GREEK.get(m.group(1), "\\" + m.group(1)), written)
+    text = label(text)
     for spelled, shown in (
         (r"^\top", "ᵀ"), (r"^\intercal", "ᵀ"), (r"\|", "‖"), (r"\nabla", "∇"),
         (r"\cdot", "·"), (r"^*", "*"), (r"\partial", "∂"),
