@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
+from .progress import running, stage
 
 if TYPE_CHECKING:  # imported where used: SymPy takes half a second to import
     from .derivation import Derivation
@@ -215,7 +216,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     _loss_args(p, positional=False)
     p.add_argument("--dim", type=int, help="steepest-descent: dimension (default: dimension-free)")
-    p.add_argument("--form", help="steepest-descent: bound|angle; gradient-descent: lecture|vector|disc")
+    p.add_argument(
+        "--form", help="steepest-descent: bound|angle; gradient-descent: lecture|vector|disc"
+    )
     p.add_argument("--at", help="newton / learning-rate / taylor: a point, e.g. 'w=0, b=0'")
     p.add_argument("--lr", help="learning-rate: the step size of a worked run, e.g. 0.1")
     p.add_argument("--start", help="learning-rate: the starting point of a worked run, e.g. x=1")
@@ -624,7 +627,9 @@ def _cmd_taylor(args: argparse.Namespace) -> int:
     if args.at is not None:
         point = obj.point(parse_point(args.at), what="--at")  # finite real numbers only
         about = {p.name: v for p, v in zip(obj.params, point, strict=True)}
+    stage("expanding")
     t = taylor(obj, args.order, about=about)
+    stage("rendering")
     fmt = _format(args)
     if fmt == "json":
         data = {
@@ -731,11 +736,15 @@ def _cmd_prove(args: argparse.Namespace) -> int:
         allowed = ", ".join(f"--{n}" for n in sorted(takes)) or "no options"
         raise _option_error(f"{args.name} does not take --{wrong[0]} (it takes {allowed})")
     _check_output(args)
+    stage("building the derivation")
     d = build(args.name, given)
     objective = None
     if args.loss is not None:
         objective = _objective(args)
-    return _show(d, d.verify(_progress(args.name)), args, objective=objective)
+    stage(f"verifying its {len(d.steps)} steps")
+    report = d.verify(_progress(args.name))
+    stage("rendering")
+    return _show(d, report, args, objective=objective)
 
 
 def _cmd_descend(args: argparse.Namespace) -> int:
@@ -869,9 +878,11 @@ def _cmd_emit(args: argparse.Namespace) -> int:
             f"is over the budget of {MAX_CHECK_ROWS:,} (MAX_CHECK_ROWS); check on a sample "
             "of the rows"
         )
+    stage("emitting the update rule")
     rule = emit(obj, args.method)
     ok, summary = True, None
     if args.check:
+        stage("checking it against mpmath at 50 digits")
         report = rule.check(dps=50, data=data.arrays() if data is not None else None)
         ok, summary = report.ok, report.summary()
         if data is not None and data.rows is not None:
@@ -1068,8 +1079,11 @@ def _cmd_default(args: argparse.Namespace) -> int:
     obj = SIGMOID_NEURON
     out = Path(args.top_out or ".")
     out.mkdir(parents=True, exist_ok=True)
+    stage("deriving gradient descent")
     gd = gradient_descent(obj)
+    stage("verifying")
     report = gd.verify(_progress("verifying"))
+    stage("emitting the update rule")
     rule = emit(obj, "gd")
     path = rule.run([0.0, 0.0], 5, 1.0)
     at_origin = taylor(obj, 2, about={"w": 0, "b": 0})
@@ -1210,7 +1224,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SystemExit as exc:
             return _exit_status(exc.code)
         _check_combinations(args)
-        return COMMANDS[args.command](args)
+        with running(args.command or ""):
+            return COMMANDS[args.command](args)
     except Exception as exc:
         return _failed(exc, debug)
     except KeyboardInterrupt:
