@@ -83,7 +83,10 @@ def test_a_derivation_that_does_not_verify_exits_1_from_a_fresh_interpreter() ->
         (["prove", "gradient-descent", "--loss", "w**2"], "a loss needs its parameters"),
         (["taylor", "x", "--params", "x", "--order", "two"], "argument --order: invalid int"),
         (["nonsense"], "argument COMMAND: invalid choice"),
-        (["prove", "steepest-descent", "--dim", "100000"], "--dim 100000 is over the budget"),
+        (
+            ["prove", "steepest-descent", "--dim", "2000000"],
+            "option 'dim' expects a whole number from 1 to 1000000",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_no_traceback(

@@ -192,3 +192,14 @@ def test_steepest_descent_in_high_dimension_keeps_uᵀg_whole() -> None:
 def test_emit_keeps_working_on_vector_objectives() -> None:
     obj = dv.Objective("(dot(w, x) + b - y)**2 + lam*norm(w)**2", params="w:4 b", data="x:4 y")
     assert dv.emit(obj, method="gd").check(dps=30).ok
+
+
+def test_the_taylor_expansion_keeps_the_blocks_of_theta_whole() -> None:
+    from derive.library.expansion import taylor_expansion
+
+    obj = dv.Objective("log(1 + exp(-y*(dot(w, x) + b)))", params="w:500 b", data="x:500 y")
+    d = taylor_expansion(obj, 2)
+    assert d.verify().ok
+    tex = d.latex()
+    assert r"u^\top \nabla^2\mathcal{L}\, u" in tex and r"\nabla^2_{ww} \mathcal{L}" in tex
+    assert "w_{1}" not in tex

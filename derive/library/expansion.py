@@ -19,9 +19,10 @@ from typing import Any
 import sympy
 
 from ..derivation import Derivation
-from ..kernel import Step, Truncation
+from ..kernel import Step, Truncation, VectorSymbol
 from ..objective import Objective
 from ..taylor import _fresh, fresh_symbol, taylor
+from .vector_calculus import vector_taylor
 
 __all__ = ["taylor_expansion"]
 
@@ -33,7 +34,12 @@ def taylor_expansion(
     obj: Objective, order: int = 2, at: Mapping[str | sympy.Symbol, Any] | None = None
 ) -> Derivation:
     """The order-``order`` expansion of ``obj`` about ``at`` (θ itself when None), as a
-    one-step derivation along a direction δ; its display name is the usual form."""
+    one-step derivation along a direction δ; its display name is the usual form. With
+    vector parameters, about θ and to order 1 or 2, the expansion is in vector form:
+    ℒ(θ + τu) = ℒ + τ uᵀ∇ℒ + (τ²/2) uᵀ∇²ℒ u + O(τ³) with the blocks of θ kept whole,
+    after the gradient and Hessian blocks it rests on."""
+    if at is None and 1 <= order <= 2 and any(b.length for b in obj.blocks):
+        return _vector_expansion(obj, order)
     t = taylor(obj, order, about=at)
     delta = _fresh(obj, "delta")
     tau = fresh_symbol(obj, "tau")
@@ -64,4 +70,34 @@ def taylor_expansion(
             f"The expansion to order {order} holds along every direction δ, so it holds as "
             f"printed, up to O(‖δ‖{str(order + 1).translate(_SUPERSCRIPTS)})."
         ),
+    )
+
+
+def _vector_expansion(obj: Objective, order: int) -> Derivation:
+    loss = obj.structured
+    taken = {s.name for s in loss.free_symbols}
+
+    def fresh(name: str, vector: bool) -> Any:
+        while name in taken:
+            name += "_"
+        taken.add(name)
+        return VectorSymbol(name) if vector else sympy.Symbol(name, real=True)
+
+    tau = fresh("tau", False)
+    theta = [b.representative for b in obj.blocks]
+    u = [fresh(f"u_{b.name}", b.length is not None) for b in obj.blocks]
+    n = next(b.length for b in obj.blocks if b.length)
+    pieces = vector_taylor(loss, theta, u, tau, n, order)
+    names = [(loss, r"\mathcal{L}"), (pieces.first, r"u^\top \nabla\mathcal{L}")]
+    names += [(pieces.second, r"u^\top \nabla^2\mathcal{L}\, u")] if order >= 2 else []
+    names += [(pieces.expansion.lhs, r"\mathcal{L}(\theta + \tau u)")]
+    return Derivation(
+        f"Taylor expansion of {obj.describe()} to order {order}, in vector form",
+        (*pieces.derivatives, pieces.expansion),
+        remark=(
+            f"Along every direction u = [{', '.join(f'u_{b.name}' for b in obj.blocks)}], "
+            "for vectors of every length."
+        ),
+        names=tuple(names),
+        conclusions=("taylor",),
     )

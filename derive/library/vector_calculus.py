@@ -22,16 +22,28 @@ True
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sympy
 
 from ..derivation import Derivation
 from ..errors import OptionError
-from ..kernel import Diag, Differentiation, Gradient, Hessian, Outer, Step, VectorSum, VectorSymbol
+from ..kernel import (
+    Diag,
+    Differentiation,
+    Gradient,
+    Hessian,
+    Outer,
+    Step,
+    Truncation,
+    VectorSum,
+    VectorSymbol,
+)
+from ..kernel.sums import bilinear
 from ..objective import Objective
 
-__all__ = ["block_gradient", "block_hessian", "vector_calculus"]
+__all__ = ["VectorTaylor", "block_gradient", "block_hessian", "vector_calculus", "vector_taylor"]
 
 
 def _sums(loss: Any, *vectors: Any) -> list[Any]:
@@ -93,6 +105,94 @@ def block_hessian(loss: Any, a: Any, b: Any) -> Any:
 
 def _indexed(expr: Any) -> bool:
     return any(isinstance(s, VectorSymbol) for s in sympy.sympify(expr).free_symbols)
+
+
+def _contract(block: Any, a: Any, b: Any, n: Any) -> Any:
+    """aᵀ H b for a Hessian block H between the blocks of the directions a and b."""
+    if isinstance(a, VectorSymbol) and isinstance(b, VectorSymbol):
+        return bilinear(block, a, b, n)
+    if isinstance(a, VectorSymbol) or isinstance(b, VectorSymbol):
+        vector, number = (a, b) if isinstance(a, VectorSymbol) else (b, a)
+        return VectorSum(vector * block, n) * number
+    return block * a * b
+
+
+@dataclass(frozen=True)
+class VectorTaylor:
+    """The pieces of ℒ(θ + ηu) = ℒ + η uᵀ∇ℒ + (η²/2) uᵀ∇²ℒ u + O(η³) by blocks."""
+
+    gradients: tuple[Any, ...]
+    """∂ℒ/∂θₖ per block (elementwise for a vector block)."""
+    derivatives: tuple[Step, ...]
+    """The gradient and Hessian blocks, each a step the kernel proves."""
+    expansion: Step
+    """The expansion to order 2 (label 'taylor')."""
+    first: Any
+    """uᵀ∇ℒ as sums."""
+    second: Any
+    """uᵀ∇²ℒ u as sums."""
+
+
+def vector_taylor(
+    loss: Any, theta: list[Any], u: list[Any], eta: Any, n: int, order: int = 2
+) -> VectorTaylor:
+    """The expansion of ``loss`` along ``u`` (one direction block per parameter block) to
+    ``order`` 1 or 2, with the derivative steps it rests on, all in vector form."""
+    names = [display(w) for w in theta]
+    grads = tuple(block_gradient(loss, w) for w in theta)
+    pairs = [(i, j) for i in range(len(theta)) for j in range(i, len(theta))]
+    hessian = {(i, j): block_hessian(loss, theta[i], theta[j]) for i, j in pairs}
+    first = sympy.Add(
+        *(
+            VectorSum(ui * gi, n) if isinstance(ui, VectorSymbol) else ui * gi
+            for ui, gi in zip(u, grads, strict=True)
+        )
+    )
+    second = sympy.Add(
+        *((1 if i == j else 2) * _contract(hessian[i, j], u[i], u[j], n) for i, j in pairs)
+    )
+    derivatives = tuple(
+        Step(
+            Gradient(loss, w),
+            "=",
+            grads[k],
+            f"the chain rule: ∂ℒ/∂{names[k]}",
+            Differentiation(),
+            f"gradient-{w.name}",
+        )
+        for k, w in enumerate(theta)
+    )
+    if order >= 2:
+        derivatives += tuple(
+            Step(
+                Hessian(loss, theta[i], theta[j]),
+                "=",
+                hessian[i, j],
+                f"the Hessian block ({names[i]}, {names[j]})",
+                Differentiation(),
+                f"hessian-{theta[i].name}-{theta[j].name}",
+            )
+            for i, j in pairs
+        )
+    shifted = loss.xreplace({w: w + eta * ui for w, ui in zip(theta, u, strict=True)})
+    series = loss + eta * first + (eta**2 / 2 * second if order >= 2 else 0)
+    v = display(eta)
+    words = f"ℒ + {v} uᵀ∇ℒ" + (f" + ({v}²/2) uᵀ∇²ℒ u" if order >= 2 else "")
+    expansion = Step(
+        shifted,
+        "=O",
+        series,
+        f"Taylor's theorem in {v}, block by block: {words} + O({v}{'³' if order >= 2 else '²'})",
+        Truncation(eta, order),
+        "taylor",
+    )
+    return VectorTaylor(grads, derivatives, expansion, first, second)
+
+
+def display(w: Any) -> str:
+    from ..printer import display_name
+
+    return display_name(w.name)
 
 
 def vector_calculus(obj: Objective) -> Derivation:

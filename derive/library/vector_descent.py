@@ -21,36 +21,21 @@ from ..derivation import Derivation
 from ..kernel import (
     Affine,
     Assumption,
-    Differentiation,
     Fact,
     FirstOrder,
-    Gradient,
-    Hessian,
     Sign,
     Step,
     Substitution,
     Truncation,
-    VectorSum,
     VectorSymbol,
 )
-from ..kernel.sums import bilinear
 from ..objective import Objective
 from ..printer import display_name, latex, unicode
 from ._space import block_space, steepest_steps
 from .steepest import angle_steps
-from .vector_calculus import block_gradient, block_hessian
+from .vector_calculus import vector_taylor
 
 __all__ = ["vector_descent"]
-
-
-def _contract(block: Any, a: Any, b: Any, n: Any) -> Any:
-    """aᵀ H b for a Hessian block H between the blocks of the directions a and b."""
-    if isinstance(a, VectorSymbol) and isinstance(b, VectorSymbol):
-        return bilinear(block, a, b, n)
-    if isinstance(a, VectorSymbol) or isinstance(b, VectorSymbol):
-        vector, number = (a, b) if isinstance(a, VectorSymbol) else (b, a)
-        return VectorSum(vector * block, n) * number
-    return block * a * b
 
 
 def vector_descent(obj: Objective, rate: str = "eta") -> Derivation:
@@ -72,15 +57,12 @@ def vector_descent(obj: Objective, rate: str = "eta") -> Derivation:
     n = next((b.length for b in blocks if b.length), 1)
     u = [fresh(f"u_{b.name}", b.length is not None) for b in blocks]
     g = [fresh(f"g_{b.name}", b.length is not None) for b in blocks]
-    grads = [block_gradient(loss, w) for w in theta]
-    pairs = [(i, j) for i in range(len(theta)) for j in range(i, len(theta))]
-    hessian = {(i, j): block_hessian(loss, theta[i], theta[j]) for i, j in pairs}
+    expansion = vector_taylor(loss, theta, u, eta, n)
+    grads = expansion.gradients
     space = block_space(u, g, lengths)
     first, norm_sq, uu = space.inner(u, g), space.inner(g, g), space.inner(u, u)
-    second = sympy.Add(
-        *((1 if i == j else 2) * _contract(hessian[i, j], u[i], u[j], n) for i, j in pairs)
-    )
-    shifted = loss.xreplace({w: w + eta * ui for w, ui in zip(theta, u, strict=True)})
+    second = expansion.second
+    shifted = expansion.expansion.lhs
     stepped = loss.xreplace({w: w - eta * gi for w, gi in zip(theta, g, strict=True)})
     names = [display_name(w.name) for w in theta]
     definitions = tuple(
@@ -89,37 +71,13 @@ def vector_descent(obj: Objective, rate: str = "eta") -> Derivation:
     )
     lemma, lemma_facts = steepest_steps(space, d)
     angle, angle_facts = angle_steps(space, beta)
-    derivatives = (
-        *(
-            Step(
-                Gradient(loss, w),
-                "=",
-                grads[k],
-                f"the chain rule: ∂ℒ/∂{names[k]}",
-                Differentiation(),
-                f"gradient-{w.name}",
-            )
-            for k, w in enumerate(theta)
-        ),
-        *(
-            Step(
-                Hessian(loss, theta[i], theta[j]),
-                "=",
-                hessian[i, j],
-                f"the Hessian block ({names[i]}, {names[j]})",
-                Differentiation(),
-                f"hessian-{theta[i].name}-{theta[j].name}",
-            )
-            for i, j in pairs
-        ),
-    )
     steps = (
-        *derivatives,
+        *expansion.derivatives,
         Step(
             shifted,
             "=O",
             loss + eta * first + eta**2 / 2 * second,
-            "Taylor's theorem in η, block by block: ℒ + η uᵀ∇ℒ + (η²/2) uᵀ∇²ℒ u + O(η³)",
+            expansion.expansion.why,
             Truncation(eta, 2),
             "taylor",
         ),
