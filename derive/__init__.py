@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .library import smoothness_bound as smoothness_bound
     from .library import steepest_descent as steepest_descent
     from .library import step_size as step_size
+    from .library import vector_calculus as vector_calculus
     from .objective import Objective as Objective
     from .parse import parse as parse
     from .taylor import Directional as Directional
@@ -79,6 +80,7 @@ _LAZY = {
     "smoothness_bound": "library",
     "steepest_descent": "library",
     "step_size": "library",
+    "vector_calculus": "library",
     "Objective": "objective",
     "parse": "parse",
     "Directional": "taylor",
@@ -162,4 +164,5 @@ __all__ = [
     "steepest_descent",
     "step_size",
     "taylor",
+    "vector_calculus",
 ]

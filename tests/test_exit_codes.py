@@ -85,7 +85,7 @@ def test_a_derivation_that_does_not_verify_exits_1_from_a_fresh_interpreter() ->
         (["nonsense"], "argument COMMAND: invalid choice"),
         (
             ["prove", "steepest-descent", "--dim", "2000000"],
-            "option 'dim' expects a whole number from 1 to 1000000",
+            "steepest-descent: option 'dim' expects a whole number from 1 to 1000000",
         ),
     ],
 )

@@ -2,8 +2,8 @@
 
 >>> from derive.library import REGISTRY
 >>> sorted(REGISTRY)  # doctest: +NORMALIZE_WHITESPACE
-['descent-radius', 'gradient-descent', 'learning-rate', 'newton', 'smoothness',
- 'steepest-descent', 'taylor']
+['derivatives', 'descent-radius', 'gradient-descent', 'learning-rate', 'newton',
+ 'smoothness', 'steepest-descent', 'taylor']
 """
 
 from .certify import descent_radius as descent_radius
@@ -16,6 +16,7 @@ from .registry import build as build
 from .steepest import steepest_descent as steepest_descent
 from .stepsize import learning_rate_bound as learning_rate_bound
 from .stepsize import step_size as step_size
+from .vector_calculus import vector_calculus as vector_calculus
 
 __all__ = [
     "REGISTRY",
@@ -28,4 +29,5 @@ __all__ = [
     "steepest_descent",
     "step_size",
     "taylor_expansion",
+    "vector_calculus",
 ]

@@ -27,6 +27,7 @@ from .gradient import gradient_descent
 from .newton import newton_step
 from .steepest import MAX_DIM, steepest_descent
 from .stepsize import step_size
+from .vector_calculus import vector_calculus
 
 __all__ = ["REGISTRY", "Kind", "Option", "build", "parse_box", "parse_point"]
 
@@ -185,6 +186,12 @@ REGISTRY: dict[str, Kind] = {
                 ),
             ),
             "the steepest first-order step under ‖u‖ ≤ d is u = −d∇L/‖∇L‖ (Cauchy–Schwarz)",
+        ),
+        Kind(
+            "derivatives",
+            lambda o: vector_calculus(_objective(o, SIGMOID_NEURON)),
+            LOSS,
+            "the gradient and Hessian blocks in vector form, proved for every length",
         ),
         Kind(
             "gradient-descent",

@@ -16,8 +16,9 @@ differentiation rule, which never trusts them.
 >>> d = vector_calculus(Objective("dot(w, x)**2 + b**2", params="w:1000 b", data="x:1000"))
 >>> d.verify().ok
 True
->>> [str(s.rhs) for s in d.steps][:2]
-['2*x*(b**2*0 + VectorSum(w*x, 1000))', '2*b']
+>>> from derive.printer import unicode
+>>> [unicode(s.rhs) for s in d.steps]
+['2x·wᵀx', '2b', '2xxᵀ', '0', '2']
 """
 
 from __future__ import annotations
