@@ -203,3 +203,16 @@ def test_the_taylor_expansion_keeps_the_blocks_of_theta_whole() -> None:
     tex = d.latex()
     assert r"u^\top \nabla^2\mathcal{L}\, u" in tex and r"\nabla^2_{ww} \mathcal{L}" in tex
     assert "w_{1}" not in tex
+
+
+def test_the_howto_example_runs_and_is_in_the_index() -> None:
+    import re
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    text = (docs / "howto" / "vectors.rst").read_text()
+    block = re.search(r"   :caption: vectors.py\n\n((?:(?:   .*)?\n)+)", text)
+    assert block is not None
+    code = "\n".join(line[3:] for line in block.group(1).splitlines())
+    exec(compile(code, "docs/howto/vectors.rst: vectors.py", "exec"), {"__name__": "__main__"})
+    assert re.search(r"^   howto/vectors$", (docs / "index.rst").read_text(), flags=re.M)
