@@ -47,6 +47,7 @@ from .library.gradient import gradient_descent
 from .library.newton import newton_step
 from .library.stepsize import step_size
 from .objective import Objective
+from .printer import decimal
 from .printer import latex as latex_math
 from .render import latex, markdown, tex_text
 
@@ -460,10 +461,16 @@ def _iterates(
 ) -> tuple[tuple[Any, ...], ...]:
     x = obj.params[0]
     value, rate = sympy.Rational(start[x.name]), sympy.Rational(lr)
-    rows = [(0, value, sympy.Float(value, 6))]
+
+    def row(k: int, value: Any) -> tuple[Any, ...]:  # exact x_k; f(x_k) as a short decimal
+        loss = obj.expr.xreplace({x: value})
+        short = isinstance(loss, sympy.Integer) or decimal(loss) is not None
+        return (k, value, loss if short else sympy.Float(loss, 6))
+
+    rows = [row(0, value)]
     for k in range(1, steps + 1):
         value = value - rate * sympy.diff(obj.expr, x).xreplace({x: value})
-        rows.append((k, value, sympy.Float(value, 6)))
+        rows.append(row(k, value))
     return tuple(rows)
 
 
@@ -702,7 +709,7 @@ def _lecture_3() -> Lecture:
         3,
         "Gradient descent on f(x) = 2x²",
         "Gradient descent adjusts a parameter against the gradient until the loss is small: "
-        "w ← w − α dL/dw, where the learning rate α decides how far to move. We minimise f(x) = 2x², "
+        "w ← w − α dℒ/dw, where the learning rate α decides how far to move. We minimise f(x) = 2x², "
         "once directly and once step by step from x₀ = 1 with α = 0.1.",
         (
             Section("Setting the derivative to zero", _calculus_minimum(obj)),
@@ -738,7 +745,7 @@ def _lecture_3() -> Lecture:
             "move faster and to escape poor local minima.",
         ),
         _iterates(obj, "0.1", {"x": 1}, 5),
-        ("k", "x_k (exact)", "x_k"),
+        ("k", "x_k (exact)", "f(x_k)"),
         (
             Figure(
                 "steps",

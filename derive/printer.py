@@ -86,13 +86,13 @@ _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
-DECIMAL_PLACES = 4
+DECIMAL_PLACES = 6
 """The most decimal places a rational is written with as a decimal (0.6, 0.36, 0.0625)."""
 
 
 def decimal(value: Any) -> str | None:
     """A rational's exact decimal spelling when it is short, as the seeds write numbers
-    (3/5 is 0.6, 9/25 is 0.36); None for an integer, a rational whose decimal does not end
+    (3/5 is 0.6, 243/3125 is 0.07776); None for an integer, a rational whose decimal does not end
     (1/3) or runs past :data:`DECIMAL_PLACES` places, or anything else. The value stays
     exact: only its spelling changes.
 
@@ -162,7 +162,13 @@ class LatexPrinter(_SympyLatex):
 
     def __init__(self, settings: dict[str, Any] | None = None) -> None:
         super().__init__(
-            {"mul_symbol": None, "inv_trig_style": "full", "ln_notation": False, **(settings or {})}
+            {
+                "mul_symbol": None,
+                "inv_trig_style": "full",
+                "ln_notation": False,
+                "fold_func_brackets": True,  # cos β, as the seeds write it
+                **(settings or {}),
+            }
         )
 
     def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:

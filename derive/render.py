@@ -188,11 +188,23 @@ _SUB_TEX = {
 }
 
 
+_LETTER = re.compile(
+    r"(?<![A-Za-z'’\\$_{.])[b-zB-HJ-Z](?![A-Za-z'’_$}]|\.[A-Za-z])|(?<=\()a(?=, b\))"
+)
+"""A letter standing alone in prose (u, k, f(x); a only in the point (a, b)): a variable,
+italic as in the equations (e.g. and i.e. stay upright)."""
+
+
+_POWER = re.compile("[⁻⁺⁰¹²³⁴⁵⁶⁷⁸⁹]{2,}")
+_INDEX = re.compile("[₀₁₂₃₄₅₆₇₈₉]{2,}")
+_FROM_SUPERSCRIPT = str.maketrans("⁻⁺⁰¹²³⁴⁵⁶⁷⁸⁹₀₁₂₃₄₅₆₇₈₉", "-+01234567890123456789")
+
+
 def tex_text(value: str) -> str:
     """Prose for LaTeX: specials escaped, the Unicode math the derivations use mapped.
 
     >>> tex_text("θ ← θ − η∇L, 50% done")
-    '$\\\\theta$ $\\\\leftarrow$ $\\\\theta$ $-$ $\\\\eta$$\\\\nabla$L, 50\\\\% done'
+    '$\\\\theta$ $\\\\leftarrow$ $\\\\theta$ $-$ $\\\\eta \\\\nabla L$, 50\\\\% done'
 
     Raises:
         DeriveError: for a character with no LaTeX spelling in the table.
@@ -204,9 +216,22 @@ def tex_text(value: str) -> str:
             base = "".join(_GREEK.get(c, c) for c in pieces[k + 1])
             sub = "".join(_SUB_TEX.get(c, c) for c in pieces[k + 2]).strip()
             out.append(tex_text(pieces[k]) + f"${base}_{{{sub}}}$")
-        return "".join(out) + tex_text(pieces[-1])
-    for ch in value:
-        if ch in _SPECIAL:
+        return _joined("".join(out) + tex_text(pieces[-1]))
+    letters = {m.start() for m in _LETTER.finditer(value)}
+    powers = {m.start(): m.group() for m in _POWER.finditer(value)}
+    powers |= {m.start(): m.group() for m in _INDEX.finditer(value)}
+    skip = 0
+    for k, ch in enumerate(value):
+        if skip:
+            skip -= 1
+        elif k in powers:  # H⁻¹, H₁₁: one script, ^{-1} and _{11} (two are a TeX error)
+            run = powers[k]
+            mark = "_" if run[0] in "₀₁₂₃₄₅₆₇₈₉" else "^"
+            out.append(f"${mark}{{{run.translate(_FROM_SUPERSCRIPT)}}}$")
+            skip = len(run) - 1
+        elif k in letters:  # a variable in prose is italic, as in the equations: $u$, $k$
+            out.append(f"${ch}$")
+        elif ch in _SPECIAL:
             out.append(_SPECIAL[ch])
         elif ord(ch) < 128:
             out.append(ch)
@@ -214,7 +239,13 @@ def tex_text(value: str) -> str:
             out.append(_UNICODE[ch])
         else:
             raise DeriveError(f"no LaTeX spelling for {ch!r} (U+{ord(ch):04X}) in {value!r}")
-    return "".join(out)
+    return _joined("".join(out))
+
+
+def _joined(tex: str) -> str:
+    """Adjacent inline maths as one: $u$$^\\top$ is $u ^\\top$ (Markdown reads $$ as a
+    display)."""
+    return re.sub(r"(?<!\\)\$\$", " ", tex)
 
 
 _TEX_WORDS = {
@@ -370,8 +401,8 @@ def _estimate(expr: Any) -> float:
         return sum(_estimate(a) + (2 if isinstance(a, sympy.Add) else 0.5) for a in expr.args)
     if isinstance(expr, sympy.Pow):
         base, exponent = expr.args
-        if exponent == sympy.S.Half:
-            return _estimate(base) + 1.5
+        if exponent == sympy.S.Half:  # the radical sign and the space the sum takes under it
+            return _estimate(base) * 1.2 + 2.5
         if exponent.is_negative:
             return max(1, _estimate(base**-exponent)) + 1
         return (
@@ -593,7 +624,8 @@ def _conclusion_tex(
 ) -> str:
     """The concluding steps inline when short (else named by number), then the remark;
     in a brief form only the concluding steps it shows."""
-    parts = []
+    parts: list[str] = []
+    refs: list[int] = []
     for i in _concluded(d):
         if shown is not None and i not in shown:
             continue
@@ -601,14 +633,32 @@ def _conclusion_tex(
         rel, suffix = _relation(step, report, i)
         tex = f"{latex_expr(step.lhs, names)} {rel} {latex_expr(step.rhs, names)}{suffix}"
         cases = report.steps[i].cases if i < len(report.steps) else ()
+        long_case = any(
+            _estimate(_named(f.lhs, names)) + _estimate(_named(f.rhs, names)) > 30 for f in cases
+        )
         case = " and ".join(f"${fact_latex(f, names)}$" for f in cases)
-        case = f"if {case}: " if case else ""
-        parts.append(f"{case}${tex}$ (step {i + 1})" if len(tex) <= 70 else f"{case}step {i + 1}")
+        case = ("in its case, " if long_case else f"if {case}: ") if case else ""
+        visible = _estimate(_named(step.lhs, names)) + _estimate(_named(step.rhs, names))
+        if len(tex) <= 70 and visible <= 30:  # short enough to sit inline in a sentence
+            parts.append(f"{case}${tex}$ (step {i + 1})")
+        elif case:
+            parts.append(f"{case}step {i + 1}")
+        else:
+            refs.append(i + 1)
+    if refs:  # long statements, shown above: named by number, together
+        parts.append(f"step {refs[0]}" if len(refs) == 1 else f"steps {_listed(refs)}")
     listed = "; ".join(parts)
+    listed = listed[:1].upper() + listed[1:]
     said = say(d.remark, d) if remark and (shown is None or len(d.steps) - 1 in shown) else ""
     if not listed:
         return tex_text(said)
     return f"{listed}. {tex_text(said)}" if said else f"{listed}."
+
+
+def _listed(numbers: Sequence[int]) -> str:
+    """1, 2 and 3."""
+    shown = [str(n) for n in numbers]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
 def _premise_groups(
@@ -673,7 +723,7 @@ def latex(
         definitions = [f for f in definitions if f.lhs in used]
     if definitions:
         shown = "; ".join(
-            tex_text(f.text) if f.text else f"${fact_latex(f, names)}$" for f in definitions
+            tex_text(say(f.text, d)) if f.text else f"${fact_latex(f, names)}$" for f in definitions
         )
         items.append(("text", f"Write {shown}."))
     where = _where_tex(d, names, _used(d, visible, names) if only is not None else None)
@@ -778,26 +828,27 @@ def _step_rows(
     width: float,
     names: Mapping[Any, str],
 ) -> list[str]:
-    """One step as rows of a single-column alignment: each row's width is its own."""
+    """One step as rows of a single-column alignment: each row's width is its own. Every
+    step shows its left side (with its reason between, a row "≤ 1" continuing the last
+    step would stand alone); a leading minus is unary (after the alignment point LaTeX
+    would space it as binary: "− 1 < 1 − 4α")."""
     tail = suffix + (rf" \quad {mark}" if mark else "")
-    if previous is not None and _same(step.lhs, previous):  # a chain: continue the last line
-        rhs = _matrix_or_lines(step.rhs, width - 4, names)
-        rows = [rf"&\qquad {rel} {rhs[0]}"]
+    lhs = _matrix_or_lines(step.lhs, width, names)
+    named_lhs = _named(step.lhs, names)
+    lhs_width = (
+        _estimate(named_lhs)
+        if len(lhs) == 1 and not isinstance(named_lhs, sympy.MatrixBase)
+        else width
+    )
+    room = width - lhs_width - 3
+    rhs = _matrix_or_lines(step.rhs, room, names) if lhs_width + 12 < width else []
+    unbroken = len(rhs) == 1 and not isinstance(step.rhs, sympy.MatrixBase)
+    if rhs and not (unbroken and _estimate(_named(step.rhs, names)) > room):
+        rows = [rf"& {lhs[0]} {rel} {rhs[0]}"]
     else:
-        lhs = _matrix_or_lines(step.lhs, width, names)
-        named_lhs = _named(step.lhs, names)
-        lhs_width = (
-            _estimate(named_lhs)
-            if len(lhs) == 1 and not isinstance(named_lhs, sympy.MatrixBase)
-            else width
-        )
-        if lhs_width + 12 < width:
-            rhs = _matrix_or_lines(step.rhs, width - lhs_width - 3, names)
-            rows = [rf"& {lhs[0]} {rel} {rhs[0]}"]
-        else:
-            rows = [rf"& {lhs[0]}", *(rf"&\quad {line}" for line in lhs[1:])]
-            rhs = _matrix_or_lines(step.rhs, width - 4, names)
-            rows.append(rf"&\qquad {rel} {rhs[0]}")
+        rows = [rf"& {lhs[0]}", *(rf"&\quad {line}" for line in lhs[1:])]
+        rhs = _matrix_or_lines(step.rhs, width - 4, names)
+        rows.append(rf"&\qquad {rel} {rhs[0]}")
     rows += [rf"&\qquad {line}" for line in rhs[1:]]
     rows[-1] += tail
     return rows
@@ -859,9 +910,10 @@ def markdown(d: Derivation, *, only: Collection[str | int] | None = None, level:
             f"$$ {lhs} {rel} {rhs}{suffix} $$",
             "",
         ]
-    concluded = _conclusion_tex(d, names, report, shown) if _concludes(d) else ""
-    if concluded:
-        out += [f"**Conclusion.** {concluded}", ""]
+    concluded = _conclusion_tex(d, names, report, shown, remark=False) if _concludes(d) else ""
+    said = say(d.remark, d) if only is None or len(d.steps) - 1 in shown else ""
+    if concluded or said:  # the remark in plain words (tex_text's escapes are not Markdown)
+        out += [f"**Conclusion.** {' '.join(p for p in (_untex(concluded), said) if p)}", ""]
     out += [f"*{report.summary()}*", ""]
     return "\n".join(out)
 

@@ -42,7 +42,8 @@ def test_latex_matches_the_reviewed_golden_file(name: str) -> None:
 
 def test_tex_text_escapes_specials_and_maps_unicode() -> None:
     assert tex_text("50% & $x_1$") == r"50\% \& \$$x_{1}$\$"
-    assert tex_text("‖u‖ ≤ d, g ≠ 0") == r"$\|$u$\|$ $\le$ d, g $\neq$ 0"
+    assert tex_text("‖u‖ ≤ d, g ≠ 0") == r"$\| u \|$ $\le$ $d$, $g$ $\neq$ 0"
+    assert tex_text("e.g. f(x) at (a, b)") == r"e.g. $f$($x$) at ($a$, $b$)"
     assert tex_text("θ_1") == r"$\theta _{1}$"
     with pytest.raises(DeriveError, match="no LaTeX spelling for '☃'"):
         tex_text("☃")
