@@ -44,6 +44,7 @@ PUBLIC = {
     "step_size",
     "steepest_descent",
     "taylor",
+    "vector_calculus",
 }
 
 

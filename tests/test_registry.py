@@ -21,6 +21,7 @@ def test_every_kind_builds_with_its_defaults_or_a_loss_and_verifies() -> None:
         "taylor": {"loss": "exp(x)", "params": "x", "at": "x=0", "order": "3"},
         "descent-radius": {"loss": "x**4 + y**2", "params": "x y", "at": "x=1, y=1"},
         "smoothness": {"loss": "x**4 + x*y", "params": "x y", "box": "x=-1:1, y = 0:2"},
+        "derivatives": {"loss": "log(sum(exp(w*x)))", "params": "w:100", "data": "x:100"},
     }
     assert set(given) == set(REGISTRY)
     for name, options in given.items():

@@ -65,7 +65,7 @@ class VectorSum(sympy.Function):
             simple = sum_unicode(self, _Names())
             if "Σ" not in simple:
                 return prettyForm(simple)
-        indexed = {v: sympy.Symbol(f"{v.name}_i", real=True) for v in loose(summand)}
+        indexed = {v: _indexed(v) for v in loose(summand)}
         return prettyForm(*printer._print(summand.xreplace(indexed)).parens().left("Σᵢ "))
 
     def _latex(self, printer: Any, exp: Any = None) -> str:
@@ -86,7 +86,7 @@ def _sum_latex(summand: Any, printer: Any) -> str:
         return rf"\mathbf{{1}}^\top {printer._print(summand)}"
     if summand == 1:
         return "n"
-    indexed = {v: sympy.Symbol(f"{v.name}_i", real=True) for v in vectors}
+    indexed = {v: _indexed(v) for v in vectors}
     inner = printer._print(summand.xreplace(indexed))
     return rf"\sum_{{i}} \left({inner}\right)" if summand.is_Add else rf"\sum_{{i}} {inner}"
 
@@ -109,7 +109,7 @@ def sum_unicode(expr: VectorSum, printer: Any) -> str:
         return f"‖{printer._print(summand.base)}‖²"
     if summand == 1:
         return "n"
-    indexed = {v: sympy.Symbol(f"{v.name}_i", real=True) for v in loose(summand)}
+    indexed = {v: _indexed(v) for v in loose(summand)}
     inner = printer._print(summand.xreplace(indexed))
     return f"Σᵢ ({inner})" if summand.is_Add else f"Σᵢ {inner}"
 
@@ -207,6 +207,11 @@ def _prefixed(printer: Any, head: str, expr: Any) -> Any:
     from sympy.printing.pretty.stringpict import prettyForm
 
     return prettyForm(*printer._print(expr).left(head))
+
+
+def _indexed(v: VectorSymbol) -> sympy.Symbol:
+    """vᵢ for printing: w_i, and u_{w,i} for a name that has a subscript already."""
+    return sympy.Symbol(f"{v.name},i" if "_" in v.name else f"{v.name}_i", real=True)
 
 
 def loose(expr: Any) -> set[VectorSymbol]:
