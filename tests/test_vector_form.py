@@ -216,3 +216,24 @@ def test_the_howto_example_runs_and_is_in_the_index() -> None:
     code = "\n".join(line[3:] for line in block.group(1).splitlines())
     exec(compile(code, "docs/howto/vectors.rst: vectors.py", "exec"), {"__name__": "__main__"})
     assert re.search(r"^   howto/vectors$", (docs / "index.rst").read_text(), flags=re.M)
+
+
+@pytest.mark.parametrize(
+    ("loss", "params", "data"),
+    [
+        ("dot(w, x)**2 + norm(v)**2 + c**2", "w:3 v:5 c", "x:3"),
+        ("sqrt(1 + norm(w - v)**2) + dot(v, x)**2", "w:40 v:40", "x:40"),
+        ("exp(-b*dot(w, x))*cos(b)", "w:7 b", "x:7"),
+    ],
+)
+def test_vectors_of_different_lengths_roots_and_large_exponentials_verify(
+    loss: str, params: str, data: str
+) -> None:
+    report = dv.gradient_descent(dv.Objective(loss, params=params, data=data)).verify()
+    assert report.ok, report.summary()
+
+
+def test_a_loss_not_differentiable_at_zero_is_left_unproved_with_its_reason() -> None:
+    report = dv.gradient_descent(dv.Objective("norm(w)", params="w:5")).verify()
+    assert not report.ok
+    assert "not provably defined and real" in report.summary()

@@ -42,16 +42,16 @@ class Differentiation(Rule):
             t = VectorSymbol(name) if isinstance(w, VectorSymbol) else sympy.Symbol(name, real=True)
             moved = moved.xreplace({w: w + eps * t})
             small.append((eps, t, w))
-        vectors = [t for _, t, w in small if isinstance(w, VectorSymbol)]
-        n = _length(f, [w for _, _, w in small])
+        vectors = [(t, _length(f, w)) for _, t, w in small if isinstance(w, VectorSymbol)]
         if len(vectors) == 2:
+            (t, n), (s, m) = vectors
             try:
-                contracted = bilinear(step.rhs, vectors[0], vectors[1], n)
+                contracted = bilinear(step.rhs, t, s, n, m)
             except ValueError as no:
                 need(False, str(no))
         elif vectors:
             need(not step.rhs.has(sympy.MatrixBase), "a vector block is written elementwise")
-            contracted = VectorSum(vectors[0] * step.rhs, n)
+            contracted = VectorSum(vectors[0][0] * step.rhs, vectors[0][1])
         else:
             need(not loose(step.rhs), "a scalar derivative has no free index")
         for _, t, _ in small:
@@ -66,12 +66,8 @@ class Differentiation(Rule):
         return "proved"
 
 
-def _length(f: Any, wrt: list[Any]) -> Any:
-    """The length of the vectors differentiated in: that of every sum they appear in."""
-    lengths = {
-        s.args[1]
-        for s in sympy.sympify(f).atoms(VectorSum)
-        if any(w in s.summand.free_symbols for w in wrt if isinstance(w, VectorSymbol))
-    }
-    need(len(lengths) <= 1, "the vectors have different lengths")
-    return lengths.pop() if lengths else sympy.Integer(1)
+def _length(f: Any, w: Any) -> Any:
+    """The length of the vector w: that of every sum of f it appears in."""
+    lengths = {s.args[1] for s in sympy.sympify(f).atoms(VectorSum) if w in s.summand.free_symbols}
+    need(len(lengths) == 1, f"{w} must appear in sums of one length")
+    return lengths.pop()

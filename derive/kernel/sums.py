@@ -243,19 +243,24 @@ def canonical(expr: Any) -> Any:
     return sympy.expand(done)
 
 
-def bilinear(matrix: Any, left: Any, right: Any, n: Any) -> Any:
+def bilinear(matrix: Any, left: Any, right: Any, n: Any, m: Any = None) -> Any:
     """leftᵀ M right for M (n × n) a sum of c·Outer(a, b) and c·Diag(d) (c free of the
     index), as sums: Σ c (leftᵀa)(bᵀright) + Σ c Σᵢ leftᵢ dᵢ rightᵢ. Raises ValueError otherwise."""
+    m = n if m is None else m  # left has length n, right length m
     total = []
     for term in sympy.Add.make_args(sympy.expand(matrix)):
+        if term == 0:
+            continue
         blocks = [f for f in sympy.Mul.make_args(term) if isinstance(f, (Outer, Diag))]
         c = term / blocks[0] if len(blocks) == 1 else None
         if c is None or loose(c) or c.has(Outer, Diag):
             raise ValueError(f"not a sum of scaled outer products and diagonals: {term}")
         if isinstance(blocks[0], Outer):
             a, b = blocks[0].args
-            total.append(c * VectorSum(left * a, n) * VectorSum(b * right, n))
+            total.append(c * VectorSum(left * a, n) * VectorSum(b * right, m))
         else:
+            if n != m:
+                raise ValueError("a diagonal block between vectors of different lengths")
             total.append(c * VectorSum(left * blocks[0].args[0] * right, n))
     return sympy.Add(*total)
 

@@ -86,8 +86,7 @@ def _vector_expansion(obj: Objective, order: int) -> Derivation:
     tau = fresh("tau", False)
     theta = [b.representative for b in obj.blocks]
     u = [fresh(f"u_{b.name}", b.length is not None) for b in obj.blocks]
-    n = next(b.length for b in obj.blocks if b.length)
-    pieces = vector_taylor(loss, theta, u, tau, n, order)
+    pieces = vector_taylor(loss, theta, u, tau, tuple(b.length for b in obj.blocks), order)
     names = [(loss, r"\mathcal{L}"), (pieces.first, r"u^\top \nabla\mathcal{L}")]
     names += [(pieces.second, r"u^\top \nabla^2\mathcal{L}\, u")] if order >= 2 else []
     names += [(pieces.expansion.lhs, r"\mathcal{L}(\theta + \tau u)")]

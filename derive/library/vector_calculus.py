@@ -108,13 +108,14 @@ def _indexed(expr: Any) -> bool:
     return any(isinstance(s, VectorSymbol) for s in sympy.sympify(expr).free_symbols)
 
 
-def _contract(block: Any, a: Any, b: Any, n: Any) -> Any:
-    """aᵀ H b for a Hessian block H between the blocks of the directions a and b."""
+def _contract(block: Any, a: Any, b: Any, n: Any, m: Any) -> Any:
+    """aᵀ H b for a Hessian block H between the blocks of the directions a (length n)
+    and b (length m)."""
     if isinstance(a, VectorSymbol) and isinstance(b, VectorSymbol):
-        return bilinear(block, a, b, n)
+        return bilinear(block, a, b, n, m)
     if isinstance(a, VectorSymbol) or isinstance(b, VectorSymbol):
-        vector, number = (a, b) if isinstance(a, VectorSymbol) else (b, a)
-        return VectorSum(vector * block, n) * number
+        vector, number, k = (a, b, n) if isinstance(a, VectorSymbol) else (b, a, m)
+        return VectorSum(vector * block, k) * number
     return block * a * b
 
 
@@ -135,22 +136,31 @@ class VectorTaylor:
 
 
 def vector_taylor(
-    loss: Any, theta: list[Any], u: list[Any], eta: Any, n: int, order: int = 2
+    loss: Any,
+    theta: list[Any],
+    u: list[Any],
+    eta: Any,
+    lengths: tuple[int | None, ...],
+    order: int = 2,
 ) -> VectorTaylor:
-    """The expansion of ``loss`` along ``u`` (one direction block per parameter block) to
-    ``order`` 1 or 2, with the derivative steps it rests on, all in vector form."""
+    """The expansion of ``loss`` along ``u`` (one direction block per parameter block,
+    ``lengths`` theirs: None for a number) to ``order`` 1 or 2, with the derivative steps
+    it rests on, all in vector form."""
     names = [display(w) for w in theta]
     grads = tuple(block_gradient(loss, w) for w in theta)
     pairs = [(i, j) for i in range(len(theta)) for j in range(i, len(theta))]
     hessian = {(i, j): block_hessian(loss, theta[i], theta[j]) for i, j in pairs}
     first = sympy.Add(
         *(
-            VectorSum(ui * gi, n) if isinstance(ui, VectorSymbol) else ui * gi
-            for ui, gi in zip(u, grads, strict=True)
+            VectorSum(ui * gi, n) if n is not None else ui * gi
+            for ui, gi, n in zip(u, grads, lengths, strict=True)
         )
     )
     second = sympy.Add(
-        *((1 if i == j else 2) * _contract(hessian[i, j], u[i], u[j], n) for i, j in pairs)
+        *(
+            (1 if i == j else 2) * _contract(hessian[i, j], u[i], u[j], lengths[i], lengths[j])
+            for i, j in pairs
+        )
     )
     derivatives = tuple(
         Step(
