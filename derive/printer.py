@@ -79,7 +79,7 @@ GREEK = {
 }
 """Names that print as Greek letters."""
 
-SMALL = frozenset({"eta", "epsilon", "tau", "t"})
+SMALL = frozenset({"eta", "alpha", "epsilon", "tau", "t"})
 """Names of the small parameters whose powers order a sum's terms."""
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -209,6 +209,14 @@ class LatexPrinter(_SympyLatex):
             return super()._print_Pow(expr)
         finally:
             self._fractions -= 1
+
+    def _print_MatrixBase(self, expr: Any) -> str:
+        if expr.shape == (1, 1):  # one parameter: the number itself, as the seeds write it
+            return self._print(expr[0, 0])
+        return str(super()._print_MatrixBase(expr))
+
+    _print_ImmutableDenseMatrix = _print_MatrixBase
+    _print_MutableDenseMatrix = _print_MatrixBase
 
     def _bracket(self, term: Any) -> str:
         shown = self._print(term)

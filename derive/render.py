@@ -799,6 +799,23 @@ def _used_in_name(tex: str, names: Mapping[Any, str]) -> set[Any]:
     return used
 
 
+def name_definitions(d: Derivation, only: Collection[str | int] | None = None) -> list[str]:
+    r"""Each display name the steps print (with ``only``: the steps shown) that stands for a
+    short expression, as a LaTeX equation: what a Names line says.
+
+    >>> import sympy
+    >>> from derive.kernel import Derivation, Identity, Step
+    >>> x = sympy.Symbol("x")
+    >>> d = Derivation("t", (Step(x**2 + 1, "=", 1 + x**2, "", Identity()),), names=((x**2 + 1, "q"),))
+    >>> name_definitions(d)
+    ['q = x^{2} + 1']
+    """
+    names = dict(d.names)
+    used = _used(d, _shown(d, only), names) if only is not None else None
+    found = _where_tex(d, names, used)
+    return [item.strip("$") for item in found.split("; ")] if found else []
+
+
 def _defined(key: Any) -> bool:
     """Is the name of ``key`` defined on a Names line (short, not a matrix)?"""
     return not isinstance(key, sympy.MatrixBase) and _estimate(key) <= WIDTH * 0.75
@@ -1217,7 +1234,11 @@ def document_sections(
 
 
 def step_latex(
-    step: Step, names: Mapping[Any, str] | None = None, remainder: tuple[Any, int] | None = None
+    step: Step,
+    names: Mapping[Any, str] | None = None,
+    remainder: tuple[Any, int] | None = None,
+    *,
+    local: Any = None,
 ) -> str:
     """One step as a single LaTeX equation: ``lhs rel rhs`` (with O(·) for truncations).
 
@@ -1231,4 +1252,6 @@ def step_latex(
     if remainder is not None:
         var, order = remainder
         suffix = rf" + O\!\left({_Printer().doprint(var)}^{{{order + 1}}}\right)"
+    if local is not None:  # the kernel proved it for every small enough var only
+        suffix += rf" \quad \text{{for every small enough }} {_Printer().doprint(local)} > 0"
     return f"{latex_expr(step.lhs, names)} {rel} {latex_expr(step.rhs, names)}{suffix}"

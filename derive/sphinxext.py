@@ -52,11 +52,13 @@ from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.fileutil import copy_asset
+from sympy import sympify
 
 from ._version import __version__
 from .errors import DeriveError
 from .library import registry
-from .render import statement, step_latex
+from .printer import unicode
+from .render import name_definitions, say, statement, step_latex
 from .taylor import taylor
 
 __all__ = [
@@ -97,29 +99,41 @@ class derivation_title(nodes.caption):
     paragraph (``\\caption`` needs a float)."""
 
 
-def _result(d: Any, display: str | None = None) -> dict[str, Any]:
-    """A derivation verified by the kernel, as a picklable result for the environment."""
+def _result(d: Any, display: str | None = None, only: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A derivation verified by the kernel (in full), as a picklable result for the
+    environment; ``only``: the labels of the steps shown (a lecture's brief form), with
+    the premises they use."""
     report = d.verify()
     names = dict(d.names)
+    shown = [i for i, step in enumerate(d.steps) if not only or step.label in only]
+    used = {f for i in shown for f in (*report.steps[i].premises, *report.steps[i].cases)}
     return {
         "kind": "derivation",
         "display": display,
         "ok": report.ok,
         "title": d.title,
         "summary": report.summary(),
-        "assumptions": [statement(f) for f in d.assumptions if f.scope != "definition"],
-        "conclusion": d.conclusion,
+        "assumptions": [
+            statement(f)
+            for f in d.assumptions
+            if f.scope != "definition" and (not only or f in used)
+        ],
+        "conclusion": "" if only else d.conclusion,
         "steps": [
             {
-                "index": entry.index + 1,
-                "rule": entry.rule,
-                "status": entry.status,
-                "why": step.why,
-                "reason": entry.reason,
-                "latex": step_latex(step, names, entry.remainder),
+                "index": i + 1,
+                "rule": report.steps[i].rule,
+                "status": report.steps[i].status,
+                "why": say(d.steps[i].why, d),
+                "reason": report.steps[i].reason,
+                "latex": step_latex(
+                    d.steps[i], names, report.steps[i].remainder, local=report.steps[i].local
+                ),
             }
-            for entry, step in zip(report.steps, d.steps, strict=True)
+            for i in shown
         ],
+        "hidden": len(d.steps) - len(shown),
+        "names": name_definitions(d, only or None),
     }
 
 
@@ -143,9 +157,11 @@ def build_lecture(number: int) -> dict[str, Any]:
         "kind": "lecture",
         "title": lec.title,
         "note": lec.note,
-        "sections": [(heading, _result(d)) for heading, d in lec.sections],
+        "sections": [(p.heading, _result(p.derivation, only=p.brief)) for p in lec.parts],
+        "texts": [(p.text, p.after) for p in lec.parts],
+        "exercises": [(e.question, _result(e.solution, only=e.brief)) for e in lec.exercises],
         "remarks": list(lec.remarks),
-        "table": [[str(c) for c in row] for row in lec.table],
+        "table": [[unicode(sympify(c)) for c in row] for row in lec.table],
         "table_header": list(lec.table_header),
     }
 
@@ -323,7 +339,11 @@ class LectureDirective(_Directive):
         self.what = f"lecture {text}"
         self.common(())
         result = self.cached(json.dumps(["lecture", int(text)]), lambda: build_lecture(int(text)))
-        failed = [heading for heading, r in result["sections"] if not r["ok"]]
+        failed = [
+            heading
+            for heading, r in (*result["sections"], *result.get("exercises", ()))
+            if not r["ok"]
+        ]
         if failed:
             self.fail(f"lecture {text} did not verify: section {failed[0]!r}")
         container = nodes.container(classes=["derive-lecture"])
@@ -332,8 +352,19 @@ class LectureDirective(_Directive):
         self.label(title)  # :ref: shows the lecture's title
         container += title
         container += nodes.paragraph(text=result["note"])
-        for heading, section in result["sections"]:
+        texts = result.get("texts") or [("", "")] * len(result["sections"])
+        for (heading, section), (before, after) in zip(result["sections"], texts, strict=True):
+            if before:
+                container += nodes.paragraph(text=before)
             container += self.block(section, heading, labelled=False)
+            if section.get("hidden"):
+                container += nodes.paragraph(
+                    text=f"({len(section['steps'])} of the "
+                    f"{len(section['steps']) + section['hidden']} checked steps shown; the "
+                    "others, the bookkeeping in between, are checked all the same.)"
+                )
+            if after:
+                container += nodes.paragraph(text=after)
         if result["table"]:
             container += _table(result["table_header"], result["table"])
         if result["remarks"]:
@@ -341,6 +372,15 @@ class LectureDirective(_Directive):
             for remark in result["remarks"]:
                 remarks += nodes.list_item("", nodes.paragraph(text=remark))
             container += remarks
+        exercises = result.get("exercises") or []
+        if exercises:  # the questions, then each solution, checked like every section
+            container += nodes.rubric(text="Exercises")
+            questions = nodes.enumerated_list()
+            for question, _ in exercises:
+                questions += nodes.list_item("", nodes.paragraph(text=question))
+            container += questions
+            for k, (_, solution) in enumerate(exercises, 1):
+                container += self.block(solution, f"Solution {k}", labelled=False)
         return [container]
 
 
@@ -405,6 +445,12 @@ def _result_nodes(result: dict[str, Any]) -> list[nodes.Node]:
         )
     if result["assumptions"]:
         out.append(nodes.paragraph(text="Assume: " + "; ".join(result["assumptions"]) + "."))
+    if result.get("names"):  # what each display name in the equations stands for
+        para = nodes.paragraph(text="Names: ")
+        for k, tex in enumerate(result["names"]):
+            para += nodes.math(tex, tex)
+            para += nodes.Text("; " if k < len(result["names"]) - 1 else ".")
+        out.append(para)
     for step in result["steps"]:
         para = nodes.paragraph(classes=["derive-step"])
         para += nodes.strong(text=f"Step {step['index']}")
