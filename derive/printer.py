@@ -181,6 +181,13 @@ class LatexPrinter(_SympyLatex):
             return super()._print_Symbol(expr, style)
         return super()._print_Symbol(sympy.Symbol(name), style) + "'" * primes
 
+    def parenthesize_super(self, s: str) -> str:
+        """A base with a prime is braced before a power: {η'}^{2} (η'^{2} is a double
+        superscript to TeX)."""
+        if s.endswith("'") and "^" not in s:
+            return "{" + s + "}"
+        return str(super().parenthesize_super(s))
+
     def _print_Add(self, expr: sympy.Add, order: Any = None) -> str:
         tex = ""
         for k, term in enumerate(ordered_terms(expr)):

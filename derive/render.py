@@ -245,7 +245,8 @@ def tex_text(value: str) -> str:
 def _joined(tex: str) -> str:
     """Adjacent inline maths as one: $u$$^\\top$ is $u ^\\top$ (Markdown reads $$ as a
     display)."""
-    return re.sub(r"(?<!\\)\$\$", " ", tex)
+    joined = re.sub(r"(?<!\\)\$\$", " ", tex)
+    return re.sub(r"'\s*\^", "'{}^", joined)  # η′²: a prime then a power, not a double superscript
 
 
 _TEX_WORDS = {

@@ -13,7 +13,9 @@ the path, and the red circle of the certified radius).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import mpmath
@@ -29,6 +31,7 @@ from .library.newton import newton_step
 from .library.stepsize import step_size
 from .objective import Objective
 from .printer import decimal, display_name, latex, unicode
+from .taylor import fresh_symbol
 
 __all__ = ["MAX_PARAMS", "user_lecture"]
 
@@ -38,6 +41,10 @@ update equation on the page."""
 
 _STEPS = 5
 """How many iterates the worked example lists."""
+
+_POINT = "\ue000"
+"""Stands for the starting point in prose until derive's letters are renamed (the point
+names the user's parameters, which keep their names)."""
 
 
 def user_lecture(
@@ -153,7 +160,7 @@ def user_lecture(
             Section(
                 "A certified step size at θ₀",
                 certified.derivation,
-                f"How small must the step be? At θ₀ ({where}) the kernel proves, by Taylor's "
+                f"How small must the step be? At θ₀ ({_POINT}) the kernel proves, by Taylor's "
                 "theorem with an interval bound on the curvature along the step, that every "
                 f"0 < η ≤ η₀ = {unicode(eta0)} along −∇ℒ decreases the loss:",
                 ("slope", "decrease"),
@@ -211,7 +218,7 @@ def user_lecture(
         figures.append(
             Figure(
                 "path",
-                f"Gradient descent from θ₀ ({where}) with η = {lr:.3g}"
+                f"Gradient descent from θ₀ ({_POINT}) with η = {lr:.3g}"
                 + (" (the certified step η₀)" if certified is not None else "")
                 + ": "
                 + (
@@ -246,18 +253,46 @@ def user_lecture(
         + (f" (data: {', '.join(display_name(s.name) for s in obj.data)})" if obj.data else "")
         + ":"
     )
+    letters = _letters(obj)
+
+    def say(text: str) -> str:  # derive's letters renamed, the user's point left as given
+        return letters(text).replace(_POINT, where)
+
     return Lecture(
         0,
         f"Gradient descent for {obj.describe()}",
         intro,
-        tuple(parts),
+        tuple(
+            dataclasses.replace(p, heading=say(p.heading), text=say(p.text), after=say(p.after))
+            for p in parts
+        ),
         statement,
-        tuple(remarks),
+        tuple(say(r) for r in remarks),
         table,
         header,
-        tuple(figures),
+        tuple(dataclasses.replace(f, caption=say(f.caption)) for f in figures),
         stem="lecture-loss",
     )
+
+
+def _letters(obj: Objective) -> Callable[[str], str]:
+    """Our prose with derive's letters as the derivations print them: where the loss has
+    a parameter η (or β, θ, u, g, d), derive's learning rate prints η′, and so must the
+    words."""
+    table = {}
+    for name in ("eta", "beta", "theta", "u", "g", "d"):
+        shown = display_name(fresh_symbol(obj, name).name)
+        if shown != display_name(name):
+            table[display_name(name)] = shown
+    if not table:
+        return lambda text: text
+
+    def alone(letter: str) -> str:  # not inside a word of its own script: ηu is η and u
+        script = "α-ω" if "α" <= letter <= "ω" else "A-Za-z"
+        return f"(?<![{script}′]){re.escape(letter)}(?![{script}′_])"
+
+    found = re.compile("|".join(f"({alone(letter)})" for letter in table))
+    return lambda text: found.sub(lambda m: table[m.group(0)], text)
 
 
 def _partials(obj: Objective) -> Derivation:

@@ -275,3 +275,21 @@ def test_the_sigmoid_neurons_derivatives_read_with_sigma_and_z(number: int, labe
     md = lec.markdown()
     for name in (r"\sigma(z_{1}) = ", r"\sigma'(z_{2}) = ", "z_{1} = ", "z_{2} = "):
         assert md.count(name) == 1, name  # each name defined, once
+
+
+def test_a_lecture_on_parameters_named_like_derives_letters_prints_them_apart(
+    tmp_path: Path,
+) -> None:
+    from derive.objective import Objective
+    from derive.userlecture import user_lecture
+
+    lec = user_lecture(Objective("eta**2 + beta*eta + beta**2 + u*g", "eta beta u g"))
+    assert lec.verify()
+    taylor = lec.parts[1].text
+    assert "learning rate η′ > 0" in taylor and "θ + η′u′" in taylor and "g′ = ∇ℒ(θ)" in taylor
+    assert lec.parts[2].heading == "The angle β′: the best direction"
+    assert "At θ₀ (η = 1, β = 1, u = 1, g = 1)" in lec.parts[4].text  # the user's own names
+    if shutil.which("pdflatex") is not None:  # η′² in prose and equations compiles
+        two = user_lecture(Objective("eta**2 + beta*eta + beta**2", "eta beta"))
+        two.write(tmp_path, pdf=True)
+        assert (tmp_path / "lecture-loss.pdf").stat().st_size > 1000
