@@ -22,7 +22,7 @@ import sympy
 
 from ..errors import ParseError
 from .documents import Document
-from .latex import Piece, Scope, pretty, read_row
+from .latex import OPAQUE, BigO, Piece, Scope, pretty, read_row
 
 __all__ = ["Chains", "Claim", "Context", "Definition", "Relation", "read_assumption", "split"]
 
@@ -396,6 +396,8 @@ def _name(text: str, line: int, state: _State) -> None:
     value = statements[0].pieces[0].value
     if not isinstance(value, sympy.Basic):
         return
+    if value.has(sympy.Derivative, sympy.Subs):
+        value = value.doit()
     shown = " ".join(f"{left.strip()} = {right.strip()}".split())
     if _SIMPLE.fullmatch(left):
         symbol = read_row(left, Scope())[0].pieces[0].value
@@ -411,7 +413,8 @@ def _name(text: str, line: int, state: _State) -> None:
 
 
 _SLASH = re.compile(
-    r"\\partial\s*(\^\s*\{?(\d)\}?)?\s*([A-Za-z])\s*/\s*((?:\\partial\s*[A-Za-z]\s*)+)"
+    r"\\partial\s*(\^\s*\{?(\d)\}?)?\s*(\\mathcal\s*\{[A-Za-z]\}|[A-Za-z])\s*/\s*"
+    r"((?:\\partial\s*[A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?\s*)+)"
 )
 
 
@@ -485,6 +488,8 @@ def _definition(
     if isinstance(lhs, sympy.Symbol) and not functions_only:  # inline x = 1 names no value
         if lhs in seen or lhs in scope.values or lhs in _symbols(rhs) or str(lhs) == "…":
             return None
+        if any(mark in lhs.name for mark in OPAQUE) or rhs.has(BigO):
+            return None  # ℒ(θ + ηu) = … + O(η³) is a claim about a written value
         return scope.define_value(lhs, rhs), (str(lhs), rhs, lhs, None)
     if isinstance(lhs, sympy.core.function.AppliedUndef):
         name, params = str(lhs.func), lhs.args

@@ -305,12 +305,31 @@ def _display(
             rows.append((row_start, content[row_start : m.start()], False))
             row_start = m.end()
     rows.append((row_start, content[row_start:], False))
+    rows = _joined(sorted(rows))
     kept = tuple(
         Row(text, lines.line(offset + at), prose)
         for at, text, prose in sorted(rows)
         if text.strip()
     )
     return Display(kept, lines.line(start), lines.line(max(start, end - 1)), start, end, inline)
+
+
+_CONTINUED = re.compile(r"^(\s|&|\\q?quad(?![A-Za-z])|\\[,;:! ])*(\+|-|\\cdot|\\times)")
+
+
+def _joined(rows: list[tuple[int, str, bool]]) -> list[tuple[int, str, bool]]:
+    """A row that opens with + or − continues the expression of the row before it (a
+    long line broken by the printer), so the two are one row."""
+    out: list[tuple[int, str, bool]] = []
+    for at, text, prose in rows:
+        opening = _CONTINUED.match(text)
+        if out and not prose and not out[-1][2] and opening:
+            before = out[-1]
+            rest = " " * opening.start(2) + text[opening.start(2) :]  # no \qquad: one term
+            out[-1] = (before[0], before[1] + " " + rest, False)
+            continue
+        out.append((at, text, prose))
+    return out
 
 
 _MATRIX = re.compile(r"\\begin\{([pbvBV]?matrix)\}.*?\\end\{\1\}", re.S)

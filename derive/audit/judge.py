@@ -20,7 +20,9 @@ claim that fails only for an arbitrary function is left unproved, never called f
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -39,15 +41,20 @@ from ..kernel import (
     Step,
     Substitution,
     SumOfSquares,
+    Transitivity,
     Truncation,
     verify,
 )
 from .chains import Definition, Relation
-from .latex import OPAQUE, UNSTATED, BigO
+from .latex import CALLABLE, OPAQUE, UNSTATED, BigO
 
 __all__ = ["Verdict", "certificate", "judge_relation"]
 
 _FLIP = {">=": "<=", ">": "<"}
+MAX_DERIVATIONS = 40
+"""Kernel derivations tried for one claim at most (the ways, cases and earlier steps it
+may follow from); past that it is left unproved."""
+_spent: contextvars.ContextVar[int] = contextvars.ContextVar("spent", default=0)
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,22 @@ def judge_relation(
     ``known`` are earlier claims of the text the kernel proved, each with the text of the
     case it needed ('' for none): a claim may follow from one of them (scaled, shifted,
     squared, substituted), in that case only."""
+    token = _spent.set(0)
+    try:
+        return _judge_all(claim, hypotheses, assumptions, definitions, cases, opaque, known)
+    finally:
+        _spent.reset(token)
+
+
+def _judge_all(
+    claim: Relation,
+    hypotheses: tuple[Relation, ...],
+    assumptions: tuple[Relation, ...],
+    definitions: tuple[Definition, ...],
+    cases: tuple[Relation, ...],
+    opaque: frozenset[Any],
+    known: tuple[tuple[Relation | None, str], ...],
+) -> Verdict:
     verdict = _judge_relation(claim, hypotheses, assumptions, definitions, opaque)
     if verdict.status in ("proved", "vacuous", "approximate"):
         return verdict
@@ -168,9 +191,35 @@ def _judge_relation(
             None,
             verdict.rule,
         )
+    applied = _applied(claim.text)
+    if verdict.status == "failed" and applied:
+        return Verdict(
+            "unproved",
+            f"{', '.join(applied)} is read as a product; if {applied[0][0]} is a function the "
+            "text does not define, the claim is neither proved nor refuted",
+            None,
+            verdict.rule,
+        )
     if verdict.status == "failed" and claim.rel == "=" and not hypotheses:
         verdict = _condition(claim, facts, verdict)
     return verdict
+
+
+_APPLIED = re.compile(r"(?<![\\A-Za-z_^])([A-Za-z])\s*(?:\\left)?\(([^()]*)\)")
+
+
+def _applied(text: str) -> list[str]:
+    """Letters written like functions, ``m(p)``: before a parenthesis and nowhere else in
+    the claim (``x(x + 1)`` multiplies, since x stands alone too)."""
+    out = []
+    for m in _APPLIED.finditer(text):
+        letter = m.group(1)
+        if letter in CALLABLE or letter == "O":
+            continue  # read as functions already
+        alone = re.search(rf"(?<![\\A-Za-z_^]){letter}(?![A-Za-z]|\s*(\\left)?\()", text)
+        if alone is None and f"{letter}(…)" not in out:
+            out.append(f"{letter}(…)")
+    return out
 
 
 def _condition(claim: Relation, facts: tuple[Fact, ...], verdict: Verdict) -> Verdict:
@@ -280,11 +329,20 @@ def _needed(
         if s in by_symbol and s not in wanted:
             wanted.add(s)
             todo += list(_free(opaque(by_symbol[s].value)))
-    return tuple(
-        Fact(d.symbol, "=", opaque(d.value), d.text, "definition")
-        for d in definitions
-        if d.symbol in wanted
-    )
+    chosen = {d.symbol: d for d in definitions if d.symbol in wanted}  # the last one counts
+    ordered: list[Definition] = []
+
+    def visit(d: Definition, path: frozenset[Any]) -> None:
+        if d in ordered or d.symbol in path:
+            return
+        for s in sorted(_free(d.value), key=str):
+            if s in chosen and s != d.symbol:
+                visit(chosen[s], path | {d.symbol})
+        ordered.append(d)
+
+    for d in chosen.values():
+        visit(d, frozenset())
+    return tuple(Fact(d.symbol, "=", opaque(d.value), d.text, "definition") for d in ordered)
 
 
 def _free(value: Any) -> set[Any]:
@@ -311,6 +369,10 @@ def _judge(claim: Relation, hypotheses: tuple[Relation, ...], facts: tuple[Fact,
     best: Verdict | None = None
     reasons: list[str] = []
     for steps, can_refute in attempts:
+        if _spent.get() >= MAX_DERIVATIONS:
+            reasons.append(f"gave up after {MAX_DERIVATIONS} kernel derivations")
+            break
+        _spent.set(_spent.get() + 1)
         report = verify(Derivation(f"line {claim.line}", given + steps, facts))
         last = report.steps[-1]
         if last.status in ("proved", "vacuous", "assumed"):
@@ -388,16 +450,24 @@ def _substituted(
     lhs, rhs = _replace(claim.lhs, put), _replace(claim.rhs, put)
     if (lhs, rhs) == (claim.lhs, claim.rhs):
         return []
+    lhs, rhs = sympy.cancel(lhs), sympy.cancel(rhs)
     inner = Relation(lhs, claim.rel, rhs, claim.text + " (substituted)", claim.line)
     tries = [*_direct(inner), *_by_squares(inner, facts)]
     for j, other in enumerate(hypotheses):
         if other is not h and other.rel != "!=":
             tries += _from_hypothesis(inner, other, f"h{j}")
+    links: list[Step] = []
+    if lhs != claim.lhs:
+        links.append(Step(claim.lhs, "=", lhs, "put in " + h.text, Substitution(label), "left"))
+    chain = [*(("left",) if links else ()), "inner"]
+    if rhs != claim.rhs:
+        links.append(Step(rhs, "=", claim.rhs, "put in " + h.text, Substitution(label), "right"))
+        chain.append("right")
     out = []
     for steps in tries[:8]:
-        last = dataclasses.replace(steps[-1], label="substituted")
-        back = Step(claim.lhs, claim.rel, claim.rhs, claim.text, Substitution(label, "substituted"))
-        out.append((*steps[:-1], last, back))
+        last = dataclasses.replace(steps[-1], label="inner")
+        back = Step(claim.lhs, claim.rel, claim.rhs, claim.text, Transitivity(tuple(chain)))
+        out.append((*steps[:-1], last, *links, back))
     return out
 
 
@@ -413,7 +483,12 @@ def _by_squares(claim: Relation, facts: tuple[Fact, ...]) -> list[tuple[Step, ..
         a, b, final = hi, -lo, True
     else:
         a, b, final = lo, hi, True
-    defined = {f.lhs: f.rhs for f in facts if f.scope == "definition"}
+    a, b = sympy.cancel(a), sympy.cancel(b)
+    defined = {
+        f.lhs: f.rhs
+        for f in facts
+        if f.scope == "definition" and any(mark in str(f.lhs) for mark in OPAQUE)
+    }  # written forms (uᵀg, ‖g‖) by their components; the components stay names
     a_e, b_e = _expanded(a, defined), _expanded(b, defined)
     if not all(isinstance(v, sympy.Basic) for v in (a_e, b_e)) or b_e.has(sympy.Abs):
         return []

@@ -617,6 +617,10 @@ class _Reader:
         """``name(args)`` (or ``name(args)^k``) as a call, or None when it multiplies."""
         if not (isinstance(f, Tree) and f.data == "name"):
             return None
+        if self.scope.labels and isinstance(nxt, Tree) and nxt.data == "paren":
+            named = self.scope.labels.get(label(self.text[_span(f)[0] : _span(nxt)[1]]))
+            if named is not None:  # σ(z_1), which the text named
+                return named
         power = None
         paren = nxt
         if isinstance(nxt, Tree) and nxt.data == "pow" and isinstance(nxt.children[0], Tree):
