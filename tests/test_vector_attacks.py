@@ -1,0 +1,390 @@
+"""Attacks on the kernel's vector form (sums over a vector's components, gradients and
+Hessian blocks proved for every length): false statements that must never be proved, and
+true ones that must never be refuted. Tests marked xfail pin holes still open."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import sympy
+
+from derive.errors import VerificationError
+from derive.kernel import (
+    Affine,
+    Assumption,
+    Derivation,
+    Diag,
+    Differentiation,
+    Fact,
+    Gradient,
+    Hessian,
+    Identity,
+    Instantiate,
+    Outer,
+    Sign,
+    Step,
+    Substitution,
+    Transitivity,
+    Truncation,
+    VectorSum,
+    VectorSymbol,
+    verify,
+)
+
+w, x, v, a = (VectorSymbol(name) for name in ("w", "x", "v", "a"))
+b, c, y, eta = (sympy.Symbol(name, real=True) for name in ("b", "c", "y", "eta"))
+
+
+def _statuses(title: str, steps: list[Step], facts: tuple[Fact, ...] = ()) -> list[str]:
+    return [s.status for s in verify(Derivation(title, tuple(steps), facts)).steps]
+
+
+def _status(title: str, lhs: object, rel: str, rhs: object, rule: object, facts=()) -> str:
+    return _statuses(title, [Step(lhs, rel, rhs, "", rule)], tuple(facts))[0]  # type: ignore[arg-type]
+
+
+# --- holes: false statements the kernel currently proves ------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="sign rules give a sum of length 0 the summand's sign")
+def test_an_empty_sum_is_not_positive() -> None:
+    # Σᵢ₌₁⁰ 1 = 0, yet sign(VectorSum) reads 'n ≥ 1 terms' without checking the length
+    assert _status("attack: empty sum", VectorSum(1, 0), ">", 0, Sign()) != "proved"
+
+
+@pytest.mark.xfail(strict=True, reason="a sum's length is not checked to be a whole number ≥ 1")
+def test_a_sum_of_negative_length_is_not_positive() -> None:
+    assert _status("attack: negative length", VectorSum(1, -2), ">", 0, Sign()) != "proved"
+
+
+@pytest.mark.xfail(strict=True, reason="a sum's length may be a symbol, possibly 0 or negative")
+def test_a_sum_of_symbolic_length_is_not_shown_positive() -> None:
+    n = sympy.Symbol("n", real=True)
+    assert _status("attack: symbolic length", VectorSum(w**2 + 1, n), ">", 0, Sign()) != "proved"
+
+
+@pytest.mark.xfail(strict=True, reason="the fresh ε of Differentiation is not checked for clashes")
+def test_a_gradient_missing_a_factor_is_not_proved_when_the_loss_names_eps0() -> None:
+    # ∇_w (1 + ε²)‖w‖² = 2(1 + ε²)w, not 2w: the rule's own ε is named _eps0, so the user's
+    # _eps0 is perturbed along with w and then set to zero
+    e0 = sympy.Symbol("_eps0", real=True)
+    loss = (1 + e0**2) * VectorSum(w**2, 3)
+    assert _status("attack: eps clash", Gradient(loss, w), "=", 2 * w, Differentiation()) != (
+        "proved"
+    )
+
+
+@pytest.mark.xfail(strict=True, reason="the fresh ε of Differentiation is not checked for clashes")
+def test_a_hessian_block_is_not_proved_when_the_loss_names_eps1() -> None:
+    # ∇²_ww (1 + ε₁²)‖w‖² = 2(1 + ε₁²)I, not 2I
+    e1 = sympy.Symbol("_eps1", real=True)
+    loss = (1 + e1**2) * VectorSum(w**2, 3)
+    status = _status("attack: eps1 clash", Hessian(loss, w, w), "=", 2 * Diag(1), Differentiation())
+    assert status != "proved"
+
+
+def test_fresh_directions_that_clash_are_refused() -> None:
+    d0 = VectorSymbol("_dir0")
+    loss = VectorSum(w * d0, 3)
+    assert _status("attack: dir clash", Gradient(loss, w), "=", 0, Differentiation()) != "proved"
+
+
+@pytest.mark.xfail(strict=True, reason="sums are replaced by symbols _sum0, … that may clash")
+def test_a_sum_is_not_identified_with_a_scalar_named_sum0() -> None:
+    # S = Σᵢ₌₁⁵ 1 = 5, so (S − 3)S = 10 and (S − 3)u = 2u: false for u ≠ 5. The canonical
+    # form names S '_sum0', the user's u too, so it reads 0; the 3-component instance
+    # (S written as 3) is zero as well
+    s, u = VectorSum(1, 5), sympy.Symbol("_sum0", real=True)
+    assert _status("attack: sum0", (s - 3) * s, "=", (s - 3) * u, Identity()) != "proved"
+
+
+@pytest.mark.xfail(strict=True, reason="a scalar may be defined by a loose (indexed) expression")
+def test_a_definition_with_a_free_index_does_not_leave_its_sum() -> None:
+    # c := w (component i). Σ c xᵢ = c Σ xᵢ is proved with c taken as free of the index;
+    # the definition then carries it to Σ wᵢxᵢ = wⱼ Σ xᵢ, which is false
+    steps = [
+        Step(VectorSum(c * x, 3), "=", c * VectorSum(x, 3), "", Identity(), "s1"),
+        Step(VectorSum(w * x, 3), "=", w * VectorSum(x, 3), "", Substitution("c = w", "s1")),
+    ]
+    facts = (Fact(c, "=", w, "c = w", "definition"),)
+    assert _statuses("attack: loose definition", steps, facts)[-1] != "proved"
+
+
+@pytest.mark.xfail(strict=True, reason="instantiation puts an indexed value under a sum")
+def test_instantiating_a_scalar_with_an_indexed_value_is_refused() -> None:
+    # Σ b xᵢ = b Σ xᵢ for every real b; b := wᵢ is captured by the sum: Σ wᵢxᵢ = wⱼ Σ xᵢ
+    steps = [
+        Step(VectorSum(b * x, 3), "=", b * VectorSum(x, 3), "", Identity(), "s1"),
+        Step(VectorSum(w * x, 3), "=", w * VectorSum(x, 3), "", Instantiate("s1", b, w)),
+    ]
+    assert _statuses("attack: capture", steps)[-1] != "proved"
+
+
+def test_instantiating_a_scalar_with_a_whole_sum_is_proved() -> None:
+    steps = [
+        Step(VectorSum(b * x, 3), "=", b * VectorSum(x, 3), "", Identity(), "s1"),
+        Step(
+            VectorSum(VectorSum(w, 3) * x, 3),
+            "=",
+            VectorSum(w, 3) * VectorSum(x, 3),
+            "",
+            Instantiate("s1", b, VectorSum(w, 3)),
+        ),
+    ]
+    assert _statuses("attack: whole sum instantiated", steps) == ["proved", "proved"]
+
+
+def _loose_premises_contradict() -> tuple[list[Step], tuple[Fact, ...]]:
+    # wᵢ − xᵢ > 0 for every component (as the sign rules read it) and Σ (wᵢ − xᵢ) < 0.
+    # The premise check draws its points from a generator seeded by the title: this one
+    # finds a point where the premises hold at component 0 (w₀ > x₀, w₁ + w₂ < x₁ + x₂)
+    d = VectorSum(w - x, 3)
+    steps = [
+        Step(d, ">", 0, "", Sign(), "s1"),
+        Step(d, "<", 0, "", Assumption(), "s2"),
+        Step(0, "<", 0, "", Transitivity(("s1", "s2"))),
+    ]
+    return steps, (Fact(w - x, ">", 0, "w > x"), Fact(d, "<", 0, "Σ(w − x) < 0"))
+
+
+@pytest.mark.xfail(
+    strict=True, reason="loose premises are sampled at component 0, but read for every component"
+)
+def test_premises_contradicting_for_a_component_other_than_the_first_are_refused() -> None:
+    steps, facts = _loose_premises_contradict()
+    assert "proved" not in _statuses("attack: loose contradiction", steps, facts)[2:]
+
+
+@pytest.mark.xfail(
+    strict=True, reason="premises are checked with every sum written with three components"
+)
+def test_premises_contradicting_only_for_a_length_above_three_are_refused() -> None:
+    # Σᵢ₌₁⁵ 1 = 5 < 4 − y² has no solution; written with three components it has (|y| < 1)
+    steps = [
+        Step(VectorSum(1, 5), "<", 4 - y**2, "", Assumption(), "s0"),
+        Step(y**2, "<", 4 - VectorSum(1, 5), "", Affine("s0", 1, y**2 - VectorSum(1, 5))),
+    ]
+    facts = (Fact(VectorSum(1, 5), "<", 4 - y**2, "p"), Fact(VectorSum(w**2, 3), ">=", 0, "q"))
+    assert _statuses("attack: long contradiction", steps, facts)[-1] != "proved"
+
+
+def test_premises_about_sums_that_contradict_on_three_components_are_refused() -> None:
+    steps = [Step(VectorSum(w**2, 3), "<", 0, "", Assumption())]
+    facts = (Fact(VectorSum(w**2, 3), "<", 0, "Σw² < 0"),)
+    assert _statuses("attack: plain contradiction", steps, facts) == ["unproved"]
+
+
+# --- lesser holes: true statements refuted ("failed") ---------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="a loose premise is tested at component 0 only")
+def test_a_true_identity_under_a_componentwise_premise_is_not_refuted() -> None:
+    # w > 0 (every component, as the sign rules read it) makes Σ|wᵢ| = Σ wᵢ true; the
+    # counterexample offered has a negative second component
+    facts = (Fact(w, ">", 0, "w > 0"),)
+    lhs, rhs = VectorSum(sympy.Abs(w), 3), VectorSum(w, 3)
+    assert _status("attack: false cross", lhs, "=", rhs, Identity(), facts) != "failed"
+
+
+@pytest.mark.xfail(strict=True, reason="premises' long sums are written with three components")
+def test_a_true_identity_under_a_premise_with_a_long_sum_is_not_refuted() -> None:
+    # y ≥ Σᵢ₌₁⁴⁰ 1 = 40 makes |y − 40| = y − 40; the 'counterexample' has y < 40
+    facts = (Fact(y, ">=", VectorSum(1, 40), "y ≥ 40"), Fact(VectorSum(w**2, 3), ">=", 0, "q"))
+    lhs = VectorSum(w**2, 3) * (sympy.Abs(y - 40) - (y - 40))
+    assert _status("attack: false cross 40", lhs, "=", 0, Identity(), facts) != "failed"
+
+
+@pytest.mark.parametrize(
+    ("title", "lhs", "rhs"),
+    [
+        ("true: ones", VectorSum(1, 3), 3),
+        ("true: length one", VectorSum(w, 1) ** 2, VectorSum(w**2, 1)),
+        ("true: scalar summand", VectorSum(b, 3), 3 * b),
+    ],
+)
+def test_true_identities_the_canonical_form_misses_are_not_refuted(
+    title: str, lhs: object, rhs: object
+) -> None:
+    assert _status(title, lhs, "=", rhs, Identity()) != "failed"
+
+
+@pytest.mark.parametrize(
+    ("title", "claim", "rhs"),
+    [
+        ("true: hessian n=1", Hessian(VectorSum(w * x, 1) ** 2, w, w), 2 * Diag(x**2)),
+        ("true: gradient n=1", Gradient(VectorSum(w, 1) ** 2, w), 2 * w),
+    ],
+)
+def test_true_derivatives_of_length_one_are_not_refuted(
+    title: str, claim: object, rhs: object
+) -> None:
+    assert _status(title, claim, "=", rhs, Differentiation()) != "failed"
+
+
+# --- attacks correctly refused ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "lhs", "rhs"),
+    [
+        ("false: sum of products", VectorSum(w * x, 3), VectorSum(w, 3) * VectorSum(x, 3)),
+        ("false: sum of products 5", VectorSum(w * x, 5), VectorSum(w, 5) * VectorSum(x, 5)),
+        ("false: square of sum", VectorSum(w, 3) ** 2, VectorSum(w**2, 3)),
+        ("false: square of sum 7", VectorSum(w, 7) ** 2, VectorSum(w**2, 7)),
+        ("false: lengths", VectorSum(w, 3), VectorSum(w, 4)),
+        ("false: ones 5", VectorSum(1, 5), 3),
+        ("false: ones 3", VectorSum(1, 3), 5),
+        ("false: ones 2", VectorSum(1, 2), 3),
+        ("false: nested", VectorSum(w * VectorSum(x, 3), 3), VectorSum(w * x, 3)),
+        ("false: nested lengths", VectorSum(VectorSum(w, 3), 4), VectorSum(VectorSum(w, 4), 3)),
+        ("false: loose one side", VectorSum(w, 3), 3 * w),
+        ("false: loose factor", VectorSum(w * x, 3), w * VectorSum(x, 3)),
+        ("false: scalar summand", VectorSum(b, 3), 2 * b),
+        (
+            "false: root of negative",
+            VectorSum(sympy.sqrt(-1 - w**2), 3) ** 2,
+            -VectorSum(1 + w**2, 3),
+        ),
+        (
+            "false: log of negative",
+            VectorSum(sympy.log(-1 - w**2), 3),
+            VectorSum(sympy.log(1 + w**2), 3),
+        ),
+        (
+            "false: division by a sum",
+            (VectorSum(w, 3) ** 2 - VectorSum(x, 3) ** 2) / (VectorSum(w, 3) - VectorSum(x, 3)),
+            VectorSum(w, 3) + VectorSum(x, 3),
+        ),
+    ],
+)
+def test_false_identities_between_sums_are_not_proved(title: str, lhs: object, rhs: object) -> None:
+    assert _status(title, lhs, "=", rhs, Identity()) != "proved"
+
+
+def test_false_identities_of_length_three_or_less_are_refuted_with_a_point() -> None:
+    product = VectorSum(w, 3) * VectorSum(x, 3)
+    assert _status("refute: products", VectorSum(w * x, 3), "=", product, Identity()) == "failed"
+    assert _status("refute: ones", VectorSum(1, 3), "=", 5, Identity()) == "failed"
+
+
+def test_a_true_identity_with_nested_sums_is_proved() -> None:
+    lhs, rhs = VectorSum(w * VectorSum(x, 3), 3), VectorSum(w, 3) * VectorSum(x, 3)
+    assert _status("true: nested", lhs, "=", rhs, Identity()) == "proved"
+
+
+@pytest.mark.parametrize(
+    ("title", "subject", "rel"),
+    [
+        ("sign: negative summand", VectorSum(-(w**2), 3), ">="),
+        ("sign: negative coefficient", -VectorSum(w**2, 3), ">="),
+        ("sign: squares strictly", VectorSum(w**2, 3), ">"),
+        ("sign: not a square", VectorSum(w**2 - 3 * w * x + x**2, 3), ">="),
+        ("sign: indefinite", VectorSum(w * x, 3), ">="),
+    ],
+)
+def test_sign_rules_on_sums_refuse_what_does_not_follow(
+    title: str, subject: object, rel: str
+) -> None:
+    assert _status(title, subject, rel, 0, Sign()) != "proved"
+
+
+def test_sign_rules_on_sums_prove_what_follows() -> None:
+    assert _status("sign: squares", VectorSum(w**2, 3), ">=", 0, Sign()) == "proved"
+    square = VectorSum(w**2 - 2 * w * x + x**2, 3)
+    assert _status("sign: expanded square", square, ">=", 0, Sign()) == "proved"
+
+
+_CROSS = VectorSum(w * x, 3) * VectorSum(v * a, 3)
+_DIAGONAL = VectorSum(w**2 * x, 3)
+_SQUARE = VectorSum(w * x, 3) ** 2
+_BOTH = (VectorSum(w * x, 3) + VectorSum(v * x, 3)) ** 2
+_MIXED = VectorSum(w * x, 3) * VectorSum(v, 5)
+
+
+@pytest.mark.parametrize(
+    ("title", "claim", "rhs", "proved"),
+    [
+        ("hessian: cross", Hessian(_CROSS, w, v), Outer(x, a), True),
+        ("hessian: cross swapped", Hessian(_CROSS, w, v), Outer(a, x), False),
+        ("hessian: cross transposed block", Hessian(_CROSS, v, w), Outer(x, a), False),
+        ("hessian: cross transposed", Hessian(_CROSS, v, w), Outer(a, x), True),
+        ("hessian: diagonal", Hessian(_DIAGONAL, w, w), 2 * Diag(x), True),
+        ("hessian: diagonal as outer", Hessian(_DIAGONAL, w, w), 2 * Outer(x, x), False),
+        ("hessian: outer", Hessian(_SQUARE, w, w), 2 * Outer(x, x), True),
+        ("hessian: outer as diagonal", Hessian(_SQUARE, w, w), 2 * Diag(x**2), False),
+        ("hessian: both", Hessian(_BOTH, w, v), 2 * Outer(x, x), True),
+        ("hessian: both missing 2", Hessian(_BOTH, w, v), Outer(x, x), False),
+        ("hessian: mixed lengths", Hessian(_MIXED, w, v), Outer(x, 1), True),
+        ("hessian: mixed lengths diagonal", Hessian(_MIXED, w, v), Diag(x), False),
+        ("gradient: square of sum", Gradient(VectorSum(w, 3) ** 2, w), 2 * VectorSum(w, 3), True),
+        ("gradient: square of sum wrong", Gradient(VectorSum(w, 3) ** 2, w), 2 * w, False),
+        ("gradient: two lengths", Gradient(VectorSum(w, 3) + VectorSum(w, 5), w), 2, False),
+        ("gradient: not smooth", Gradient(VectorSum(sympy.Abs(w), 3), w), sympy.sign(w), False),
+        ("gradient: scalar, indexed", Gradient(b * VectorSum(x, 3), b), x, False),
+    ],
+)
+def test_derivative_claims(title: str, claim: object, rhs: object, proved: bool) -> None:
+    assert (_status(title, claim, "=", rhs, Differentiation()) == "proved") is proved
+
+
+_STEP = VectorSum((w - eta * x) ** 2, 3)
+_EXPANDED = VectorSum(w**2, 3) - 2 * eta * VectorSum(w * x, 3)
+
+
+@pytest.mark.parametrize(
+    ("title", "lhs", "rhs", "proved"),
+    [
+        ("taylor: square", _STEP, _EXPANDED + eta**2 * VectorSum(x**2, 3), True),
+        ("taylor: square half", _STEP, _EXPANDED + eta**2 * VectorSum(x**2, 3) / 2, False),
+        (
+            "taylor: square length 5",
+            VectorSum((w - eta * x) ** 2, 5),
+            VectorSum(w**2, 5) - 2 * eta * VectorSum(w * x, 5) + 2 * eta**2 * VectorSum(x**2, 5),
+            False,
+        ),
+        (
+            "taylor: exp, square inside",
+            sympy.exp(VectorSum(eta * w * x, 3)),
+            1 + eta * VectorSum(w * x, 3) + eta**2 * VectorSum(w**2 * x**2, 3) / 2,
+            False,
+        ),
+        (
+            "taylor: exp",
+            sympy.exp(VectorSum(eta * w * x, 3)),
+            1 + eta * VectorSum(w * x, 3) + eta**2 * VectorSum(w * x, 3) ** 2 / 2,
+            True,
+        ),
+    ],
+)
+def test_truncation_through_sums(title: str, lhs: object, rhs: object, proved: bool) -> None:
+    assert (_status(title, lhs, "=O", rhs, Truncation(eta, 2)) == "proved") is proved
+
+
+def test_truncation_in_a_whole_vector_is_refused() -> None:
+    # 'Σ wᵢ = 0 + O(w²)' in the vector w itself: not a scalar expansion
+    assert _status("taylor: in a vector", VectorSum(w, 3), "=O", 0, Truncation(w, 1)) != "proved"
+
+
+def test_a_name_for_a_vector_and_a_number_is_refused() -> None:
+    step = Step(VectorSum(w, 3), "=", 3 * sympy.Symbol("w", real=True), "", Identity())
+    assert _statuses("attack: same name", [step]) == ["unproved"]
+
+
+def test_a_forged_step_is_checked_again() -> None:
+    good = Step(VectorSum(w * x, 3), "=", VectorSum(x * w, 3) + 0, "", Identity())
+    wrong = dataclasses.replace(good, rhs=VectorSum(w, 3) * VectorSum(x, 3))
+    assert verify(Derivation("forged step", (wrong,))).steps[0].status != "proved"
+    report = verify(
+        Derivation("forged report", (Step(VectorSum(w * x, 3), "=", 0, "", Identity()),))
+    )
+    forged = dataclasses.replace(
+        report, steps=tuple(dataclasses.replace(s, status="proved") for s in report.steps)
+    )
+    assert not forged.ok
+
+
+def test_a_forged_step_cannot_skip_exactness() -> None:
+    good = Step(VectorSum(w, 3), ">=", -1, "", Sign())
+    with pytest.raises(VerificationError):
+        dataclasses.replace(good, rhs=sympy.Float(0.5))
