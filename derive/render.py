@@ -543,7 +543,10 @@ def gloss(f: Fact) -> str:
     return say(f.text) if f.text and f.text != _core(f) else ""
 
 
-_LOSS_CALLED = re.compile(r"(?<=[∇∂²])L(?![\w′])|(?<![\w′])L(?=\()")
+_LOSS_CALLED = re.compile(r"(?<=[∇∂²])L(?![\w′])|(?<![\w′])L(?=′*\()")
+_INDEXED = re.compile(r"(?<![\w′])([A-Za-zα-ω])_(\d+)(?!\w)")
+"""x_1 in prose: written x₁, as the equations print it."""
+
 _LOSS_ALONE = re.compile(r"(?<![\w′])L(?=\s*[-+−<>≤≥=),.;:]|$)")
 
 
@@ -552,12 +555,13 @@ def say(prose: str, d: Derivation | None = None) -> str:
     in a derivation whose equations name the loss ℒ, every L standing alone (elsewhere a
     lone L may be a bound, as in a smoothness proof: ‖∇²ℒ‖ ≤ L).
 
-    >>> say("L(θ + ηu) < L(θ) when uᵀ∇L < 0; ‖∇²L‖₂ ≤ L")
-    'ℒ(θ + ηu) < ℒ(θ) when uᵀ∇ℒ < 0; ‖∇²ℒ‖₂ ≤ L'
+    >>> say("L(θ + ηu) < L(θ) when uᵀ∇L < 0; ‖∇²L‖₂ ≤ L; x_1 = x_0 − α·L′(x_0)")
+    'ℒ(θ + ηu) < ℒ(θ) when uᵀ∇ℒ < 0; ‖∇²ℒ‖₂ ≤ L; x₁ = x₀ − α·ℒ′(x₀)'
 
     A factor L of a product (H = L D Lᵀ) is never the loss.
     """
     prose = _LOSS_CALLED.sub("ℒ", prose)
+    prose = _INDEXED.sub(lambda m: m.group(1) + m.group(2).translate(_SUBSCRIPTS), prose)
     if d is not None and any(tex == r"\mathcal{L}" for _, tex in d.names):
         prose = _LOSS_ALONE.sub("ℒ", prose)
     return prose
