@@ -96,3 +96,17 @@ def test_nothing_mathjax_renders_uses_intertext(make) -> None:  # type: ignore[n
     d = make()
     for shown in (d._repr_latex_(), d._repr_markdown_(), d._repr_html_()):
         assert "\\intertext" not in shown
+
+
+def test_the_tutorials_python_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "tutorial.rst").read_text()
+    blocks = re.findall(r"\.\. code-block:: python\n\n((?:(?:   .*)?\n)+)", text)
+    assert blocks
+    for block in blocks:
+        code = "\n".join(line[3:] for line in block.splitlines())
+        exec(compile(code, "docs/tutorial.rst", "exec"), {"__name__": "__main__"})
+    out = capsys.readouterr().out
+    assert "<Derivation \"Newton's step for ℒ(w, b)" in out and "<UpdateRule adam (Adam)" in out
+    assert "<NumericReport adam: checked" in out
