@@ -64,6 +64,15 @@ def test_a_sum_of_symbolic_length_is_not_shown_positive() -> None:
     assert _status("attack: symbolic length", VectorSum(w**2 + 1, n), ">", 0, Sign()) != "proved"
 
 
+@pytest.mark.xfail(strict=True, reason="a sum's length may be a symbol, even one differentiated")
+def test_a_derivative_in_a_sums_length_is_not_zero() -> None:
+    # Σᵢ₌₁ᵇ 1 stands for b, so ∂(b Σᵢ₌₁ᵇ 1)/∂b would be 2b; the rule passes ∂/∂b into the
+    # summand only and proves it is Σᵢ₌₁ᵇ 1
+    claim = Gradient(b * VectorSum(1, b), b)
+    status = _status("attack: length in b", claim, "=", VectorSum(1, b), Differentiation())
+    assert status != "proved"
+
+
 @pytest.mark.xfail(strict=True, reason="the fresh ε of Differentiation is not checked for clashes")
 def test_a_gradient_missing_a_factor_is_not_proved_when_the_loss_names_eps0() -> None:
     # ∇_w (1 + ε²)‖w‖² = 2(1 + ε²)w, not 2w: the rule's own ε is named _eps0, so the user's
@@ -119,6 +128,62 @@ def test_instantiating_a_scalar_with_an_indexed_value_is_refused() -> None:
         Step(VectorSum(w * x, 3), "=", w * VectorSum(x, 3), "", Instantiate("s1", b, w)),
     ]
     assert _statuses("attack: capture", steps)[-1] != "proved"
+
+
+@pytest.mark.xfail(strict=True, reason="a scalar may be defined by a loose (indexed) expression")
+def test_a_definition_with_a_free_index_is_not_read_as_a_constant() -> None:
+    # c := w: with c taken as free of the index, n Σ c xᵢ = (Σ c)(Σ xᵢ) is proved; with the
+    # definition carried out it reads n Σ wᵢxᵢ = (Σ wᵢ)(Σ xᵢ), which is false
+    lhs, rhs = VectorSum(c * x, 3) * VectorSum(1, 3), VectorSum(c, 3) * VectorSum(x, 3)
+    facts = (Fact(c, "=", w, "c = w", "definition"),)
+    assert _status("attack: loose definition 2", lhs, "=", rhs, Identity(), facts) != "proved"
+
+
+@pytest.mark.xfail(strict=True, reason="instantiation puts an indexed value under a sum")
+def test_instantiating_a_constant_inside_sums_with_an_indexed_value_is_refused() -> None:
+    # n Σ b xᵢ = (Σ b)(Σ xᵢ) for every real b, but not for b := wᵢ: n wᵀx ≠ (Σ wᵢ)(Σ xᵢ)
+    steps = [
+        Step(
+            VectorSum(b * x, 3) * VectorSum(1, 3),
+            "=",
+            VectorSum(b, 3) * VectorSum(x, 3),
+            "",
+            Identity(),
+            "s1",
+        ),
+        Step(
+            VectorSum(w * x, 3) * VectorSum(1, 3),
+            "=",
+            VectorSum(w, 3) * VectorSum(x, 3),
+            "",
+            Instantiate("s1", b, w),
+        ),
+    ]
+    assert _statuses("attack: capture 2", steps)[-1] != "proved"
+
+
+@pytest.mark.xfail(strict=True, reason="Differentiation does not carry out definitions")
+def test_a_derivative_through_a_defined_scalar_is_not_dropped() -> None:
+    # c := b², so ∂(c Σ xᵢ)/∂b = 2b Σ xᵢ, not 0
+    facts = (Fact(c, "=", b**2, "c = b²", "definition"),)
+    claim = Gradient(c * VectorSum(x, 3), b)
+    assert _status("attack: defined scalar", claim, "=", 0, Differentiation(), facts) != "proved"
+
+
+@pytest.mark.xfail(strict=True, reason="Differentiation does not carry out definitions")
+def test_a_gradient_through_a_defined_vector_is_not_dropped() -> None:
+    # g := w, so ∇_w (wᵀx + ‖g‖²) = x + 2w, not x
+    facts = (Fact(a, "=", w, "a = w", "definition"),)
+    claim = Gradient(VectorSum(w * x, 3) + VectorSum(a**2, 3), w)
+    assert _status("attack: defined vector", claim, "=", x, Differentiation(), facts) != "proved"
+
+
+@pytest.mark.xfail(strict=True, reason="Differentiation does not carry out definitions")
+def test_a_hessian_through_a_defined_vector_is_not_dropped() -> None:
+    # a := w, so ∇²_ww Σ wᵢaᵢ = ∇²_ww ‖w‖² = 2I, not 0
+    facts = (Fact(a, "=", w, "a = w", "definition"),)
+    claim = Hessian(VectorSum(w * a, 3), w, w)
+    assert _status("attack: defined hessian", claim, "=", 0, Differentiation(), facts) != "proved"
 
 
 def test_instantiating_a_scalar_with_a_whole_sum_is_proved() -> None:
