@@ -20,6 +20,7 @@ from derive.kernel import (
     Gradient,
     Hessian,
     Identity,
+    Inner,
     Instantiate,
     Outer,
     Sign,
@@ -198,6 +199,22 @@ def test_instantiating_a_scalar_with_a_whole_sum_is_proved() -> None:
         ),
     ]
     assert _statuses("attack: whole sum instantiated", steps) == ["proved", "proved"]
+
+
+@pytest.mark.xfail(strict=True, reason="⟨a, b⟩ is replaced by a symbol named by its printed form")
+def test_inner_products_of_different_arguments_are_not_identified() -> None:
+    # ⟨Σᵢ wᵢ, b⟩ and ⟨s, b⟩ for a number s named 'VectorSum(w,3)' both become '<VectorSum(w,3),b>'
+    s = sympy.Symbol("VectorSum(w,3)", real=True)
+    lhs, rhs = Inner(VectorSum(w, 3), b), Inner(s, b)
+    assert _status("attack: inner name", lhs, "=", rhs, Identity()) != "proved"
+
+
+@pytest.mark.xfail(strict=True, reason="⟨a, b⟩ is replaced by a symbol named by its printed form")
+def test_inner_products_whose_printed_arguments_run_together_are_not_identified() -> None:
+    # ⟨b, 'c,y'⟩ and ⟨'b,c', y⟩ both print as <b,c,y>
+    lhs = Inner(b, sympy.Symbol("c,y", real=True))
+    rhs = Inner(sympy.Symbol("b,c", real=True), y)
+    assert _status("attack: inner commas", lhs, "=", rhs, Identity()) != "proved"
 
 
 def _loose_premises_contradict() -> tuple[list[Step], tuple[Fact, ...]]:
