@@ -3,6 +3,7 @@ the lecturer's term order, and a user's names never printed like derive's own sy
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Callable
 
@@ -188,3 +189,54 @@ def test_2d_text_has_no_python_syntax_and_fits_100_columns(name: str) -> None:
     assert PYTHON.search(shown) is None
     steps = [line for line in shown.splitlines() if not line.startswith(("Conclusion", "       "))]
     assert all(len(line) <= 100 for line in steps if "─" in line or "⎛" in line)
+
+
+def _sides(d: Derivation) -> list[sympy.Expr]:
+    """The sides of the steps that are plain expressions (the reader of derive check takes
+    no Derivative, Subs, matrix or vector sum as a whole)."""
+    out = []
+    for step in d.steps:
+        for side in (step.lhs, step.rhs):
+            if isinstance(side, sympy.MatrixBase) or not isinstance(side, sympy.Expr):
+                continue
+            if side.has(sympy.Derivative, sympy.Subs):
+                continue
+            if any(type(f).__name__ in ("VectorSum", "Inner") for f in side.atoms(sympy.Function)):
+                continue
+            out.append(side)
+    return out
+
+
+def _reads_back(side: sympy.Expr) -> bool:
+    """Does the LaTeX printed for ``side`` read back (through derive check's reader) to the
+    same expression? Equal at random rational points to 30 digits, symbols matched by
+    their printed names."""
+    from derive.audit.latex import read_row
+
+    (statement,) = read_row(latex_math(side))
+    got = sympy.sympify(statement.pieces[0].value)
+    rename = {s: read_row(latex_math(s))[0].pieces[0].value for s in side.free_symbols}
+    want = side.xreplace(rename)
+    symbols = sorted(got.free_symbols | want.free_symbols, key=str)
+    rng = random.Random(12)
+    for _ in range(2):
+        at = {s: sympy.Rational(rng.randint(1, 9), rng.randint(2, 7)) for s in symbols}
+        a, b = sympy.N(got.xreplace(at), 30), sympy.N(want.xreplace(at), 30)
+        if abs(a - b) > sympy.Float("1e-20", 30) * (1 + abs(b)):
+            return False
+    return True
+
+
+@pytest.mark.parametrize("name", sorted(LIBRARY))
+def test_printed_latex_reads_back_to_the_checked_expression(name: str) -> None:
+    sides = _sides(LIBRARY[name]())
+    wrong = [latex_math(s) for s in sides if not _reads_back(s)]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("number", sorted(LECTURES))
+def test_a_lectures_printed_latex_reads_back_to_the_checked_expressions(number: int) -> None:
+    sides = [s for d in lecture(number).derivations() for s in _sides(d)]
+    assert len(sides) >= 10
+    wrong = [latex_math(s) for s in sides if not _reads_back(s)]
+    assert wrong == []
