@@ -17,6 +17,18 @@ and write, for example::
 
     .. lecture:: 3
 
+    .. check::
+       :assume: x >= 0
+
+       (x+1)^2 &= x^2 + 2x + 1 \\
+               &\ge 2x + 1
+
+``.. check::`` reads the hand-written chain in its content (LaTeX maths as in
+``.. math::``; paragraphs are separate displays) with :func:`derive.audit`, under the
+relations ``:assume:`` gives (``;`` between several), and shows it with each step's
+verdict: ✔ proved, ? unproved (with why) and ✘ failed. A failed step is an error at its
+own file and line, and the build fails; ``:strict:`` makes an unproved step one too.
+
 ``.. derivation:: NAME`` builds a kind of :data:`derive.library.registry.REGISTRY`
 (steepest-descent, gradient-descent, newton, learning-rate, taylor) with that kind's
 options (``:loss:``, ``:params:``, ``:data:``, ``:order:``, ``:dim:``, ``:form:``,
@@ -63,6 +75,7 @@ from .taylor import taylor
 
 __all__ = [
     "NAMES",
+    "CheckDirective",
     "DerivationDirective",
     "DeriveDomain",
     "LectureDirective",
@@ -76,6 +89,7 @@ NAMES = tuple(registry.REGISTRY)
 MARKS = {
     "proved": "✔ proved",
     "assumed": "• assumed",
+    "approximate": "≈ approximate",
     "vacuous": "= vacuous",
     "unproved": "? unproved",
     "failed": "✘ failed",
@@ -384,8 +398,137 @@ class LectureDirective(_Directive):
         return [container]
 
 
+CHECK_OPTIONS = ("assume", "label", "strict")
+"""The options of ``.. check::``."""
+
+
+def check_chain(lines: list[str], assume: tuple[str, ...]) -> dict[str, Any]:
+    """Audit a hand-written chain (content lines of ``.. check::``); a picklable result
+    whose steps' ``line`` counts from the content's first line (1).
+
+    >>> result = check_chain(["(a+b)^2 = a^2 + 2ab + b^2"], ())
+    >>> [(s["line"], s["status"]) for s in result["steps"]]
+    [(1, 'proved')]
+    """
+    from .audit import audit
+
+    text = _as_displays(lines)
+    result = audit(text, format="markdown", assume=assume)
+    return {
+        "kind": "check",
+        "ok": result.ok,
+        "summary": result.summary(),
+        "displays": _paragraphs(lines),
+        "steps": [
+            {
+                "line": s.line,
+                "claim": s.claim,
+                "status": s.status,
+                "reason": s.reason,
+                "counterexample": dict(s.counterexample) if s.counterexample else None,
+            }
+            for s in result.steps
+        ],
+    }
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    out, current = [], []
+    for line in [*lines, ""]:
+        if line.strip():
+            current.append(line)
+        elif current:
+            out.append("\n".join(current))
+            current = []
+    return out
+
+
+def _as_displays(lines: list[str]) -> str:
+    """Each paragraph of maths as one ``$$…$$`` display, line for line (so that the
+    audit's line numbers are the content's)."""
+    out = list(lines)
+    k = 0
+    while k < len(out):
+        if not out[k].strip():
+            k += 1
+            continue
+        start = k
+        while k < len(out) and out[k].strip():
+            if "$" in out[k]:
+                raise DeriveError(f"line {k + 1} of the chain holds '$': write the maths only")
+            k += 1
+        out[start] = "$$ " + out[start]
+        out[k - 1] = out[k - 1] + " $$"
+    return "\n".join(out)
+
+
+class CheckDirective(_Directive):
+    """``.. check::``: a hand-written chain, each step judged by the kernel."""
+
+    what = "check"
+
+    def run(self) -> list[nodes.Node]:
+        if self.arguments:
+            self.fail("check takes no argument: the chain goes in its content")
+        for name, value in self.options.items():
+            if name not in CHECK_OPTIONS:
+                self.fail(
+                    f"check does not take :{name}: (it takes "
+                    f"{', '.join(f':{t}:' for t in CHECK_OPTIONS)})"
+                )
+            if name != "strict" and not value:
+                self.fail(f"check: :{name}: needs a value")
+            if name == "strict" and value:
+                self.fail("check: :strict: is a flag and takes no value")
+        if not self.content:
+            self.fail("check needs the chain to check as its content (LaTeX maths, indented)")
+        lines = list(self.content)
+        assume = tuple(a.strip() for a in self.options.get("assume", "").split(";") if a.strip())
+        key = json.dumps(["check", lines, assume])
+        result = self.cached(key, lambda: check_chain(lines, assume))
+        strict = "strict" in self.options
+        bad = [s for s in result["steps"] if s["status"] == "failed"]
+        if strict:
+            bad += [
+                s for s in result["steps"] if s["status"] not in ("proved", "assumed", "failed")
+            ]
+        for step in bad:
+            line = self.content_offset + step["line"]
+            message = f"check: {step['claim']} is {step['status']}"
+            if step["counterexample"]:
+                point = ", ".join(f"{k} = {v}" for k, v in step["counterexample"].items())
+                message = f"check: {step['claim']} is false at {point}"
+            elif step["reason"]:
+                message += f": {step['reason']}"
+            where = f"{self.env.doc2path(self.env.docname)}:{line}"
+            self.domain.fail(self.env.docname, where, message)
+            logger.error(message, location=(self.env.docname, line))
+        if not result["steps"]:
+            self.fail("check: the content states no relation to check (write a = b, a \\le b …)")
+        node = nodes.container(classes=["derive-check"])
+        self.set_source_info(node)
+        self.label(node)
+        for display in result["displays"]:
+            node += nodes.math_block(display, display, nowrap=False, number=None)
+        marks = nodes.bullet_list(classes=["derive-check-steps"])
+        for step in result["steps"]:
+            item = nodes.paragraph(classes=["derive-step"])
+            item += nodes.inline(text=MARKS[step["status"]], classes=[f"derive-{step['status']}"])
+            item += nodes.Text(" ")
+            item += nodes.math(step["claim"], step["claim"])
+            if step["counterexample"]:
+                point = ", ".join(f"{k} = {v}" for k, v in step["counterexample"].items())
+                item += nodes.Text(f": false at {point}")
+            elif step["status"] not in ("proved", "assumed") and step["reason"]:
+                item += nodes.Text(f": {step['reason']}")
+            marks += nodes.list_item("", item)
+        node += marks
+        node += nodes.paragraph(text=result["summary"], classes=["derive-summary"])
+        return [node]
+
+
 _MARKUP_ERROR = re.compile(
-    r'Error in "(derivation|lecture)" directive:\s*(.*?)\.?\s*$', re.I | re.S
+    r'Error in "(derivation|lecture|check)" directive:\s*(.*?)\.?\s*$', re.I | re.S
 )
 _DUPLICATE = re.compile(r'duplicate option "([^"]+)"')
 
@@ -562,6 +705,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_node(derivation_title, latex=(_visit_title_latex, _depart_title_latex))
     app.add_directive("derivation", DerivationDirective)
     app.add_directive("lecture", LectureDirective)
+    app.add_directive("check", CheckDirective)
     app.add_transform(_MarkupErrors)
     app.add_css_file("derive.css")
     app.connect("config-inited", _configure, priority=900)  # after Sphinx's numfig_format

@@ -281,3 +281,59 @@ def test_setup_declares_version_and_parallel_safety(app: Any) -> None:
     assert extension.version == __version__
     assert extension.parallel_read_safe and extension.parallel_write_safe
     assert extension.metadata["env_version"] == 2
+
+
+@pytest.mark.sphinx("html", testroot="derive-check")
+def test_check_marks_each_step_of_a_hand_written_chain(app: Any) -> None:
+    app.build()
+    assert app.statuscode == 0
+    html = (app.outdir / "index.html").read_text()
+    assert html.count('class="derive-proved">✔ proved') == 3
+    assert 'class="derive-unproved">? unproved</span>' in html
+    assert r"\((x+1)(x+1) = x^2 + 2x + 1\)" in html
+    assert "x - sin(x) is not provably non-negative" in html
+    assert 'href="#square"' in html
+    assert "ERROR" not in _clean(app) and "WARNING" not in _clean(app)
+
+
+@pytest.mark.sphinx("html", testroot="derive-check-false")
+def test_check_fails_the_build_at_the_line_of_a_false_step(app: Any) -> None:
+    app.build()
+    assert app.statuscode == 1
+    warnings = _clean(app)
+    assert re.search(
+        r"index\.rst:7: ERROR: check: a\^2 - 2ab \+ b\^2 = a\^2 \+ b\^2 is false at a = \S+, b = ",
+        warnings,
+    )
+    assert "derive: the build fails: a directive failed at " in warnings
+    html = (app.outdir / "index.html").read_text()
+    assert 'class="derive-failed">✘ failed' in html and html.count("✔ proved") == 1
+
+
+@pytest.mark.parametrize(
+    ("block", "message"),
+    [
+        (
+            ".. check::\n   :strict:\n\n   \\sin x \\le 1",
+            "index.rst:9: ERROR: check: \\sin x \\le 1 is unproved",
+        ),
+        (
+            ".. check::\n   :bogus: 1\n\n   x = x",
+            "check does not take :bogus: (it takes :assume:, :label:, :strict:)",
+        ),
+        (".. check::", "check needs the chain to check as its content"),
+        (".. check::\n\n   \\input{/etc/passwd}", "check: \\input at line 1 is refused"),
+        (".. check::\n\n   \\text{no maths}", "check: the content states no relation to check"),
+    ],
+)
+def test_check_refuses_bad_blocks_at_their_line(
+    make_app: Any, tmp_path: Path, block: str, message: str
+) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "conf.py").write_text('extensions = ["derive.sphinxext"]\n')
+    (source / "index.rst").write_text(f"Title\n=====\n\nText.\n\n{block}\n")
+    app = make_app("html", srcdir=source)
+    app.build()
+    assert app.statuscode == 1
+    assert message in _clean(app)

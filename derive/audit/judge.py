@@ -394,7 +394,7 @@ def _judge(claim: Relation, hypotheses: tuple[Relation, ...], facts: tuple[Fact,
             best = Verdict("failed", why, dict(last.counterexample or {}) or None, last.rule)
         if hypotheses and can_refute:
             continue  # the reasons of derivations from a hypothesis are summed up below
-        if reason and reason not in reasons:
+        if reason and reason not in reasons and "one of the stated assumptions" not in reason:
             reasons.append(reason)
     if best is not None:
         return best
@@ -531,9 +531,10 @@ def _expanded(value: Any, defined: Mapping[Any, Any]) -> Any:
 def _products(a: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
     """(u, g) when a = Σ uᵢ·gᵢ, each term a product of two symbols (at most 64 terms)."""
     terms = a.args if isinstance(a, sympy.Add) else (a,)
-    u, g = [], []
+    u: list[Any] = []
+    g: list[Any] = []
     for term in terms:
-        factors = term.args if isinstance(term, sympy.Mul) else ()
+        factors: tuple[Any, ...] = term.args if isinstance(term, sympy.Mul) else ()
         if len(factors) != 2 or not all(isinstance(f, sympy.Symbol) for f in factors):
             return None
         u.append(factors[0])

@@ -1,0 +1,2 @@
+extensions = ["derive.sphinxext"]
+exclude_patterns = ["_build"]
