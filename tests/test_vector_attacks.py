@@ -26,6 +26,7 @@ from derive.kernel import (
     Sign,
     Step,
     Substitution,
+    SumOfSquares,
     Transitivity,
     Truncation,
     VectorSum,
@@ -255,6 +256,23 @@ def test_premises_about_sums_that_contradict_on_three_components_are_refused() -
     steps = [Step(VectorSum(w**2, 3), "<", 0, "", Assumption())]
     facts = (Fact(VectorSum(w**2, 3), "<", 0, "Σw² < 0"),)
     assert _statuses("attack: plain contradiction", steps, facts) == ["unproved"]
+
+
+@pytest.mark.xfail(strict=True, reason="a loose premise 'w ≠ 0' is read as 'every wᵢ ≠ 0'")
+def test_a_vector_premise_w_nonzero_does_not_make_every_component_nonzero() -> None:
+    # read as vectors, w ≠ 0 and x ≠ 0 allow w = e₁, x = e₂, where Σ wᵢ²xᵢ² = 0; the sign
+    # rules read the premises for every component and prove Σ wᵢ²xᵢ² > 0
+    facts = (Fact(w, "!=", 0, "w ≠ 0"), Fact(x, "!=", 0, "x ≠ 0"))
+    subject = VectorSum(w**2 * x**2, 3)
+    assert _status("attack: w nonzero", subject, ">", 0, Sign(), facts) != "proved"
+
+
+def test_sums_of_squares_with_sums_are_not_misread() -> None:
+    square = VectorSum(w, 3) ** 2 - VectorSum(w**2, 3)
+    rule = SumOfSquares(((1, VectorSum(w, 3)),), 0)
+    assert _status("attack: sos of sums", 0, "<=", square, rule) != "proved"
+    loose = SumOfSquares(((1, w),), 0)
+    assert _status("attack: sos loose", 0, "<=", w**2 - VectorSum(w**2, 3), loose) != "proved"
 
 
 # --- lesser holes: true statements refuted ("failed") ---------------------------------
