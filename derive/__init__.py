@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from .library import steepest_descent as steepest_descent
     from .library import step_size as step_size
     from .library import vector_calculus as vector_calculus
+    from .library.lemma import descent_lemma as descent_lemma
     from .objective import Objective as Objective
     from .parse import parse as parse
     from .taylor import Directional as Directional
@@ -73,6 +74,7 @@ _LAZY = {
     "Report": "kernel",
     "Step": "kernel",
     "StepReport": "kernel",
+    "descent_lemma": "library.lemma",
     "descent_radius": "library",
     "gradient_descent": "library",
     "learning_rate_bound": "library",
@@ -153,6 +155,7 @@ __all__ = [
     "VerificationError",
     "__version__",
     "audit",
+    "descent_lemma",
     "descent_radius",
     "directional",
     "emit",

@@ -2,23 +2,35 @@
 box of its symbols, refined by bisection. Strict about domains: an operation that may
 leave the set where it is analytic (a logarithm or root of an interval reaching 0, a
 quotient by an interval holding 0) gives no enclosure at all, so a bound proved here also
-shows the expression is smooth on the box."""
+shows the expression is smooth on the box.
+
+Expressions are compiled once (:class:`Program`) into a straight-line program of interval
+operations in which each distinct subexpression is evaluated once, then run on as many
+boxes as a bisection needs: no SymPy tree is walked per box."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+import heapq
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import mpmath
 import sympy
-from mpmath import iv
+from mpmath import iv, libmp
+from mpmath.libmp import libmpi
 
-__all__ = ["Box", "enclose", "positive_on", "tight"]
+__all__ = ["Box", "Program", "bisect", "compiled", "enclose", "positive_on", "tight", "tight_on"]
+__all__ += ["RowSumBound", "to_intervals"]
 
 Box = Mapping[Any, tuple[Any, Any]]
-DIGITS, MAX_BOXES, MEAN_VALUE_UP_TO = 30, 4096, 10
+DIGITS, MAX_BOXES, MEAN_VALUE_UP_TO = 30, 4096, 4
 _WIDEN = mpmath.mpf(10) ** -(DIGITS - 5)  # functions mpmath.iv lacks: 40-digit values, widened
+_FAIL = (ArithmeticError, ValueError, TypeError, KeyError, AttributeError)
+
+
+class _Unsupported(Exception):
+    """An operation with no sound enclosure here (an unknown function, a symbolic power)."""
 
 
 def _ends(x: Any) -> tuple[Any, Any]:
@@ -44,17 +56,209 @@ def _cosh(x: Any) -> Any:
     return iv.mpf([_point(mpmath.cosh, low)[0], max(_point(mpmath.cosh, e)[1] for e in (lo, hi))])
 
 
+_PREC = libmp.dps_to_prec(DIGITS)
+_NOT_FINITE = (libmp.finf, libmp.fninf, libmp.fnan)
+
+
+def _raw(f: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """An enclosure on iv intervals as one on raw (lo, hi) pairs of mpf values."""
+    return lambda x: f(iv.make_mpf(x))._mpi_
+
+
+def _positive(x: Any) -> bool:
+    return libmp.mpf_sign(x[0]) > 0 and x[0] not in _NOT_FINITE
+
+
+def _log(x: Any) -> Any:
+    if not _positive(x):
+        raise ValueError("the logarithm of an interval reaching 0")
+    return libmpi.mpi_log(x, _PREC)
+
+
 _FUNCTIONS: dict[Any, Callable[[Any], Any]] = {
-    sympy.exp: iv.exp,
-    sympy.sin: iv.sin,
-    sympy.cos: iv.cos,
-    sympy.tanh: _monotone(mpmath.tanh),
-    sympy.atan: _monotone(mpmath.atan),
-    sympy.sinh: _monotone(mpmath.sinh),
-    sympy.asinh: _monotone(mpmath.asinh),
-    sympy.erf: _monotone(mpmath.erf),
-    sympy.cosh: _cosh,
+    sympy.exp: lambda x: libmpi.mpi_exp(x, _PREC),
+    sympy.sin: lambda x: libmpi.mpi_sin(x, _PREC),
+    sympy.cos: lambda x: libmpi.mpi_cos(x, _PREC),
+    sympy.atan: lambda x: libmpi.mpi_atan(x, _PREC),
+    sympy.sinh: lambda x: libmpi.mpi_cosh_sinh(x, _PREC)[1],
+    sympy.tanh: _raw(_monotone(mpmath.tanh)),
+    sympy.asinh: _raw(_monotone(mpmath.asinh)),
+    sympy.erf: _raw(_monotone(mpmath.erf)),
+    sympy.cosh: _raw(_cosh),
+    sympy.log: _log,
 }
+
+
+def _add(*xs: Any) -> Any:
+    total = xs[0]
+    for x in xs[1:]:
+        total = libmpi.mpi_add(total, x, _PREC)
+    return total
+
+
+def _mul(*xs: Any) -> Any:
+    total = xs[0]
+    for x in xs[1:]:
+        total = libmpi.mpi_mul(total, x, _PREC)
+    return total
+
+
+def _power(k: int) -> Callable[[Any], Any]:
+    return lambda x: libmpi.mpi_pow_int(x, k, _PREC)
+
+
+def _inverse_power(k: int) -> Callable[[Any], Any]:
+    def inverse(x: Any) -> Any:
+        if libmp.mpf_sign(x[0]) <= 0 <= libmp.mpf_sign(x[1]):
+            raise ZeroDivisionError("a denominator that may vanish")
+        return libmpi.mpi_div(libmpi.mpi_one, libmpi.mpi_pow_int(x, k, _PREC), _PREC)
+
+    return inverse
+
+
+def _root(p: int, q: int) -> Callable[[Any], Any]:
+    exponent = libmpi.mpi_div((libmp.from_int(p),) * 2, (libmp.from_int(q),) * 2, _PREC)
+
+    def root(x: Any) -> Any:
+        if not _positive(x):  # roots only of positive intervals
+            raise ValueError("a root of an interval reaching 0")
+        return libmpi.mpi_exp(libmpi.mpi_mul(libmpi.mpi_log(x, _PREC), exponent, _PREC), _PREC)
+
+    return root
+
+
+def _rational(value: Any) -> Any:
+    """A raw interval holding the rational ``value``."""
+    p, q = (libmp.from_int(int(k)) for k in (value.p, value.q))
+    return libmpi.mpi_div((p, p), (q, q), _PREC)
+
+
+_LOAD = object()  # the instruction that reads a symbol's interval
+_STALL = 8  # halvings without a 0.1% lower bound after which a search stops
+
+
+class Program:
+    """``exprs`` compiled into one straight-line program of interval operations over their
+    symbols; equal subexpressions (SymPy's structural equality) are computed once.
+
+    >>> x, y = sympy.symbols("x y")
+    >>> program = Program((sympy.exp(x) + y, sympy.exp(x) * y))
+    >>> [print(v) for v in program.run({x: (0, 0), y: (1, 2)})]  # doctest: +SKIP
+    """
+
+    def __init__(self, exprs: Sequence[Any], smooth: bool = True) -> None:
+        self.smooth = smooth
+        self.symbols: list[Any] = []
+        self.code: list[tuple[Any, tuple[int, ...]]] = []
+        self._memo: dict[Any, int] = {}
+        outputs: list[int | None] = []
+        for e in exprs:
+            try:
+                outputs.append(self._emit(sympy.sympify(e)))
+            except (_Unsupported, *_FAIL):
+                outputs.append(None)
+        self.outputs = tuple(outputs)
+        del self._memo
+
+    def _op(self, op: Any, args: tuple[int, ...]) -> int:
+        self.code.append((op, args))
+        return len(self.code) - 1
+
+    def _emit(self, e: Any) -> int:
+        known = self._memo.get(e)
+        if known is not None:
+            return known
+        register = self._compile(e)
+        self._memo[e] = register
+        return register
+
+    def _compile(self, e: Any) -> int:
+        if e.is_Rational:
+            value = _rational(e)
+            return self._op(lambda v=value: v, ())
+        if e in (sympy.pi, sympy.E):
+            value = libmpi.mpi_pi(_PREC) if e == sympy.pi else libmpi.mpi_exp(libmpi.mpi_one, _PREC)
+            return self._op(lambda v=value: v, ())
+        if e.is_Symbol:
+            self.symbols.append(e)
+            return self._op(_LOAD, (len(self.symbols) - 1,))
+        if e.is_Add or e.is_Mul:
+            args = tuple(self._emit(a) for a in e.args)
+            return self._op(_add if e.is_Add else _mul, args)
+        if e.is_Pow:
+            base, exponent = self._emit(e.args[0]), e.args[1]
+            if exponent.is_Integer and exponent > 0:
+                return self._op(_power(int(exponent)), (base,))
+            if exponent.is_Integer:
+                return self._op(_inverse_power(int(-exponent)), (base,))
+            if exponent.is_Rational:
+                return self._op(_root(int(exponent.p), int(exponent.q)), (base,))
+            raise _Unsupported(e)
+        if isinstance(e, sympy.Abs) and not self.smooth:
+            return self._op(libmpi.mpi_abs, (self._emit(e.args[0]),))
+        f = _FUNCTIONS.get(type(e))
+        if f is None or len(e.args) != 1:
+            raise _Unsupported(e)
+        return self._op(f, (self._emit(e.args[0]),))
+
+    def run(self, box: Mapping[Any, Any]) -> list[Any]:
+        """The enclosure of each expression on ``box`` (symbol → an mpmath.iv interval, or
+        (lo, hi) with exact ends), None where one is not shown defined and finite."""
+        values = [_interval(box.get(s)) for s in self.symbols]
+        registers: list[Any] = []
+        append = registers.append
+        for op, args in self.code:
+            if op is _LOAD:
+                value = values[args[0]]
+                append(None if value is None else value._mpi_)
+                continue
+            xs = [registers[a] for a in args]
+            if any(x is None for x in xs):
+                append(None)
+                continue
+            try:
+                value = op(*xs)
+            except _FAIL:
+                value = None
+            if value is not None and (value[0] in _NOT_FINITE or value[1] in _NOT_FINITE):
+                value = None
+            append(value)
+        return [None if k is None else _finite(registers[k]) for k in self.outputs]
+
+
+def _interval(bounds: Any) -> Any:
+    """An iv interval holding [lo, hi] (exact ends rounded outward), or None."""
+    if bounds is None or isinstance(bounds, iv.mpf):
+        return bounds
+    lo, hi = (_constant(end) for end in bounds)
+    if lo is None or hi is None:
+        return None
+    return iv.make_mpf((lo._mpi_[0], hi._mpi_[1]))
+
+
+def _constant(value: Any) -> Any:
+    if isinstance(value, mpmath.mpf):
+        return iv.make_mpf((value._mpf_, value._mpf_))
+    value = sympy.sympify(value)
+    if value.is_Rational:
+        return iv.make_mpf(_rational(value))
+    return _compiled((value,), True).run({})[0]
+
+
+def _finite(value: Any) -> Any:
+    if value is None or value[0] in _NOT_FINITE or value[1] in _NOT_FINITE:
+        return None
+    return iv.make_mpf(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(exprs: tuple[Any, ...], smooth: bool) -> Program:
+    return Program(exprs, smooth)
+
+
+def compiled(exprs: Sequence[Any], smooth: bool = True) -> Program:
+    """The :class:`Program` of ``exprs`` (cached: compiled once per expressions)."""
+    return _compiled(tuple(sympy.sympify(e) for e in exprs), smooth)
 
 
 def enclose(expr: Any, box: Box, smooth: bool = True) -> Any:
@@ -68,132 +272,224 @@ def enclose(expr: Any, box: Box, smooth: bool = True) -> Any:
     >>> enclose(sympy.log(x), {x: (0, 1)}) is None  # log reaches 0: no enclosure
     True
     """
-    precision, iv.dps = iv.prec, DIGITS
-    try:
-        value = _enclose(sympy.sympify(expr), box, smooth)
-    except (ArithmeticError, ValueError, TypeError, KeyError, AttributeError):
-        return None
-    finally:
-        iv.prec = precision
-    if value is None or not all(mpmath.isfinite(e) for e in _ends(value)):
-        return None
-    return value
-
-
-def _enclose(e: Any, box: Box, smooth: bool = True) -> Any:
-    if e.is_Rational:
-        return iv.mpf(e.p) / e.q
-    if e in (sympy.pi, sympy.E):
-        return iv.pi if e == sympy.pi else iv.e
-    if e.is_Symbol:
-        lo, hi = (_enclose(sympy.sympify(end), box, smooth) for end in box[e])
-        return iv.mpf([_ends(lo)[0], _ends(hi)[1]])
-    if e.is_Add or e.is_Mul:
-        parts = [_enclose(a, box, smooth) for a in e.args]
-        total = parts[0]
-        for p in parts[1:]:
-            total = total + p if e.is_Add else total * p
-        return total
-    if e.is_Pow:
-        base, exponent = _enclose(e.args[0], box, smooth), e.args[1]
-        if exponent.is_Integer and exponent > 0:
-            return base ** int(exponent)
-        lo, hi = _ends(base)
-        if exponent.is_Integer:  # a quotient: its denominator must keep away from 0
-            return None if lo <= 0 <= hi else 1 / base ** int(-exponent)
-        if not exponent.is_Rational or lo <= 0:  # roots only of positive intervals
-            return None
-        return iv.exp(iv.log(base) * (iv.mpf(exponent.p) / exponent.q))
-    if isinstance(e, sympy.log) and len(e.args) == 1:
-        inner = _enclose(e.args[0], box, smooth)
-        return None if _ends(inner)[0] <= 0 else iv.log(inner)
-    if isinstance(e, sympy.Abs) and not smooth:
-        return abs(_enclose(e.args[0], box, smooth))
-    f = _FUNCTIONS.get(type(e))
-    return f(_enclose(e.args[0], box, smooth)) if f is not None and len(e.args) == 1 else None
+    return compiled((expr,), smooth).run(box)[0]
 
 
 @functools.lru_cache(maxsize=512)
-def _gradient(expr: Any, symbols: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple(sympy.diff(expr, s) for s in symbols)
+def _gradient(expr: Any, symbols: tuple[Any, ...]) -> Program:
+    return Program(tuple(sympy.diff(expr, s) for s in symbols))
+
+
+def to_intervals(box: Box) -> dict[Any, Any] | None:
+    """``box`` with each (lo, hi) as an iv interval holding it; None if an end is not a number."""
+    precision, iv.dps = iv.prec, DIGITS
+    try:
+        intervals = {s: _interval(bounds) for s, bounds in box.items()}
+    finally:
+        iv.prec = precision
+    return None if any(v is None for v in intervals.values()) else intervals
 
 
 def tight(expr: Any, box: Box) -> tuple[Any, Any] | None:
     """Bounds (lo, hi) of ``expr`` on ``box``: the natural enclosure intersected with the
     mean-value form f(m) + Σ ∂f/∂xᵢ(box)·(xᵢ − mᵢ) about the centre m (valid where f is
-    smooth, which the enclosures show); a sum is bounded term by term and |g| from g's
-    bounds, so absolute values keep the tighter form. None where not shown defined."""
-    expr = sympy.sympify(expr)
-    if expr.has(sympy.Abs) and (expr.is_Add or isinstance(expr, sympy.Abs) or expr.is_Mul):
-        if isinstance(expr, sympy.Abs):
-            inner = tight(expr.args[0], box)
-            if inner is None:
-                return None
-            low = 0 if inner[0] <= 0 <= inner[1] else min(abs(inner[0]), abs(inner[1]))
-            return low, max(abs(inner[0]), abs(inner[1]))
-        parts: list[Any] = []
-        if expr.is_Mul and isinstance(expr.as_coeff_Mul()[1], sympy.Abs):
-            coefficient, rest = expr.as_coeff_Mul()
-            parts = [(coefficient, tight(rest, box))]
-        elif expr.is_Add:
-            parts = [(sympy.Integer(1), tight(term, box)) for term in expr.args]
-        if parts:
-            if any(bounds is None for _, bounds in parts) or not all(
-                c.is_Rational for c, _ in parts
-            ):
-                return None
-            precision, iv.dps = iv.prec, DIGITS
-            try:  # outward rounded: c·[lo, hi] summed
-                total = sum((iv.mpf(c.p) / c.q * iv.mpf(list(b)) for c, b in parts), iv.mpf(0))
-            finally:
-                iv.prec = precision
-            return _ends(total)
+    smooth, which the enclosures show; up to MEAN_VALUE_UP_TO symbols); a sum is bounded
+    term by term and |g| from g's bounds, so absolute values keep the tighter form. None
+    where not shown defined.
+
+    >>> x = sympy.Symbol("x")
+    >>> [float(b) for b in tight(x**2 - x, {x: (0, 1)})]
+    [-0.75, 0.25]
+    """
+    intervals = to_intervals(box)
+    return None if intervals is None else tight_on(sympy.sympify(expr), intervals)
+
+
+def tight_on(expr: Any, box: dict[Any, Any]) -> tuple[Any, Any] | None:
+    """:func:`tight` on a box of intervals (see :func:`to_intervals`)."""
+    small = len(box) <= MEAN_VALUE_UP_TO
+    if small and expr.has(sympy.Abs) and (expr.is_Add or expr.is_Mul or _is_abs(expr)):
+        return _tight_abs(expr, box)
     value = enclose(expr, box, smooth=False)
-    if value is None:
-        return None
-    if expr.has(sympy.Abs) or len(box) > MEAN_VALUE_UP_TO:  # the natural enclosure only
-        return _ends(value)
-    box = {s: (sympy.Rational(lo), sympy.Rational(hi)) for s, (lo, hi) in box.items()}
-    middle = {s: (lo + hi) / 2 for s, (lo, hi) in box.items()}
-    centre = enclose(expr, {s: (m, m) for s, m in middle.items()})
-    slopes = [enclose(g, box) for g in _gradient(expr, tuple(box))]
-    if centre is None or any(g is None for g in slopes):
-        return _ends(value)
+    if value is None or not small or expr.has(sympy.Abs):  # the natural enclosure only
+        return None if value is None else _ends(value)
+    symbols = tuple(box)
     precision, iv.dps = iv.prec, DIGITS
     try:
+        with mpmath.workprec(4 * iv.prec):  # the centre exactly: the mean of two ends
+            middle = {s: iv.mpf(sum(_ends(box[s])) / 2) for s in symbols}
+        (centre,) = compiled((expr,)).run(middle)
+        slopes = _gradient(expr, symbols).run(box)
+        if centre is None or None in slopes:
+            return _ends(value)
         form = centre
-        for g, (s, (lo, hi)) in zip(slopes, box.items(), strict=True):
-            below, above = _enclose(lo - middle[s], {}), _enclose(hi - middle[s], {})
-            form = form + g * iv.mpf([_ends(below)[0], _ends(above)[1]])
+        for g, s in zip(slopes, symbols, strict=True):
+            form = form + g * (box[s] - middle[s])
     finally:
         iv.prec = precision
     (a, b), (c, d) = _ends(value), _ends(form)
     return max(a, c), min(b, d)
 
 
+def _is_abs(expr: Any) -> bool:
+    return isinstance(expr, sympy.Abs)
+
+
+def _tight_abs(expr: Any, box: dict[Any, Any]) -> tuple[Any, Any] | None:
+    """Bounds of a sum of (multiples of) absolute values, term by term; |g| from g's bounds."""
+    if _is_abs(expr):
+        inner = tight_on(expr.args[0], box)
+        if inner is None:
+            return None
+        low = 0 if inner[0] <= 0 <= inner[1] else min(abs(inner[0]), abs(inner[1]))
+        return low, max(abs(inner[0]), abs(inner[1]))
+    parts: list[tuple[Any, Any]] = []
+    if expr.is_Mul and _is_abs(expr.as_coeff_Mul()[1]):
+        coefficient, rest = expr.as_coeff_Mul()
+        parts = [(coefficient, tight_on(rest, box))]
+    elif expr.is_Add:
+        parts = [(sympy.Integer(1), tight_on(term, box)) for term in expr.args]
+    if not parts:
+        value = enclose(expr, box, smooth=False)
+        return None if value is None else _ends(value)
+    if any(bounds is None for _, bounds in parts) or not all(c.is_Rational for c, _ in parts):
+        return None
+    precision, iv.dps = iv.prec, DIGITS
+    try:  # outward rounded: c·[lo, hi] summed
+        total = sum((iv.mpf(c.p) / c.q * iv.mpf(list(b)) for c, b in parts), iv.mpf(0))
+    finally:
+        iv.prec = precision
+    return _ends(total)
+
+
 def positive_on(expr: Any, box: Box, strict: bool) -> bool:
     """Is ``expr`` ≥ 0 (> 0 when strict) at every point of ``box``? Shown by enclosures on
-    a bisection of the box (at most MAX_BOXES pieces); False when not shown.
+    a bisection of the box (at most MAX_BOXES pieces; the widest side is halved, ties to
+    the first symbol by name); False when not shown.
 
     >>> x = sympy.Symbol("x")
     >>> positive_on(x**2 - x + sympy.Rational(1, 4) + sympy.Rational(1, 10**6), {x: (-3, 3)}, True)
     True
     """
     expr = sympy.sympify(expr)
-    pending = [dict(box)]
+    intervals = to_intervals({s: box[s] for s in sorted(box, key=str)})
+    if intervals is None:
+        return False
+    pending = [intervals]
     for _ in range(MAX_BOXES):
         if not pending:
             return True
         piece = pending.pop()
-        bounds = tight(expr, piece)
+        bounds = tight_on(expr, piece)
         if bounds is not None and (bounds[0] > 0 or (not strict and bounds[0] >= 0)):
             continue
         if bounds is not None and bounds[1] < 0:
             return False  # negative on the whole piece: no refinement helps
-        widest = max(piece, key=lambda s: piece[s][1] - piece[s][0], default=None)
-        if widest is None or piece[widest][1] - piece[widest][0] < sympy.Rational(1, 10**12):
+        halves = bisect(piece)
+        if halves is None:
             return False
-        lo, hi = piece[widest]
-        middle = (sympy.Rational(lo) + sympy.Rational(hi)) / 2
-        pending += [{**piece, widest: (lo, middle)}, {**piece, widest: (middle, hi)}]
+        pending += halves
     return False
+
+
+def bisect(piece: dict[Any, Any]) -> list[dict[Any, Any]] | None:
+    """The two halves of ``piece`` across its widest side (the first such symbol in the
+    piece's order), or None when every side is narrower than 10⁻¹²."""
+    widths = {s: _ends(v)[1] - _ends(v)[0] for s, v in piece.items()}
+    widest = max(widths, key=widths.__getitem__, default=None)
+    if widest is None or widths[widest] < mpmath.mpf(10) ** -12:
+        return None
+    lo, hi = piece[widest]._mpi_
+    middle = libmp.mpf_shift(libmp.mpf_add(lo, hi), -1)  # exact: no precision given
+    return [
+        {**piece, widest: iv.make_mpf((lo, middle))},
+        {**piece, widest: iv.make_mpf((middle, hi))},
+    ]
+
+
+@functools.lru_cache(maxsize=64)
+def _below(bound: RowSumBound, box: tuple[tuple[Any, tuple[Any, Any]], ...], c: Any) -> bool:
+    """:meth:`RowSumBound.below`, once per matrix, box and bound (the same question asked by
+    the upper and the lower Gershgorin step gets the same answer)."""
+    return bound._below(dict(box), c)
+
+
+class RowSumBound:
+    """Upper bounds of a square matrix's absolute row sums max_i Σ_j |H_ij| on boxes, from
+    one compiled program of its entries (enclosures demand smoothness: no absolute value
+    inside an entry), with upward rounding of the sums."""
+
+    def __init__(self, matrix: Sequence[Sequence[Any]]) -> None:
+        self.n = len(matrix)
+        self.entries = tuple(sympy.sympify(e) for row in matrix for e in row)
+        self.program = compiled(self.entries)
+
+    def __hash__(self) -> int:
+        return hash(self.entries)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RowSumBound) and other.entries == self.entries
+
+    def top(self, piece: Mapping[Any, Any]) -> Any:
+        """max_i Σ_j |H_ij| on ``piece`` from above (an mpf), or None where not bounded."""
+        values = self.program.run(piece)
+        if any(v is None for v in values):
+            return None
+        best = None
+        for i in range(self.n):
+            total = libmp.fzero
+            for v in values[i * self.n : (i + 1) * self.n]:
+                total = libmp.mpf_add(total, libmpi.mpi_abs(v._mpi_)[1], _PREC, libmp.round_ceiling)
+            best = total if best is None or libmp.mpf_gt(total, best) else best
+        return mpmath.mpf(best)
+
+    def below(self, box: Box, c: Any) -> bool:
+        return _below(self, tuple(sorted(box.items(), key=lambda item: str(item[0]))), c)
+
+    def _below(self, box: Box, c: Any) -> bool:
+        """Is every absolute row sum ≤ c on ``box``? Bisection (the widest side first, as
+        :func:`positive_on`) of every piece whose bound exceeds c, at most MAX_BOXES pieces."""
+        intervals = to_intervals({s: box[s] for s in sorted(box, key=str)})
+        if intervals is None:
+            return False
+        limit, pending = mpmath.mpf(c), [intervals]
+        for _ in range(MAX_BOXES):
+            if not pending:
+                return True
+            piece = pending.pop()
+            top = self.top(piece)
+            if top is None:
+                return False
+            if top <= limit:
+                continue
+            halves = bisect(piece)
+            if halves is None:
+                return False
+            pending += halves
+        return False
+
+    def search(self, box: Box, budget: int) -> Any:
+        """The least bound found for max_i Σ_j |H_ij| on ``box``: the piece with the largest
+        bound is halved (as :meth:`below` would) while ``budget`` pieces last; None if not
+        bounded. Any c at or above it passes :meth:`below` on the same pieces or fewer."""
+        intervals = to_intervals({s: box[s] for s in sorted(box, key=str)})
+        if intervals is None:
+            return None
+        top = self.top(intervals)
+        if top is None:
+            return None
+        heap, count, since = [(-top, 0, intervals)], 1, 0
+        while count + 2 <= min(budget, MAX_BOXES) and since < _STALL:
+            worst_top, _, worst = heapq.heappop(heap)
+            halves = bisect(worst)
+            bounds: list[Any] = [self.top(h) for h in halves] if halves is not None else [None]
+            if halves is None or any(b is None for b in bounds):
+                heapq.heappush(heap, (worst_top, 0, worst))  # as it was
+                break
+            for half, b in zip(halves, bounds, strict=True):
+                count += 1
+                heapq.heappush(heap, (-b, count, half))
+            lower = -heap[0][0]  # halving the worst pieces stopped helping: stop
+            since = 0 if lower < top * (1 - mpmath.mpf(10) ** -3) else since + 1
+            top = min(top, lower)
+        return -heap[0][0]

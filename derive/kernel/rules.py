@@ -567,4 +567,253 @@ def _bilinear(expr: Any, vectors: tuple[sympy.Symbol, ...]) -> Any:
     return expr.replace(lambda e: isinstance(e, Inner), lambda e: expand_one(*e.args))
 
 
+@dataclass(frozen=True)
+class DescentLemma(Rule):
+    r"""The descent lemma on a box B, with the iterates kept in B. For θ ∈ B with f(θ) ≤ f₀
+    (the case hypothesis) and g = ∇f(θ), conclude f(θ − ηg) ≤ f(θ) − (η/2)‖g‖², or
+    loᵢ ≤ θᵢ − ηgᵢ, or θᵢ − ηgᵢ ≤ hiᵢ (the step stays in B, so in {f ≤ f₀} ∩ B again).
+
+    Side conditions, all checked: the standing premises give B by numeric bounds loᵢ < hiᵢ
+    and say nothing else about θ; f and ∇²f have enclosures on B (f is smooth there);
+    ``smooth`` is a proved step vᵀHv ≤ c·vᵀv by Gershgorin's rule, resting on no case, with
+    H = ∇²f and v free of every premise (so uᵀ∇²f u ≤ c‖u‖² on B for every u); the premises
+    give 0 < η ≤ r with r·c ≤ 1; ``faces`` are proved steps f₀ < f on each of B's 2n faces
+    (θᵢ = loᵢ and θᵢ = hiᵢ), resting on no case, with f₀ a number.
+
+    Why: f(θ) ≤ f₀ < f on ∂B puts θ inside B. Let T be the last t ≤ η with θ − sg ∈ B for all
+    s ≤ t. On [0, T], φ(t) = f(θ − tg) has φ'' = gᵀ∇²f g ≤ c‖g‖², so by Taylor's theorem
+    φ(t) ≤ φ(0) − t‖g‖²(1 − ct/2) ≤ φ(0) ≤ f₀ (ct ≤ cη ≤ 1). If T < η, θ − Tg lies on ∂B
+    where f > f₀: a contradiction. So the whole step stays in B, and at t = η,
+    1 − cη/2 ≥ 1/2 gives the decrease.
+    """
+
+    name: ClassVar[str] = "descent lemma"
+    refs: ClassVar[tuple[str, ...]] = ("smooth", "faces")
+    exacts: ClassVar[tuple[str, ...]] = ("loss",)
+
+    loss: Any
+    params: tuple[sympy.Symbol, ...]
+    rate: sympy.Symbol
+    smooth: str | int
+    faces: tuple[str | int, ...]
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        symbols = (*self.params, self.rate)
+        if not all(isinstance(s, sympy.Symbol) for s in symbols) or len(set(symbols)) < len(
+            symbols
+        ):
+            raise VerificationError("the descent lemma names distinct symbols: θ's and η")
+
+    def check(self, step: Step, i: int, ctx: Context) -> str:
+        f, theta, eta = self.loss, self.params, self.rate
+        need(not ctx.definitions, "the descent lemma takes no definitions")
+        need(f.free_symbols <= set(theta), "the loss may depend only on the parameters θ")
+        box = ctx.box(theta)
+        need(
+            box is not None, "every parameter needs numeric bounds lo ≤ θᵢ ≤ hi among the premises"
+        )
+        assert box is not None
+        need(all(lo < hi for lo, hi in box.values()), "the box must have lo < hi on every side")
+        rates = ctx.box([eta])
+        need(rates is not None and sign(eta, ctx) == 2, "the premises must give 0 < η ≤ r")
+        assert rates is not None
+        f0, level = self._level(ctx)
+        c = self._curvature(i, ctx)
+        need(c > 0 and rates[eta][1] * c <= 1, f"η ≤ {rates[eta][1]} is not ≤ 1/L = 1/{c}")
+        self._only_bounds(ctx, set(theta) | {eta}, level)
+        g = [sympy.diff(f, p) for p in theta]
+        self._faces(i, ctx, f0, box)
+        self._smooth_on(box, g)
+        lo, rel, hi = as_le(step)
+        moved = [p - eta * gp for p, gp in zip(theta, g, strict=True)]
+        ends = [(box[p][0], m) for p, m in zip(theta, moved, strict=True)]
+        ends += [(m, box[p][1]) for p, m in zip(theta, moved, strict=True)]
+        if rel == "<=" and any(lo == a and hi == b for a, b in ends):
+            return "proved"
+        if rel == "<=" and any(identical(lo, a, ctx) and identical(hi, b, ctx) for a, b in ends):
+            return "proved"
+        decrease = f - eta * sympy.Add(*(gp**2 for gp in g)) / 2
+        after = f.xreplace(dict(zip(theta, moved, strict=True)))
+        need(
+            rel == "<=" and identical(lo, after, ctx) and identical(hi, decrease, ctx),
+            "the step must read f(θ − η∇f) ≤ f(θ) − (η/2)‖∇f‖², or lo ≤ θᵢ − η∂ᵢf, or "
+            "θᵢ − η∂ᵢf ≤ hi",
+        )
+        return "proved"
+
+    def _level(self, ctx: Context) -> tuple[Any, int]:
+        """f₀ of the case hypothesis f(θ) ≤ f₀ (recorded as used)."""
+        for k, fact in enumerate(ctx.facts):
+            if fact.scope != "hypothesis" or k in ctx.masked or fact.rel != "<=":
+                continue
+            if fact.lhs == self.loss and not fact.rhs.free_symbols:
+                ctx.used.add(k)
+                return fact.rhs, k
+        raise Unproved("the case hypothesis f(θ) ≤ f₀ (f₀ a number) is not among the premises")
+
+    def _curvature(self, i: int, ctx: Context) -> Any:
+        """c of the proved step vᵀ∇²f v ≤ c·vᵀv (by Gershgorin's rule, on no case, v free)."""
+        premise, index = ctx.premise(self.smooth, i), ctx.derivation.index(self.smooth)
+        rule = ctx.derivation.steps[index].rule
+        need(not ctx.cases[index], "the smoothness premise rests on a case")
+        n = len(self.params)
+        if isinstance(rule, HessianBound):  # its rule checked H = ∇²f of its loss
+            same = rule.loss == self.loss and tuple(rule.params) == tuple(self.params)
+            need(same, "the smoothness premise bounds another loss's Hessian")
+        else:
+            need(isinstance(rule, RowSums), "the smoothness premise must come by Gershgorin")
+        h = sympy.ImmutableMatrix(rule.matrix)  # type: ignore[attr-defined]
+        v = sympy.ImmutableMatrix(rule.vector)  # type: ignore[attr-defined]
+        need(h.shape == (n, n) and v.shape == (n, 1), "the smoothness premise is not n×n")
+        free = [s for fact in ctx.facts for s in fact.lhs.free_symbols | fact.rhs.free_symbols]
+        taken = set(self.params) | {self.rate} | set(free)
+        need(
+            all(isinstance(x, sympy.Symbol) and x not in taken for x in v) and len(set(v)) == n,
+            "the smoothness premise's vector must be n symbols free of every premise",
+        )
+        lo, rel, hi = as_le(premise)
+        norm = sympy.Add(*(x**2 for x in v))
+        c = sympy.cancel(hi / norm)
+        form = quadratic_form(h, v)
+        need(
+            rel in _WORD and c.is_Rational and (lo == form or identical(lo, form, ctx)),
+            "the smoothness premise must read vᵀHv ≤ c·vᵀv with c a number",
+        )
+        if isinstance(rule, RowSums):
+            for a, p in enumerate(self.params):
+                first = sympy.diff(self.loss, p)
+                for b in range(a, n):
+                    second = sympy.diff(first, self.params[b])
+                    need(
+                        h[a, b] == second or identical(h[a, b], second, ctx),
+                        f"the smoothness premise's matrix is not ∇²f (entry {a + 1}, {b + 1})",
+                    )
+        return c
+
+    def _only_bounds(self, ctx: Context, symbols: set[Any], level: int) -> None:
+        """No premise but numeric bounds (and the level hypothesis) mentions θ or η."""
+        for k, fact in enumerate(ctx.facts):
+            mentioned = (fact.lhs.free_symbols | fact.rhs.free_symbols) & symbols
+            if not mentioned or k == level:
+                continue
+            simple = fact.lhs in symbols and fact.rhs.is_Rational
+            simple |= fact.rhs in symbols and fact.lhs.is_Rational
+            need(
+                not fact.scope and fact.rel in ("<", "<=", ">", ">=") and simple,
+                "a premise other than numeric bounds mentions θ or η: {}",
+                fact.text or f"{fact.lhs} {fact.rel} {fact.rhs}",
+            )
+
+    def _faces(self, i: int, ctx: Context, f0: Any, box: dict[Any, tuple[Any, Any]]) -> None:
+        """A proved step f₀ < f on every face θᵢ = loᵢ and θᵢ = hiᵢ, on no case."""
+        shown = []
+        for ref in self.faces:
+            lo, rel, hi = as_le(ctx.premise(ref, i))
+            need(not ctx.cases[ctx.derivation.index(ref)], "a face's bound rests on a case")
+            if rel == "<" and identical(lo, f0, ctx):
+                shown.append(hi)
+        for p in self.params:
+            for end in box[p]:
+                on_face = self.loss.xreplace({p: end})
+                need(
+                    any(s == on_face for s in shown)
+                    or any(identical(s, on_face, ctx) for s in shown),
+                    f"no step shows f > f₀ on the face {p} = {end}",
+                )
+
+    def _smooth_on(self, box: dict[Any, tuple[Any, Any]], g: list[Any]) -> None:
+        """f, ∇f and ∇²f have enclosures on the box: f is smooth on it."""
+        from .interval import compiled
+
+        n = len(self.params)
+        second = [sympy.diff(g[a], self.params[b]) for a in range(n) for b in range(a, n)]
+        values = compiled((self.loss, *g, *second)).run(box)
+        need(None not in values, "f and its derivatives are not shown smooth on the box")
+
+
+@dataclass(frozen=True)
+class HessianBound(Rule):
+    """Gershgorin's theorem on a box for f's Hessian: ``vᵀHv ≤ c·vᵀv`` or ``−vᵀHv ≤ c·vᵀv``
+    for every real v and every θ in the box the premises give (numeric bounds on each
+    parameter), because every row has Σⱼ |Hᵢⱼ| ≤ c there: shown by interval enclosures of
+    the entries (outward rounding; no enclosure unless f is smooth) on a bisection of the
+    box. ``matrix`` is H = ∇²f written out, checked entry by entry against SymEngine's
+    derivatives (then at random points); v must be free of every premise."""
+
+    name: ClassVar[str] = "Hessian row sums (Gershgorin)"
+    exacts: ClassVar[tuple[str, ...]] = ("loss", "matrix", "vector")
+
+    loss: Any
+    params: tuple[sympy.Symbol, ...]
+    matrix: Any
+    vector: Any
+
+    def check(self, step: Step, i: int, ctx: Context) -> str:
+        from .interval import RowSumBound
+
+        h, v = sympy.ImmutableMatrix(self.matrix), sympy.ImmutableMatrix(self.vector)
+        n, theta = len(self.params), self.params
+        taken = {s for fact in ctx.facts for s in fact.lhs.free_symbols | fact.rhs.free_symbols}
+        ok = h.shape == (n, n) and v.shape == (n, 1) and len(set(v)) == n
+        ok = ok and all(isinstance(x, sympy.Symbol) and x not in taken for x in v)
+        need(ok, "H must be n×n for n parameters, v n symbols free of every premise")
+        box = ctx.box(theta)
+        need(
+            box is not None, "every parameter needs numeric bounds lo ≤ θᵢ ≤ hi among the premises"
+        )
+        assert box is not None
+        lo, rel, hi = as_le(step)
+        norm, form = sympy.Add(*(x**2 for x in v)), quadratic_form(h, v)
+        c = sympy.cancel(hi / norm)
+        sided = lo == form or lo == -form
+        sided = sided or identical(lo, form, ctx) or identical(lo, -form, ctx)
+        need(
+            rel == "<=" and c.is_Rational and sided,
+            "the step must read vᵀHv ≤ c·vᵀv or −vᵀHv ≤ c·vᵀv, c a number",
+        )
+        self._hessian(h, ctx)
+        shown = RowSumBound(h.tolist()).below(box, c)
+        need(shown, "interval enclosures on a bisection of the box do not bound every row by c")
+        return "proved"
+
+    def _hessian(self, h: Any, ctx: Context) -> None:
+        """H = ∇²f: symmetric, and each entry minus SymEngine's derivative expands to 0."""
+        n, theta = len(self.params), self.params
+        f, p = se.sympify(self.loss), [se.sympify(x) for x in theta]
+        combination = se.Integer(0)
+        for a in range(n):
+            first = f.diff(p[a])
+            for b in range(a, n):
+                need(
+                    h[a, b] == h[b, a] or identical(h[a, b], h[b, a], ctx),
+                    "H is not symmetric",
+                )
+                difference = se.sympify(h[a, b]) - first.diff(p[b])
+                if se.expand(difference) != 0:
+                    second = sympy.diff(self.loss, theta[a], theta[b])
+                    need(
+                        identical(h[a, b], second, ctx), f"H's entry ({a + 1}, {b + 1}) is not ∂²f"
+                    )
+                weight = se.Integer(ctx.rng.randint(1, 97))
+                combination += weight * difference
+        for _ in range(2):  # a second witness: a random combination at a random point
+            at = {x: se.Rational(ctx.rng.randint(-9, 9), ctx.rng.randint(1, 9)) for x in p}
+            try:
+                value = float(combination.subs(at).n(300, real=True))
+            except _SE_ERRORS:
+                continue  # undefined there
+            if abs(value) > 1e-30:
+                raise Failed(f"the exact check said H = ∇²f but an entry differs ({value})")
+
+
+def quadratic_form(h: Any, v: Any) -> Any:
+    """vᵀHv written as Σ Hᵢⱼvᵢvⱼ (one sum: faster than the matrix product for large H)."""
+    n = len(v)
+    return sympy.Add(*(h[a, b] * v[a] * v[b] for a in range(n) for b in range(n)))
+
+
+_SE_ERRORS = (RuntimeError, ValueError, TypeError, ZeroDivisionError, NotImplementedError)
+
+
 __all__ = [rule.__name__ for rule in Rule.registry if rule.__module__ == __name__]

@@ -14,6 +14,7 @@ the kernel verifies.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,7 +35,14 @@ from ..kernel import (
     TaylorBound,
     Transitivity,
 )
-from ..kernel.interval import enclose, tight
+from ..kernel.interval import (
+    RowSumBound,
+    bisect,
+    enclose,
+    tight_on,
+    to_intervals,
+)
+from ..kernel.rules import HessianBound, quadratic_form
 from ..objective import Objective, exact_value
 from ..taylor import fresh_symbol
 from .newton import substitute_data
@@ -45,6 +53,8 @@ _PIECES = 64  # sub-intervals for the curvature estimate along the segment
 _MAX_HALVINGS = 40
 _MAGNITUDE = 300  # bounds and step sizes within 10^±300
 _TIDY_UP_TO = 4  # parameters up to which Hessian entries are put over one denominator
+_BUDGET = 1024  # pieces the search for a smoothness bound may cut the box into
+_SMALL_PIECES = 512  # the same, up to _TIDY_UP_TO parameters (each piece costs more)
 
 
 @dataclass(frozen=True)
@@ -241,6 +251,26 @@ def _where(theta: Mapping[Any, Any]) -> str:
     return ", ".join(f"{p} = {v}" for p, v in theta.items())
 
 
+def read_box(work: Objective, box: Any) -> dict[Any, tuple[Any, Any]]:
+    """``box`` (name → (lo, hi)) as parameter → exact rational ends, checked.
+
+    Raises:
+        PointError: a box that misses a parameter, names another, or is empty.
+    """
+    by_name = {p.name: p for p in work.params}
+    if not isinstance(box, Mapping) or set(box) != set(by_name):
+        raise PointError(f"the box must give (lo, hi) for each of {', '.join(by_name)}")
+    region = {}
+    for name, pair in box.items():
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise PointError(f"the box for {name} must be a pair (lo, hi), got {pair!r}")
+        lo, hi = (exact_value(v, what=f"a bound of {name}") for v in pair)
+        if not (lo.is_Rational and hi.is_Rational and lo < hi):
+            raise PointError(f"the box for {name} must be two rational numbers lo < hi")
+        region[by_name[name]] = (lo, hi)
+    return region
+
+
 def smoothness_bound(
     obj: Objective, box: Mapping[str, tuple[Any, Any]], data: Mapping[str, Any] | None = None
 ) -> SmoothnessBound:
@@ -252,35 +282,50 @@ def smoothness_bound(
         DomainError: the Hessian is not bounded (not smooth) on the box.
     """
     work = _work(obj, data)
-    by_name = {p.name: p for p in work.params}
-    if not isinstance(box, Mapping) or set(box) != set(by_name):
-        raise PointError(f"the box must give (lo, hi) for each of {', '.join(by_name)}")
-    region = {}
-    for name, pair in box.items():
-        lo, hi = (exact_value(v, what=f"a bound of {name}") for v in pair)
-        if not (lo.is_Rational and hi.is_Rational and lo < hi):
-            raise PointError(f"the box for {name} must be two rational numbers lo < hi")
-        region[by_name[name]] = (lo, hi)
+    region = read_box(work, box)
     full, params = work.hessian(), work.params
     n = full.shape[0]
-
-    # one rational function of the parameters per entry (a difference of large terms that
-    # cancel would make every interval bound loose), written symmetric
-    def tidy(entry: Any) -> Any:  # costly for many parameters: then as differentiated
-        return sympy.cancel(sympy.together(entry)) if n <= _TIDY_UP_TO else entry
-
-    h = sympy.ImmutableMatrix(n, n, lambda i, j: tidy(full[min(i, j), max(i, j)]))
-    written = sympy.ImmutableMatrix(
-        n, n, lambda i, j: sympy.Derivative(work.expr, params[i], params[j], evaluate=False)
-    )
-    rows = [sympy.Add(*(sympy.Abs(x) for x in h.row(k))) for k in range(h.shape[0])]
-    c = _box_upper(rows, region)
     facts = tuple(
         fact
         for p, (lo, hi) in region.items()
         for fact in (Fact(p, ">=", lo, f"{p} ≥ {lo}"), Fact(p, "<=", hi, f"{p} ≤ {hi}"))
     )
     v = sympy.ImmutableMatrix([fresh_symbol(work, f"v_{p.name}") for p in work.params])
+    title = f"A smoothness bound for {work.describe()} on a box"
+    if n > _TIDY_UP_TO:  # one step each way: the rule bounds the rows itself
+        h = sympy.ImmutableMatrix(n, n, lambda i, j: full[min(i, j), max(i, j)])
+        top = RowSumBound(h.tolist()).search(region, _BUDGET)
+        if top is None:
+            raise DomainError("the Hessian is not bounded on the box: the loss is not smooth there")
+        c = _round_up(max(top, mpmath.mpf(0)) * (1 + mpmath.mpf(10) ** -6))
+        form, norm = quadratic_form(h, v), sympy.Add(*(x**2 for x in v))
+        rule = HessianBound(work.expr, tuple(params), h, v)
+        pair = (
+            Step(
+                form,
+                "<=",
+                c * norm,
+                f"every row of H = ∇²L has Σⱼ |Hᵢⱼ| ≤ {c} on the box (interval arithmetic), so "
+                "by Gershgorin vᵀ∇²L v ≤ L‖v‖²",
+                rule,
+                "upper",
+            ),
+            Step(-form, "<=", c * norm, "and −vᵀ∇²L v ≤ L‖v‖², so ‖∇²L‖₂ ≤ L", rule, "lower"),
+        )
+        remark = f"‖∇²L(θ)‖₂ ≤ {c} for every θ in the box: the loss is {c}-smooth there."
+        derivation = Derivation(title, pair, facts, remark, conclusions=("upper", "lower"))
+        return SmoothnessBound(c, derivation)
+
+    # one rational function of the parameters per entry (a difference of large terms that
+    # cancel would make every interval bound loose), written symmetric
+    h = sympy.ImmutableMatrix(
+        n, n, lambda i, j: sympy.cancel(sympy.together(full[min(i, j), max(i, j)]))
+    )
+    written = sympy.ImmutableMatrix(
+        n, n, lambda i, j: sympy.Derivative(work.expr, params[i], params[j], evaluate=False)
+    )
+    rows = [sympy.Add(*(sympy.Abs(x) for x in h.row(k))) for k in range(h.shape[0])]
+    c = _box_upper(rows, region)
     form, norm = (v.T * h * v)[0, 0], (v.T * v)[0, 0]
     steps = [
         Step(written, "=", h, "the Hessian H = ∇²L, entry by entry", Identity(), "hessian"),
@@ -299,24 +344,47 @@ def smoothness_bound(
     labels = tuple(s.label for s in steps[1:])
     steps += [
         Step(form, "<=", c * norm, "Gershgorin: vᵀ∇²L v ≤ L‖v‖²", RowSums(labels, h, v), "upper"),
-        Step(
-            -c * norm,
+        Step(  # −H has the same row sums: its form is compared without simplification
+            -form,
             "<=",
-            form,
-            "and −L‖v‖² ≤ vᵀ∇²L v, so ‖∇²L‖₂ ≤ L",
-            RowSums(labels, h, v),
+            c * norm,
+            "and −vᵀ∇²L v ≤ L‖v‖² (Gershgorin for −∇²L, whose rows are the same), so ‖∇²L‖₂ ≤ L",
+            RowSums(labels, -h, v),
             "lower",
         ),
     ]
-    title = f"A smoothness bound for {work.describe()} on a box"
     remark = f"‖∇²L(θ)‖₂ ≤ {c} for every θ in the box: the loss is {c}-smooth there."
     derivation = Derivation(title, tuple(steps), facts, remark, conclusions=("upper", "lower"))
     return SmoothnessBound(c, derivation)
 
 
 def _box_upper(rows: list[Any], region: dict[Any, tuple[Any, Any]]) -> sympy.Rational:
-    """A rational above every row sum on the box, from bounds on a grid of sub-boxes."""
-    top = _grid_top(rows, region, 256, tight)
-    if top is None:
-        raise DomainError("the Hessian is not bounded on the box: the loss is not smooth there")
-    return _round_up(max(top, mpmath.mpf(0)) * (1 + mpmath.mpf(10) ** -3))
+    """A rational above every row sum on the box, from the kernel's own bounds (natural and
+    mean-value forms, term by term) on the pieces of a bisection that halves the piece with
+    the largest bound (across its widest side, as the kernel's interval rule does) until
+    that stops lowering the bound or _SMALL_PIECES pieces are spent."""
+    pieces = to_intervals({p: region[p] for p in sorted(region, key=str)})
+    if pieces is None:
+        raise DomainError("the box's ends are not numbers")
+
+    def bound(piece: dict[Any, Any]) -> Any:
+        found = [tight_on(row, piece) for row in rows]
+        if any(b is None for b in found):
+            raise DomainError("the Hessian is not bounded on the box: the loss is not smooth there")
+        return max(b[1] for b in found if b is not None)
+
+    top = bound(pieces)
+    heap, count, since = [(-top, 0, pieces)], 1, 0
+    while count < _SMALL_PIECES and since <= 64 * len(region):
+        _, _, worst = heapq.heappop(heap)
+        halves = bisect(worst)
+        if halves is None:
+            heapq.heappush(heap, (-bound(worst), 0, worst))
+            break
+        for half in halves:
+            count += 1
+            heapq.heappush(heap, (-bound(half), count, half))
+        lower = -heap[0][0]
+        since = 0 if lower < top * (1 - mpmath.mpf(10) ** -3) else since + 1
+        top = min(top, lower)
+    return _round_up(max(-heap[0][0], mpmath.mpf(0)) * (1 + mpmath.mpf(10) ** -3))
