@@ -31,7 +31,7 @@ class VectorSymbol(sympy.Symbol):
     """A real vector, written by its name; inside a :class:`VectorSum` its i-th component."""
 
     def __new__(cls, name: str, **_: Any) -> VectorSymbol:
-        return super().__new__(cls, name, real=True)  # type: ignore[no-any-return]
+        return super().__new__(cls, name, real=True)
 
     def __getnewargs_ex__(self) -> tuple[tuple[str], dict[str, Any]]:
         return (self.name,), {}

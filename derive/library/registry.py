@@ -188,12 +188,6 @@ REGISTRY: dict[str, Kind] = {
             "the steepest first-order step under ‖u‖ ≤ d is u = −d∇L/‖∇L‖ (Cauchy–Schwarz)",
         ),
         Kind(
-            "derivatives",
-            lambda o: vector_calculus(_objective(o, SIGMOID_NEURON)),
-            LOSS,
-            "the gradient and Hessian blocks in vector form, proved for every length",
-        ),
-        Kind(
             "gradient-descent",
             lambda o: gradient_descent(_objective(o, SIGMOID_NEURON), form=o["form"]),
             (
@@ -262,6 +256,12 @@ REGISTRY: dict[str, Kind] = {
                 Option("at", parse_point, "the point, e.g. 'x=1'; omitted: about θ"),
             ),
             "the exact Taylor expansion, checked along every direction",
+        ),
+        Kind(
+            "derivatives",
+            lambda o: vector_calculus(_objective(o, SIGMOID_NEURON)),
+            LOSS,
+            "the gradient and Hessian blocks in vector form, proved for every length",
         ),
     )
 }
