@@ -300,6 +300,17 @@ def test_a_true_identity_under_a_componentwise_premise_is_not_refuted() -> None:
     assert _status("attack: false cross", lhs, "=", rhs, Identity(), facts) != "failed"
 
 
+@pytest.mark.xfail(strict=True, reason="a loose premise is tested at component 0 only")
+def test_a_true_gradient_under_a_componentwise_premise_is_not_refuted() -> None:
+    # for w > 0, ∇_w Σ log wᵢ = 1/w = 1/|w|; the counterexample has a negative component
+    facts = (Fact(w, ">", 0, "w > 0"),)
+    claim = Gradient(VectorSum(sympy.log(w), 3), w)
+    status = _status(
+        "attack: false cross gradient", claim, "=", 1 / sympy.Abs(w), Differentiation(), facts
+    )
+    assert status != "failed"
+
+
 @pytest.mark.xfail(strict=True, reason="premises' long sums are written with three components")
 def test_a_true_identity_under_a_premise_with_a_long_sum_is_not_refuted() -> None:
     # y ≥ Σᵢ₌₁⁴⁰ 1 = 40 makes |y − 40| = y − 40; the 'counterexample' has y < 40
