@@ -276,3 +276,24 @@ def test_verdicts_come_from_sealed_kernel_reports(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(judge, "verify", spy)
     assert dv.audit("$$ (x+2)^2 = x^2 + 4x + 4 $$").ok
     assert calls and all(calls)
+
+
+@pytest.mark.parametrize(
+    ("claim", "condition"),
+    [
+        (r"x^3 \ge 0", "true if x ≥ 0 (proved under it)"),
+        (r"\frac{1}{x} > 0", "true if x > 0 (proved under it)"),
+        (r"x \ge 2x", "true if x ≤ 0 (proved under it)"),
+        (r"\frac{a}{b} > 0", "true if a > 0, b > 0 (proved under it)"),
+    ],
+)
+def test_a_failed_step_that_holds_under_a_condition_names_it(claim: str, condition: str) -> None:
+    step = dv.audit(f"$$ {claim} $$").steps[0]
+    assert step.status == "failed" and step.counterexample
+    assert step.reason.startswith(condition), step.reason
+
+
+def test_no_condition_is_named_that_the_kernel_did_not_prove() -> None:
+    for claim in (r"x^2 + 1 \le 0", r"\sin x \le x - 5"):
+        step = dv.audit(f"$$ {claim} $$").steps[0]
+        assert step.status == "failed" and "true if" not in step.reason, step.reason

@@ -202,7 +202,102 @@ def _judge_relation(
         )
     if verdict.status == "failed" and claim.rel == "=" and not hypotheses:
         verdict = _condition(claim, facts, verdict)
+    if (
+        verdict.status in ("failed", "unproved")
+        and not hypotheses
+        and "true if" not in verdict.reason
+    ):
+        verdict = _holds_if(claim, facts, verdict)
     return verdict
+
+
+MAX_CONDITION_OPS = 60
+"""Largest difference (in SymPy operations) whose sign is solved for a condition."""
+
+
+def _holds_if(claim: Relation, facts: tuple[Fact, ...], verdict: Verdict) -> Verdict:
+    """Where a claim that is not proved holds: for one variable, the set where it is true
+    (solved by SymPy, piece by piece re-proved by the kernel); else every variable
+    positive. Named only when the kernel proved the claim under it ("true if x ≥ 0")."""
+    defined = {f.lhs: f.rhs for f in facts if f.scope == "definition"}
+    sides = [_expanded(claim.lhs, defined), _expanded(claim.rhs, defined)]
+    if not all(isinstance(v, sympy.Basic) for v in sides):
+        return verdict
+    free = sorted(set().union(*(v.free_symbols for v in sides)), key=lambda s: s.name)
+    if not free or len(free) > 3 or any(f.lhs in free for f in facts if f.scope != "definition"):
+        return verdict
+    if any(v.has(sympy.core.function.AppliedUndef, BigO, sympy.Derivative) for v in sides):
+        return verdict
+    pieces: list[tuple[Relation, ...]] = []
+    if len(free) == 1:
+        pieces = _solved(claim, sides, free[0])
+    if not pieces:
+        zero = sympy.Integer(0)
+        pieces = [tuple(Relation(x, ">", zero, f"{x} > 0", claim.line) for x in free)]
+
+    def holds(piece: tuple[Relation, ...]) -> bool:
+        given = facts + tuple(_fact(r, "") for r in piece)
+        try:  # as premises (for the sign rules), or also as hypotheses (scaled, substituted)
+            if _judge(claim, (), given).status == "proved":
+                return True
+            return _judge(claim, piece, given).status == "proved"
+        except _Refused:
+            return False
+
+    proved = [p for p in pieces if holds(p)]
+    if not proved:
+        return verdict
+    shown = " or ".join(", ".join(_pretty(r) for r in p) for p in proved)
+    return Verdict(
+        verdict.status,
+        f"true if {shown} (proved under it), which the text does not state; {verdict.reason}",
+        verdict.counterexample,
+        verdict.rule,
+    )
+
+
+def _pretty(r: Relation) -> str:
+    word = {"<=": "≤", ">=": "≥", "!=": "≠"}.get(r.rel, r.rel)
+    return f"{sympy.sstr(r.lhs)} {word} {sympy.sstr(r.rhs)}"
+
+
+def _solved(claim: Relation, sides: list[Any], x: Any) -> list[tuple[Relation, ...]]:
+    """The pieces (intervals) of the reals where the claim holds, as relations on x."""
+    lhs, rhs = sides
+    difference = rhs - lhs
+    if sympy.count_ops(difference) > MAX_CONDITION_OPS:
+        return []
+    real = sympy.Symbol(x.name, real=True)
+    put = {x: real}
+    try:
+        if claim.rel == "=":
+            found = sympy.solveset(
+                sympy.Eq(lhs.xreplace(put), rhs.xreplace(put)), real, sympy.S.Reals
+            )
+        elif claim.rel in ("<", "<=", ">", ">="):
+            relation = sympy.Rel(lhs.xreplace(put), rhs.xreplace(put), claim.rel)
+            found = sympy.solve_univariate_inequality(relation, real, relational=False)
+        else:
+            return []
+    except Exception:  # SymPy gives up in many ways; then no condition is named
+        return []
+    parts = found.args if isinstance(found, sympy.Union) else (found,)
+    out: list[tuple[Relation, ...]] = []
+    for part in parts:
+        if isinstance(part, sympy.Interval):
+            rels = []
+            if part.start.is_finite:
+                rel = ">" if part.left_open else ">="
+                rels.append(Relation(x, rel, part.start, f"{x} {rel} {part.start}", claim.line))
+            if part.end.is_finite:
+                rel = "<" if part.right_open else "<="
+                rels.append(Relation(x, rel, part.end, f"{x} {rel} {part.end}", claim.line))
+            if not rels or not all(r.rhs.is_Rational for r in rels):
+                return []
+            out.append(tuple(rels))
+        else:
+            return []  # single points are named by _condition; other sets are not
+    return out if len(out) <= 3 else []
 
 
 _APPLIED = re.compile(r"(?<![\\A-Za-z_^])([A-Za-z])\s*(?:\\left)?\(([^()]*)\)")
@@ -415,6 +510,7 @@ def _direct(claim: Relation) -> list[tuple[Step, ...]]:
     if any(isinstance(side, sympy.Basic) and side.has(BigO) for side in (lhs, rhs)):
         return [_truncation(claim)]
     restated = (Step(lhs, rel, rhs, why + " (a stated assumption)", Assumption()),)
+    # tried last: its reason ("not one of the stated assumptions") explains little
     if rel == "=":
         return [(Step(lhs, "=", rhs, why, Identity()),), restated]
     if rel == "!=":
@@ -422,7 +518,7 @@ def _direct(claim: Relation) -> list[tuple[Step, ...]]:
         return [(Step(square, ">", 0, why + " (as (a − b)² > 0)", Sign()),)]
     lhs, rhs = _evaluated(lhs), _evaluated(rhs)  # the sign rules read no Subs
     lo, le, hi = (rhs, _FLIP[rel], lhs) if rel in _FLIP else (lhs, rel, rhs)
-    out: list[tuple[Step, ...]] = [restated]
+    out: list[tuple[Step, ...]] = []
     found = certificate(hi - lo, strict=le == "<")
     if found is not None:
         terms, constant = found
@@ -430,7 +526,7 @@ def _direct(claim: Relation) -> list[tuple[Step, ...]]:
     for variant in _variants(hi - lo):
         sign = Step(sympy.Integer(0), le, variant, "the difference", Sign(), "difference")
         out.append((sign, Step(lhs, rel, rhs, why, Affine("difference", 1, lo))))
-    return out
+    return [*out, restated]
 
 
 def _substituted(
