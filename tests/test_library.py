@@ -18,6 +18,7 @@ from derive import (
 )
 from derive.errors import DataError, DomainError, OptionError, PointError
 from derive.examples import SIGMOID_NEURON
+from derive.library import taylor_expansion, vector_calculus
 
 from .mutation import run_mutations
 
@@ -187,6 +188,19 @@ MUTATED = [
     ("newton concrete", lambda: newton_step(Objective("(w - 1)**2 + 3*b**2 + w*b", "w b"))),
     ("newton symbolic", lambda: newton_step(Objective("exp(w) + b**2", "w b"))),
     ("step size", lambda: step_size(Objective("2*x**2", "x"), lr="0.1", start={"x": 1}, steps=2)),
+    (
+        "vector calculus",
+        lambda: vector_calculus(
+            Objective("log(1 + exp(-y*(dot(w, x) + b)))", params="w:50 b", data="x:50 y")
+        ),
+    ),
+    (
+        "taylor vector form",
+        lambda: taylor_expansion(
+            Objective("(dot(w, x) + b - y)**2 + lam*norm(w)**2", params="w:50 b", data="x:50 y")
+        ),
+    ),
+    ("steepest R^512 kept whole", lambda: steepest_descent(512)),
 ]
 
 
