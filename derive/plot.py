@@ -256,18 +256,30 @@ def curve(
 def _label_iterates(
     ax: Any, param: sympy.Symbol, points: np.ndarray, values: np.ndarray, most: int = 6
 ) -> None:
-    """Label the first ``most`` iterates, 'x_0 = x_2 = 1' where iterates coincide."""
+    """Label the first ``most`` iterates, 'x_0 = x_2 = 1' where iterates coincide. Labels
+    alternate above and below their markers; an iterate whose label would print over the
+    last one on its row (iterates crowding towards a minimum) keeps its marker only."""
     symbol = sympy.latex(param)
     groups: dict[float, list[int]] = {}
     for k, x in enumerate(points[:most]):
         groups.setdefault(round(float(x), 9), []).append(k)
-    for i, (x, ks) in enumerate(groups.items()):
+    lo, hi = ax.get_xlim()  # the curve is drawn already: its span
+    width = float(hi) - float(lo) or 1.0
+    placed: list[float] = []
+    for x, ks in groups.items():
+        same_row = placed[-2] if len(placed) >= 2 else None
+        if (same_row is not None and abs(x - same_row) < 0.15 * width) or (
+            placed and abs(x - placed[-1]) < 0.03 * width
+        ):
+            continue
+        row = len(placed) % 2
+        placed.append(x)
         names = " = ".join(f"{symbol}_{{{k}}}" for k in ks)
         ax.annotate(
             _math(f"{names} = {x:.4g}") or f"{param.name}{ks} = {x:.4g}",
             (x, values[ks[0]]),
             textcoords="offset points",
-            xytext=(7, 4 if i % 2 == 0 else -14),
+            xytext=(7, 4 if row == 0 else -14),
             fontsize="small",
         )
 

@@ -378,7 +378,8 @@ def _shown(value: Any) -> Any:
 def _path_figure(obj: Objective, start: Any, lr: float, data: Any) -> Any:
     from . import plot
 
-    path = plot.iterates(obj, [float(v) for v in start], lr=lr, steps=12, data=data)
+    steps = _STEPS if len(obj.params) == 1 else 12  # the table's iterates, labelled on the curve
+    path = plot.iterates(obj, [float(v) for v in start], lr=lr, steps=steps, data=data)
     if len(obj.params) == 1:
         return plot.curve(obj, path, data=data, label=f"gd, η = {lr:.3g}")
     return plot.contours(obj, path, data=data, label=f"gd, η = {lr:.3g}")

@@ -3,6 +3,7 @@ Taylor models, the step-size region is red, and they save as PNG, SVG and PDF.""
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from pathlib import Path
@@ -205,3 +206,21 @@ def test_plots_refuse_what_they_cannot_draw(tmp_path: Path) -> None:
     fig = curve(QUADRATIC, path=[1.0])
     with pytest.raises(DeriveError, match=r"as \.png, \.svg or \.pdf, not '\.jpg'"):
         save(fig, tmp_path / "figure.jpg")
+
+
+def test_labels_of_iterates_crowding_to_a_minimum_do_not_print_over_each_other() -> None:
+    from derive.objective import Objective
+    from derive.plot import curve, iterates
+
+    obj = Objective("x**4 - 3*x**2 + x", "x")
+    fig = curve(obj, iterates(obj, [2.0], lr=0.0238, steps=5))
+    ax = fig.axes[0]
+    labels = [t for t in ax.texts if t.get_text()]
+    assert 2 <= len(labels) < 6  # x₀, x₁, x₂ labelled; x₃ … x₅ crowd in and keep markers
+    width = ax.get_xlim()[1] - ax.get_xlim()[0]
+    rows: dict[float, list[float]] = {}
+    for t in labels:
+        rows.setdefault(t.xyann[1], []).append(t.xy[0])
+    for xs in rows.values():
+        xs.sort()
+        assert all(b - a >= 0.15 * width for a, b in itertools.pairwise(xs))
