@@ -131,7 +131,7 @@ CORPUS: list[tuple[str, str, str, tuple[str, ...], int | None, str]] = [
         "$$ 3x = 6 \\implies x = 3 $$\n",
         (),
         1,
-        "unproved",
+        "failed",
     ),
 ]
 
@@ -195,7 +195,8 @@ def test_definitions_from_the_text_are_used() -> None:
 def test_iff_needs_both_directions() -> None:
     assert [s.status for s in dv.audit(r"$$ 2x = 4 \iff x = 2 $$").steps] == ["assumed", "proved"]
     result = dv.audit(r"$$ x = 2 \iff x^2 = 4 $$")
-    assert result.steps[-1].status == "unproved" and "not ⟸" in result.steps[-1].reason
+    assert result.steps[-1].status == "failed" and "not ⟸" in result.steps[-1].reason
+    assert result.steps[-1].counterexample == {"x": "-2"}
 
 
 def test_assumptions_from_every_source_count() -> None:
@@ -297,3 +298,17 @@ def test_no_condition_is_named_that_the_kernel_did_not_prove() -> None:
     for claim in (r"x^2 + 1 \le 0", r"\sin x \le x - 5"):
         step = dv.audit(f"$$ {claim} $$").steps[0]
         assert step.status == "failed" and "true if" not in step.reason, step.reason
+
+
+def test_implications_are_refuted_at_a_solution_of_their_hypotheses() -> None:
+    proved = dv.audit(r"$$ 2x + 1 = 5 \implies x = 2 $$").steps
+    assert [s.status for s in proved] == ["assumed", "proved"]
+    step = dv.audit(r"$$ x^2 = 4 \implies x = 2 $$").steps[-1]
+    assert step.status == "failed" and step.counterexample == {"x": "-2"}
+    assert step.reason.startswith("x = -2 satisfies x^2 = 4 but not the claim")
+
+
+def test_solving_never_proves_an_implication() -> None:
+    # true (the solutions are 1 and 2), but the kernel has no rule that shows it
+    step = dv.audit(r"$$ x^2 - 3x + 2 = 0 \implies x \ge 1 $$").steps[-1]
+    assert step.status == "unproved"

@@ -191,6 +191,8 @@ def _judge_relation(
             None,
             verdict.rule,
         )
+    if verdict.status == "unproved" and hypotheses:
+        verdict = _refuted_by_solving(claim, hypotheses, facts, verdict)
     applied = _applied(claim.text)
     if verdict.status == "failed" and applied:
         return Verdict(
@@ -208,6 +210,65 @@ def _judge_relation(
         and "true if" not in verdict.reason
     ):
         verdict = _holds_if(claim, facts, verdict)
+    return verdict
+
+
+MAX_SOLUTIONS = 8
+"""Solutions of an implication's hypotheses tried as counterexamples, at most."""
+
+
+def _refuted_by_solving(
+    claim: Relation, hypotheses: tuple[Relation, ...], facts: tuple[Fact, ...], verdict: Verdict
+) -> Verdict:
+    """An implication in one variable whose hypotheses SymPy solves (x² = 4 gives x = ±2):
+    each solution is handed to the kernel as the value of x, with the hypotheses as
+    premises; a solution where the kernel finds the claim false refutes the implication.
+    Solving never proves one: SymPy's solution set is not checked to be complete."""
+    sides = [claim.lhs, claim.rhs, *(h.lhs for h in hypotheses), *(h.rhs for h in hypotheses)]
+    if not all(isinstance(v, sympy.Basic) for v in sides):
+        return verdict
+    free = set().union(*(v.free_symbols for v in sides))
+    if len(free) != 1 or any(f.scope == "definition" and f.lhs in free for f in facts):
+        return verdict
+    (x,) = free
+    real = sympy.Symbol(x.name, real=True)
+    solutions: Any = sympy.S.Reals
+    try:
+        for h in hypotheses:
+            if h.rel == "~" or sympy.count_ops(h.rhs - h.lhs) > MAX_CONDITION_OPS:
+                return verdict
+            a, b = h.lhs.xreplace({x: real}), h.rhs.xreplace({x: real})
+            if h.rel == "=":
+                found = sympy.solveset(sympy.Eq(a, b), real, sympy.S.Reals)
+            elif h.rel == "!=":
+                found = sympy.S.Reals - sympy.solveset(sympy.Eq(a, b), real, sympy.S.Reals)
+            else:
+                found = sympy.solve_univariate_inequality(
+                    sympy.Rel(a, b, h.rel), real, relational=False
+                )
+            solutions = solutions.intersect(found)
+    except Exception:  # SymPy gives up in many ways; then nothing is refuted
+        return verdict
+    if not isinstance(solutions, sympy.FiniteSet) or len(solutions) > MAX_SOLUTIONS:
+        return verdict
+    premises = tuple(_fact(h) for h in hypotheses if h.rel != "~")
+    for value in sorted(solutions, key=sympy.default_sort_key):
+        if not (value.is_real and value.is_number):
+            continue
+        given = (Fact(x, "=", value, f"{x} = {value}", "definition"), *premises, *facts)
+        for steps in _direct(claim):
+            report = verify(Derivation(f"line {claim.line}", steps, given))
+            last = report.steps[-1]
+            if last.status == "failed":
+                shown = ", ".join(h.text for h in hypotheses)
+                return Verdict(
+                    "failed",
+                    f"{x} = {value} satisfies {shown} but not the claim; {last.reason}",
+                    {x.name: sympy.sstr(value)},
+                    last.rule,
+                )
+            if last.status == "proved":
+                break
     return verdict
 
 
