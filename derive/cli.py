@@ -1218,6 +1218,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     returned, a DeriveError is exit 2, anything unexpected an internal error, exit 3.
     """
     debug = os.environ.get("DERIVE_DEBUG", "") not in ("", "0")
+    from .terminal import guard
+
+    guard(sys.stdout)  # a terminal without Unicode gets ASCII (eta, L, x^2), not a crash
+    guard(sys.stderr)
     try:
         try:
             args = _parser().parse_args(argv)

@@ -55,9 +55,10 @@ class Derivation(_KernelDerivation):
         """MyST/Markdown with ``$$`` blocks and the kernel's verdicts."""
         return markdown(self)
 
-    def text(self, *, flat: bool = False) -> str:
+    def text(self, *, flat: bool | None = None) -> str:
         """Unicode text for a terminal, with the kernel's verdicts: fractions drawn in 2-D
-        where that helps, or every step on one line with ``flat=True``."""
+        where that helps, or every step on one line with ``flat=True`` (the default where
+        standard output cannot show Unicode)."""
         return text(self, flat=flat)
 
     def document(self, **options: Any) -> str:

@@ -1035,11 +1035,13 @@ TEXT_WIDTH = 100
 """The terminal width text() writes for."""
 
 
-def text(d: Derivation, *, flat: bool = False) -> str:
+def text(d: Derivation, *, flat: bool | None = None) -> str:
     """Unicode for a terminal: each numbered step with the kernel's verdict, its reason
     below. A step with a fraction or a raised exponent is drawn in 2-D (the fraction over
     its bar) when that fits :data:`TEXT_WIDTH` columns; ``flat=True`` writes every step
-    on one line (``a/b``), wrapped before a top-level + or −.
+    on one line (``a/b``), wrapped before a top-level + or −. By default (``flat=None``)
+    it is flat where standard output cannot show the 2-D box drawing (a non-UTF-8
+    terminal, see :mod:`derive.terminal`).
 
     >>> import sympy
     >>> from derive.kernel import Derivation, Identity, Step
@@ -1051,6 +1053,12 @@ def text(d: Derivation, *, flat: bool = False) -> str:
     >>> print(text(d, flat=True).splitlines()[2])
     ✓  1. x/(x² + 1) + 1/(x² + 1) = (x + 1)/(x² + 1)
     """
+    if flat is None:
+        import sys
+
+        from .terminal import unicode_ok
+
+        flat = not unicode_ok(sys.stdout)
     report = verify(d)
     names = dict(d.names)
     out = [d.title, "=" * min(len(d.title), 78)]
