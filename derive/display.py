@@ -123,6 +123,8 @@ def check_html(report: Any) -> str:
     ]
     for row in _rows(report):
         style = f' style="color:{_BAD}"' if row[1].startswith("✗") else ""
-        out.append(f"<tr{style}>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>")
+        cells = [f"<td>{html.escape(c)}</td>" for c in row]
+        cells[1] = f'<td style="white-space:nowrap">{html.escape(row[1])}</td>'  # ✓ passed
+        out.append(f"<tr{style}>" + "".join(cells) + "</tr>")
     out.append("</table>")
     return "\n".join(out)
