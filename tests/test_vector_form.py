@@ -56,11 +56,11 @@ def _entry(block: object, i: int, j: int, values: dict[str, object]) -> object:
     total = sympy.Integer(0)
     for term in sympy.Add.make_args(sympy.expand(block)):
         (m,) = [f for f in sympy.Mul.make_args(term) if isinstance(f, (Outer, Diag))]
-        c = instance(term / m, 3, values)
+        c = instance(term / m, values)
         if isinstance(m, Outer):
-            total += c * instance(m.args[0], 3, values, i) * instance(m.args[1], 3, values, j)
+            total += c * instance(m.args[0], values, i) * instance(m.args[1], values, j)
         elif i == j:
-            total += c * instance(m.args[0], 3, values, i)
+            total += c * instance(m.args[0], values, i)
     return total
 
 
@@ -77,7 +77,7 @@ def test_vector_gradients_and_hessians_equal_the_componentwise_ones(
         values = _values(obj, rng)
         at = _point(obj, values)
         for k, (b, i) in enumerate(flat):
-            mine = instance(block_gradient(f, b.representative), 3, values, i)
+            mine = instance(block_gradient(f, b.representative), values, i)
             assert sympy.N(mine - gradient[k].xreplace(at), 30) == pytest.approx(0, abs=1e-20)
         for k, (a, i) in enumerate(flat):
             for m, (c, j) in enumerate(flat):
@@ -85,7 +85,7 @@ def test_vector_gradients_and_hessians_equal_the_componentwise_ones(
                 if a.length and c.length:
                     mine = _entry(block, i, j, values)
                 else:
-                    mine = instance(block, 3, values, i if a.length else j)
+                    mine = instance(block, values, i if a.length else j)
                 want = hessian[k, m].xreplace(at)
                 assert sympy.N(mine - want, 30) == pytest.approx(0, abs=1e-20), (k, m)
 

@@ -13,7 +13,18 @@ import mpmath
 import symengine as se
 import sympy
 
-from .sums import Diag, Gradient, Hessian, Outer, VectorSum, VectorSymbol, canonical, instance
+from .sums import (
+    GROUPS,
+    Diag,
+    Gradient,
+    Hessian,
+    Outer,
+    VectorSum,
+    VectorSymbol,
+    canonical,
+    instance,
+    loose,
+)
 from .terms import Failed, Inner, Unproved
 
 __all__ = ["identical", "nonzero", "real", "sign", "smooth", "witness", "zero"]
@@ -36,15 +47,20 @@ def cells(value: Any) -> list[Any]:
     return list(value) if isinstance(value, sympy.MatrixBase) else [value]
 
 
+_ATOMS: dict[Any, Any] = {}
+"""Each ⟨a, b⟩ met so far and the one symbol that stands for it (no name can clash)."""
+
+
 def atomize(expr: Any) -> Any:
-    """Replace each ⟨a, b⟩ by a real symbol (non-negative when a = b) for checking and sampling."""
+    """Replace each ⟨a, b⟩ by its own real symbol (non-negative when a = b), the same one
+    every time, for checking and sampling."""
     if not isinstance(expr, sympy.Basic) or not expr.has(Inner):
         return expr
-    atoms = {}
     for e in expr.atoms(Inner):
-        a, b = (str(arg).replace(" ", "") for arg in e.args)
-        atoms[e] = sympy.Symbol(f"<{a},{b}>", real=True, nonnegative=e.args[0] == e.args[1] or None)
-    return expr.xreplace(atoms)
+        if e not in _ATOMS:
+            square = e.args[0] == e.args[1] or None
+            _ATOMS[e] = sympy.Dummy(f"<{e.args[0]},{e.args[1]}>", real=True, nonnegative=square)
+    return expr.xreplace({e: _ATOMS[e] for e in expr.atoms(Inner)})
 
 
 def prepare(diff: Any) -> Any:
@@ -172,11 +188,16 @@ def _free(diff: Any, extra: Any) -> list[Any]:
     return [by_name[n] for n in sorted(by_name)]
 
 
+def _se_symbol(s: Any) -> Any:
+    """The SymEngine symbol a SymPy one becomes (a Dummy stays itself)."""
+    return se.sympify(s) if isinstance(s, sympy.Dummy) else se.Symbol(s.name)
+
+
 def evaluate(diff: Any, fast: Any, at: Mapping[Any, Any]) -> Any:
     """The value at a rational point: exact when rational, else 50 digits; None where
     undefined or not real. ``fast`` is diff in SymEngine (or None)."""
     try:
-        value = fast.subs({se.Symbol(s.name): se.sympify(v) for s, v in at.items()})
+        value = fast.subs({_se_symbol(s): se.sympify(v) for s, v in at.items()})
         if not isinstance(value, se.Rational) and not value.free_symbols:
             number = value.n(prec=4 * (WITNESS_DIGITS + 10), real=True)  # MPFR, fast
             number = sympy.Float(str(number), WITNESS_DIGITS + 10)
@@ -254,35 +275,31 @@ def zero(diff: Any, ctx: Context, strict: bool = False) -> bool:
 
 def _vector_zero(diff: Any, ctx: Context, strict: bool) -> bool:
     """Zero for every length: the canonical form (sums as independent atoms) is zero, and
-    concrete instances (three components) agree. Instances are tried first when the quick
-    exact check fails: a non-zero one where the premises hold refutes the identity when
-    the sums' own length is three or less (else it is left unproved)."""
+    exact instances (each sum of its own length, its components taking three values)
+    agree. Instances are tried first when the quick exact check fails: a non-zero one
+    where the premises hold (for every component) refutes the identity."""
     canon = canonical(diff)
-    atoms = {a: sympy.Symbol(f"_sum{k}", real=True) for k, a in enumerate(canon.atoms(VectorSum))}
+    atoms = {a: sympy.Dummy("sum", real=True) for a in canon.atoms(VectorSum)}
     flat = canon.xreplace(atoms)
     proved = fast_zero(symengine(flat))
-    lengths = {int(a.args[1]) for a in atoms}
-    n = min(lengths) if len(lengths) == 1 else 4
     checked = 0
     for _ in range(SEARCH_POINTS):
-        at = _instance_point(diff, n, ctx)
+        at = _instance_point(diff, ctx)
         within = proved or all(
-            holds(instance(c, 3, at), r, {}, True)
+            everywhere(c, r, at, True)
             for c, r in ctx.sampled
             if {s.name for s in c.free_symbols} <= set(at)
         )
-        written = instance(diff, min(n, 3), at)
+        written = instance(diff, at)
         value = evaluate(written, symengine(written), {}) if within else None
         if value is None:
             continue
         checked += 1
         if abs(value) > _TINY * _scale(written):  # relative: e^(wᵀx) makes terms large
             if proved:
-                raise Failed(f"the exact check said zero but a 3-vector instance gives {value}")
-            if strict and n <= 3:
-                raise Failed(f"not an identity: the difference is {value} here", _shown(at))
+                raise Failed(f"the exact check said zero but an instance gives {value}")
             if strict:
-                raise Unproved(f"not an identity on a 3-component instance (difference {value})")
+                raise Failed(f"not an identity: the difference is {value} here", _shown(at))
             return False
         if checked >= WITNESS_POINTS and (proved or slow_zero(flat)):
             return True
@@ -296,14 +313,22 @@ def _vector_zero(diff: Any, ctx: Context, strict: bool) -> bool:
     return False
 
 
+def everywhere(condition: Any, rel: str, at: Mapping[str, Any], lenient: bool = False) -> bool:
+    """Does ``condition rel 0`` hold at the instance ``at``, for every component when it
+    has a free index (a premise w > 0 on a vector is about every wᵢ)?"""
+    indices = range(GROUPS) if loose(condition) else (0,)
+    return all(holds(instance(condition, at, i), rel, {}, lenient) for i in indices)
+
+
 def _scale(expr: Any) -> Any:
     """The largest magnitude among the terms of a sum (1 at least), at 50 digits."""
     sizes = [evaluate(t, symengine(t), {}) for t in sympy.Add.make_args(expr)]
     return max([sympy.Integer(1), *(abs(v) for v in sizes if v is not None)])
 
 
-def _instance_point(expr: Any, n: int, ctx: Context) -> dict[str, Any]:
-    """Random rational values: three components for each vector symbol, one for a scalar."""
+def _instance_point(expr: Any, ctx: Context) -> dict[str, Any]:
+    """Random rational values: GROUPS component values for each vector symbol, one for a
+    scalar."""
     symbols = sorted(expr.atoms(sympy.Symbol), key=lambda s: s.name)
     scalars = point([s for s in symbols if not isinstance(s, VectorSymbol)], ctx)
     at: dict[str, Any] = {s.name: v for s, v in scalars.items()}
@@ -311,13 +336,17 @@ def _instance_point(expr: Any, n: int, ctx: Context) -> dict[str, Any]:
         if isinstance(s, VectorSymbol):
             at[s.name] = [
                 sympy.Rational(ctx.rng.randint(-12, 12), ctx.rng.randint(1, 4))
-                for _ in range(min(n, 3))
+                for _ in range(GROUPS)
             ]
     return at
 
 
 def _shown(at: Mapping[str, Any]) -> dict[str, str]:
-    return {k: str(tuple(v)) if isinstance(v, list) else str(v) for k, v in at.items()}
+    """A point for people: a vector's values, the last one filling the rest of its length."""
+    return {
+        k: f"({', '.join(map(str, v))}, …)" if isinstance(v, list) else str(v)
+        for k, v in at.items()
+    }
 
 
 def identical(a: Any, b: Any, ctx: Context, strict: bool = False) -> bool:
@@ -404,7 +433,7 @@ def _real(expr: Any, ctx: Context) -> bool:
         return len(expr.args) == 1 and real(expr.args[0], ctx) and sign(expr.args[0], ctx) == 2
     if isinstance(expr, (sympy.Derivative, sympy.Subs)):
         return real(expr.doit(), ctx)
-    return isinstance(expr, VectorSum) and real(expr.args[0], ctx)
+    return isinstance(expr, (VectorSum, Outer, Diag)) and all(real(a, ctx) for a in expr.args)
 
 
 def nonzero(expr: Any, ctx: Context) -> bool:

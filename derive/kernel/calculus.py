@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 import sympy
 
-from .algebra import smooth, zero
+from .algebra import require_real, smooth, zero
 from .context import Context
 from .sums import Gradient, Hessian, VectorSum, VectorSymbol, bilinear, loose
 from .terms import Rule, Step, need
@@ -33,10 +33,13 @@ class Differentiation(Rule):
         need(isinstance(lhs, (Gradient, Hessian)), "the left side must be a Gradient or Hessian")
         f, *wrt = lhs.args
         need(all(isinstance(w, sympy.Symbol) for w in wrt), "derivatives in symbols only")
-        taken = {s.name for s in sympy.sympify(f).free_symbols | step.rhs.free_symbols}
-        moved, contracted, small = f, step.rhs, []
+        need(not any(w in ctx.definitions for w in wrt), "a defined symbol is not a variable")
+        f, rhs = ctx.expand(f), ctx.expand(step.rhs)
+        require_real(rhs, ctx=ctx, why="the claimed derivative must be defined: ")
+        taken = {s.name for s in sympy.sympify(f).free_symbols | rhs.free_symbols}
+        moved, contracted, small = f, rhs, []
         for k, w in enumerate(wrt):
-            eps = sympy.Symbol(f"_eps{k}", real=True)
+            eps = sympy.Dummy(f"eps{k}", real=True)
             name = f"_dir{k}"
             need(name not in taken, "fresh directions clash with the step's symbols")
             t = VectorSymbol(name) if isinstance(w, VectorSymbol) else sympy.Symbol(name, real=True)
@@ -46,14 +49,14 @@ class Differentiation(Rule):
         if len(vectors) == 2:
             (t, n), (s, m) = vectors
             try:
-                contracted = bilinear(step.rhs, t, s, n, m)
+                contracted = bilinear(rhs, t, s, n, m)
             except ValueError as no:
                 need(False, str(no))
         elif vectors:
-            need(not step.rhs.has(sympy.MatrixBase), "a vector block is written elementwise")
-            contracted = VectorSum(vectors[0][0] * step.rhs, vectors[0][1])
+            need(not rhs.has(sympy.MatrixBase), "a vector block is written elementwise")
+            contracted = VectorSum(vectors[0][0] * rhs, vectors[0][1])
         else:
-            need(not loose(step.rhs), "a scalar derivative has no free index")
+            need(not loose(rhs), "a scalar derivative has no free index")
         for _, t, _ in small:
             if not isinstance(t, VectorSymbol):
                 contracted = contracted * t

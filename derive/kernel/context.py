@@ -9,8 +9,8 @@ from typing import Any
 import sympy
 
 from ..errors import VerificationError
-from .algebra import as_le, atomize, holds, not_real, point, real
-from .sums import VectorSymbol, instance
+from .algebra import as_le, atomize, everywhere, holds, not_real, point, real
+from .sums import GROUPS, VectorSymbol, loose
 from .terms import Derivation, Fact, Step, Unproved
 
 __all__ = ["Context"]
@@ -68,6 +68,8 @@ class Context:
                 f"a definition reads symbol = expression, not {f.lhs} {f.rel} {f.rhs}"
             )
         value = sympy.sympify(f.rhs).xreplace(self.definitions)
+        if loose(value) and not isinstance(name, VectorSymbol):
+            raise VerificationError(f"{name} is a number: it cannot name a vector's component")
         if name in self.definitions or name in value.free_symbols:
             raise VerificationError(f"{name} is defined twice, or in terms of itself")
         if any(name in v.free_symbols for v in self.definitions.values()):
@@ -91,18 +93,17 @@ class Context:
             for s, bounds in boxed.items():  # a symbol with numeric bounds: inside them
                 lo, hi = bounds[s]
                 at[s] = lo + (hi - lo) * sympy.Rational(self.rng.randint(1, 99), 100)
-            for v in at:  # a vector: three components (premises hold for every length)
+            for v in at:  # a vector: GROUPS values, the last filling each sum's length
                 if isinstance(v, VectorSymbol):
-                    at[v] = [at[v] * sympy.Rational(self.rng.randint(1, 9), 5) for _ in range(3)]
+                    at[v] = [
+                        at[v] * sympy.Rational(self.rng.randint(1, 9), 5) for _ in range(GROUPS)
+                    ]
             for scale in (1, sympy.Rational(1, 100), sympy.Rational(1, 10**4)):
                 # shrink what no premise makes positive: ‖u‖ ≤ d in ℝⁿ is found at small u
                 tried = {
                     x: v if ("pos", x) in self.signs else _scaled(v, scale) for x, v in at.items()
                 }
-                if all(
-                    holds(_written_out(c, tried)[0], rel, _written_out(c, tried)[1])
-                    for c, rel in conditions
-                ):
+                if all(_holds(c, rel, tried) for c, rel in conditions):
                     return
         if symbols:
             shown = "; ".join(f.text or f"{f.lhs} {f.rel} {f.rhs}" for f in standing)
@@ -159,12 +160,11 @@ def _scaled(value: Any, scale: Any) -> Any:
     return [v * scale for v in value] if isinstance(value, list) else value * scale
 
 
-def _written_out(condition: Any, at: dict[Any, Any]) -> tuple[Any, dict[Any, Any]]:
-    """(condition, point) with vectors of three components written out, for :func:`holds`."""
+def _holds(condition: Any, rel: str, at: dict[Any, Any]) -> bool:
+    """:func:`holds`, with vectors written out (every component) where ``at`` has them."""
     if not any(isinstance(v, list) for v in at.values()):
-        return condition, at
-    values = {s.name: v for s, v in at.items()}
-    return instance(condition, 3, values), {}
+        return holds(condition, rel, at)
+    return everywhere(condition, rel, {s.name: v for s, v in at.items()})
 
 
 def _check_closed(f: Fact) -> None:

@@ -32,7 +32,7 @@ from .algebra import (
 )
 from .context import Context
 from .interval import enclose, positive_on
-from .sums import VectorSum
+from .sums import VectorSum, VectorSymbol, loose
 from .terms import Failed, Inner, Rule, Step, Unproved, exact, need
 
 _ZERO, _ONE, _HALF = sympy.Integer(0), sympy.Integer(1), sympy.Rational(1, 2)
@@ -257,6 +257,7 @@ class Substitution(Rule):
 
     def check(self, step: Step, i: int, ctx: Context) -> str:
         x, v = self._equality(i, ctx)
+        need(bool(loose(x)) == bool(loose(v)), "a number and a vector's components are not equal")
         into = None if self.into is None else ctx.premise(self.into, i)
         need(step.rel == (into.rel if into else "="), "substitution keeps the relation")
         if into is not None and into.rel == "=O" and self.into is not None:
@@ -309,6 +310,7 @@ class Instantiate(FromPremise):
         free = any(t in f.lhs.free_symbols | f.rhs.free_symbols for f in ctx.facts)
         need(not free, f"{t} is constrained by an assumption, so it cannot be instantiated")
         require_real(value, ctx=ctx, why=f"{t} ranges over the reals: ")
+        need(isinstance(t, VectorSymbol) or not loose(value), f"{t} is a number, not a vector")
         denominator = sympy.fraction(sympy.together(value))[1]
         need(nonzero(denominator, ctx), "the denominator {} is not provably non-zero", denominator)
         need(step.rel == premise.rel, "instantiation keeps the relation")

@@ -23,8 +23,10 @@ from typing import Any
 
 import sympy
 
+from ..errors import VerificationError
+
 __all__ = ["Diag", "Gradient", "Hessian", "Outer", "VectorSum", "VectorSymbol", "bilinear"]
-__all__ += ["canonical", "instance", "loose", "sum_unicode"]
+__all__ += ["GROUPS", "canonical", "groups", "instance", "loose", "sum_unicode"]
 
 
 class VectorSymbol(sympy.Symbol):
@@ -43,6 +45,11 @@ class VectorSum(sympy.Function):
     nargs = 2
     is_extended_real = True
     is_real = True
+
+    @classmethod
+    def eval(cls, summand: Any, length: Any) -> None:
+        if not (length.is_Integer and length >= 1):
+            raise VerificationError(f"a sum's length is a whole number ≥ 1, not {length}")
 
     @property
     def summand(self) -> sympy.Expr:
@@ -265,19 +272,29 @@ def bilinear(matrix: Any, left: Any, right: Any, n: Any, m: Any = None) -> Any:
     return sympy.Add(*total)
 
 
-def instance(expr: Any, n: int, values: Mapping[str, Any], index: int = 0) -> Any:
-    """``expr`` for vectors of length ``n`` written out: each sum over components, each
-    loose vector symbol its component ``index``; ``values[name]`` gives a vector's n values
-    (or a scalar's value)."""
+GROUPS = 3
+"""Distinct component values in an instance: a sum of length n has its first
+``GROUPS − 1`` components and then one value repeated for the other n − GROUPS + 1."""
 
-    def component(v: VectorSymbol, i: int) -> Any:
-        return values[v.name][i]
+
+def groups(length: int) -> list[int]:
+    """How many components share each value in an instance of a vector of ``length``."""
+    k = min(length, GROUPS)
+    return [1] * (k - 1) + [length - (k - 1)]
+
+
+def instance(expr: Any, values: Mapping[str, Any], index: int = 0) -> Any:
+    """``expr`` with every vector of its own length n written out exactly, in O(1) terms:
+    ``values[name]`` gives a vector's ``GROUPS`` component values (see :func:`groups`: the
+    last fills the rest of each sum), or a scalar's value; a loose vector symbol takes the
+    value ``index``."""
 
     def expand(e: Any, i: int) -> Any:
         if isinstance(e, VectorSymbol):
-            return component(e, i)
+            return values[e.name][i]
         if isinstance(e, VectorSum):
-            return sympy.Add(*(expand(e.summand, j) for j in range(n)))
+            counts = groups(e.length)
+            return sympy.Add(*(m * expand(e.summand, j) for j, m in enumerate(counts)))
         if isinstance(e, sympy.Symbol):
             return values.get(e.name, e)
         if not e.args:
