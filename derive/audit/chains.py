@@ -247,15 +247,22 @@ class _State:
         """The section's context, its statements read with the names known now."""
         if self.cached is None:
             found: dict[str, list[Relation]] = {"assume": [], "case hypotheses": []}
+            written: list[Definition] = []  # 'Write g_x = ∂ℒ/∂x' with ℒ as named later
             calls = sympy.core.function.AppliedUndef
             for keyword, text, line in self.stated:
                 try:
+                    if keyword == "write":
+                        named = _named(text, line, self.scope)
+                        written += [named[0]] if named is not None else []
+                        continue
                     relations = read_assumption(text, line, self.scope)
                 except ParseError:
                     continue
                 found[keyword] += [r for r in relations if not isinstance(r.lhs, calls)]
             self.cached = Context(
-                tuple(found["assume"]), tuple(found["case hypotheses"]), self.context.definitions
+                tuple(found["assume"]),
+                tuple(found["case hypotheses"]),
+                (*self.context.definitions, *written),
             )
         return self.cached
 
@@ -381,6 +388,20 @@ _SIMPLE = re.compile(
 
 def _name(text: str, line: int, state: _State) -> None:
     """``name = value`` stated in words ('Names:', 'Write', 'where'): a section's name."""
+    found = _named(text, line, state.scope)
+    if found is None:
+        return
+    definition, written = found
+    if written is None:
+        scope = state.scope.define_value(definition.symbol, definition.value)
+    else:
+        scope = state.scope.define_label(written, definition.symbol, definition.value)
+    state.define(scope, definition, True)
+
+
+def _named(text: str, line: int, scope: Scope) -> tuple[Definition, str | None] | None:
+    """The definition ``name = value`` states (and the written form it names, if the name
+    is not a plain symbol), read in ``scope``; None if it is not one."""
     depth, at = 0, -1
     for k, ch in enumerate(text):
         depth += {"{": 1, "}": -1, "(": 1, ")": -1}.get(ch, 0)
@@ -388,28 +409,26 @@ def _name(text: str, line: int, state: _State) -> None:
             at = k
             break
     if at < 0:
-        return
+        return None
     left, right = text[:at], text[at + 1 :]
-    statements = read_row(right, state.scope)
+    statements = read_row(right, scope)
     if len(statements) != 1 or len(statements[0].pieces) != 1:
-        return
+        return None
     value = statements[0].pieces[0].value
     if not isinstance(value, sympy.Basic):
-        return
+        return None
     if value.has(sympy.Derivative, sympy.Subs):
         value = value.doit()
     shown = " ".join(f"{left.strip()} = {right.strip()}".split())
     if _SIMPLE.fullmatch(left):
         symbol = read_row(left, Scope())[0].pieces[0].value
         if isinstance(symbol, sympy.Symbol) and symbol not in value.free_symbols:
-            scope = state.scope.define_value(symbol, value)
-            state.define(scope, Definition(str(symbol), value, shown, line, symbol), True)
-        return
+            return Definition(str(symbol), value, shown, line, symbol), None
+        return None
     symbol = sympy.Symbol(pretty(left))
     if symbol in value.free_symbols:
-        return
-    scope = state.scope.define_label(left, symbol, value)
-    state.define(scope, Definition(str(symbol), value, shown, line, symbol), True)
+        return None
+    return Definition(str(symbol), value, shown, line, symbol), left
 
 
 _SLASH = re.compile(
@@ -433,6 +452,7 @@ def _prose_row(row: Any, state: _State) -> None:
                 _name(item, row.line, state)
             except ParseError:
                 continue
+            state.state("write", item, row.line)  # read again with the section's names
         return
     if not keyword:
         return
