@@ -29,7 +29,7 @@ import sympy
 from .errors import DeriveError
 from .kernel import Derivation, Fact, Report, Step
 from .kernel import verify as _kernel_verify
-from .printer import LatexPrinter, ordered_terms, unicode
+from .printer import GREEK, LatexPrinter, ordered_terms, unicode
 
 __all__ = [
     "TEXT_WIDTH",
@@ -144,6 +144,13 @@ _UNICODE = {
     "χ": r"$\chi$",
     "ζ": r"$\zeta$",
     "Δ": r"$\Delta$",
+    "Θ": r"$\Theta$",
+    "Γ": r"$\Gamma$",
+    "Λ": r"$\Lambda$",
+    "Π": r"$\Pi$",
+    "Φ": r"$\Phi$",
+    "Ψ": r"$\Psi$",
+    "Ω": r"$\Omega$",
     "≪": r"$\ll$",
     "“": "``",
     "”": "''",
@@ -168,24 +175,13 @@ _SPECIAL = {
 }
 _SUBSCRIPTED = re.compile(r"(?<![\w])([A-Za-zα-ωΑ-Ω]+)_([A-Za-z0-9α-ω₀-₉]+)")
 _GREEK = {
-    "α": r"\alpha ",
-    "β": r"\beta ",
-    "η": r"\eta ",
-    "θ": r"\theta ",
-    "λ": r"\lambda ",
-    "μ": r"\mu ",
+    letter: ("\\varepsilon " if name == "epsilon" else f"\\{name} ")
+    for name, letter in reversed(GREEK.items())
+    if name != "lamda"
 }
+"""Greek letters in an identifier's base or subscript (θ_new, Θ_new, g_η): LaTeX names."""
 
-
-_SUB_TEX = {
-    **{chr(0x2080 + k): str(k) for k in range(10)},
-    "α": r"\alpha ",
-    "β": r"\beta ",
-    "η": r"\eta ",
-    "θ": r"\theta ",
-    "λ": r"\lambda ",
-    "μ": r"\mu ",
-}
+_SUB_TEX = {**{chr(0x2080 + k): str(k) for k in range(10)}, **_GREEK}
 
 
 _LETTER = re.compile(

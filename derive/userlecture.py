@@ -133,7 +133,7 @@ def user_lecture(
             gd,
             "So step against the gradient; in components, repeated until the loss is small:",
             ("gd-decrease", *(f"update-{p.name}" for p in params)),
-            figure="path" if numeric and len(params) <= 2 else "",
+            figure="path",
         ),
     ]
     figures: list[Figure] = []
@@ -165,7 +165,7 @@ def user_lecture(
                 f"0 < η ≤ η₀ = {unicode(eta0)} along −∇ℒ decreases the loss:",
                 ("slope", "decrease"),
                 "This is the seeds' red circle made exact: its radius is d = η₀‖∇ℒ(θ₀)‖.",
-                figure="circle" if len(params) == 2 else "",
+                figure="circle",
             )
         )
         table, header = (
@@ -213,7 +213,16 @@ def user_lecture(
         else "A very small η creeps towards a minimum; a large one overshoots, and the "
         "iterates oscillate or grow."
     )
-    if numeric and len(params) <= 2:
+    drawable = numeric and len(params) <= 2
+    if drawable:
+        from .emit import emit
+
+        try:  # the figures run the emitted update rule
+            emit(obj, "gd")
+        except DeriveError as exc:
+            drawable = False
+            remarks.append(f"No figures: the update rule cannot be run as code ({exc}).")
+    if drawable:
         values = None if data is None else {k: float(sympy.Rational(v)) for k, v in data.items()}
         figures.append(
             Figure(
@@ -280,10 +289,12 @@ def _letters(obj: Objective) -> Callable[[str], str]:
     a parameter η (or β, θ, u, g, d), derive's learning rate prints η′, and so must the
     words."""
     table = {}
-    for name in ("eta", "beta", "theta", "u", "g", "d"):
+    for name in ("eta", "beta", "u", "g", "d"):
         shown = display_name(fresh_symbol(obj, name).name)
         if shown != display_name(name):
             table[display_name(name)] = shown
+    if any(display_name(p.name) == "θ" for p in obj.params):  # the library writes Θ then
+        table["θ"] = "Θ"
     if not table:
         return lambda text: text
 

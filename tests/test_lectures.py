@@ -289,7 +289,12 @@ def test_a_lecture_on_parameters_named_like_derives_letters_prints_them_apart(
     assert "learning rate η′ > 0" in taylor and "θ + η′u′" in taylor and "g′ = ∇ℒ(θ)" in taylor
     assert lec.parts[2].heading == "The angle β′: the best direction"
     assert "At θ₀ (η = 1, β = 1, u = 1, g = 1)" in lec.parts[4].text  # the user's own names
-    if shutil.which("pdflatex") is not None:  # η′² in prose and equations compiles
-        two = user_lecture(Objective("eta**2 + beta*eta + beta**2", "eta beta"))
-        two.write(tmp_path, pdf=True)
-        assert (tmp_path / "lecture-loss.pdf").stat().st_size > 1000
+    theta = user_lecture(Objective("exp(-theta)*theta**2 + theta", "theta"))
+    assert "Move Θ to Θ + ηu" in theta.parts[1].text  # the derivations write Θ for θ then
+    if shutil.which("pdflatex") is not None:  # η′² and Θ in prose and equations compile
+        for k, obj in enumerate(
+            (Objective("eta**2 + beta*eta + beta**2", "eta beta"), theta), start=1
+        ):
+            lec = obj if not isinstance(obj, Objective) else user_lecture(obj)
+            lec.write(tmp_path / str(k), pdf=True)
+            assert (tmp_path / str(k) / "lecture-loss.pdf").stat().st_size > 1000
