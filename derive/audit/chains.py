@@ -168,7 +168,10 @@ def split(document: Document, assume: tuple[tuple[str, int], ...] = ()) -> Chain
                     stream += [None, _unread(row.text, row.line, index, exc)]
                 continue
             previous: list[Any] = []
-            for stmt in statements:
+            done = 0
+            while done < len(statements):
+                stmt = statements[done]
+                done += 1
                 pieces = list(stmt.pieces)
 
                 def line_of(p: Piece, row: Any = row) -> int:
@@ -195,6 +198,13 @@ def split(document: Document, assume: tuple[tuple[str, int], ...] = ()) -> Chain
                     ]
                     continue
                 found = _definition(pieces, state.scope, seen, functions_only=display.inline)
+                if found is not None and found[1][3] is not None and done < len(statements):
+                    try:  # f(x) = 2x², x₁ = x₀ − α f'(x₀): the rest read knowing f
+                        again = read_row(row.text, found[0].declare(_declared(row.text)))
+                        if len(again) == len(statements):
+                            statements = again
+                    except ParseError:
+                        pass
                 if found is not None:
                     state.define(
                         found[0],

@@ -51,7 +51,7 @@ from .latex import CALLABLE, OPAQUE, UNSTATED, BigO
 __all__ = ["Verdict", "certificate", "judge_relation"]
 
 _FLIP = {">=": "<=", ">": "<"}
-MAX_DERIVATIONS = 40
+MAX_DERIVATIONS = 60
 """Kernel derivations tried for one claim at most (the ways, cases and earlier steps it
 may follow from); past that it is left unproved."""
 _spent: contextvars.ContextVar[int] = contextvars.ContextVar("spent", default=0)
@@ -106,6 +106,12 @@ def _judge_all(
     verdict = _judge_relation(claim, hypotheses, assumptions, definitions, opaque)
     if verdict.status in ("proved", "vacuous", "approximate"):
         return verdict
+    mentioned = _free(claim.lhs) | _free(claim.rhs)
+    known = tuple(  # an earlier claim that shares no symbol with this one cannot help
+        (r, case)
+        for r, case in known
+        if r is not None and (_free(r.lhs) | _free(r.rhs)) & mentioned
+    )
     outright = tuple(r for r, case in known if r is not None and not case)
     for earlier in outright:
         after = _judge_relation(claim, (*hypotheses, earlier), assumptions, definitions, opaque)
@@ -171,7 +177,7 @@ def _judge_relation(
     hypotheses = tuple(opaque.relation(h) for h in hypotheses)
     facts = tuple(_fact(opaque.relation(a)) for a in assumptions)
     used = _needed(definitions, [claim, *hypotheses], opaque)
-    facts = used + facts + _norms(claim, hypotheses, used)
+    facts = used + facts + _norms(claim, hypotheses, used, assumptions)
     defined = {f.lhs for f in used}
     for r in (claim, *hypotheses):
         for symbol in _free(r.lhs) | _free(r.rhs):
@@ -452,9 +458,21 @@ def _replace(expr: Any, mapping: dict[Any, Any]) -> Any:
 
 
 def _norms(
-    claim: Relation, hypotheses: tuple[Relation, ...], used: tuple[Fact, ...]
+    claim: Relation,
+    hypotheses: tuple[Relation, ...],
+    used: tuple[Fact, ...],
+    assumed: tuple[Relation, ...] = (),
 ) -> tuple[Fact, ...]:
-    """‖x‖ ≥ 0 for every norm the claim (or a definition it uses) writes."""
+    """‖x‖ ≥ 0 for every norm the claim (or a definition it uses) writes; ‖x‖ > 0 where
+    the text assumes ‖x‖² > 0 (x ≠ 0)."""
+    positive = set()
+    for a in assumed:
+        lhs, rel, rhs = (a.rhs, "<", a.lhs) if a.rel == ">" else (a.lhs, a.rel, a.rhs)
+        if rel == "<" and lhs == 0 and isinstance(rhs, sympy.Basic):
+            if rhs.is_Pow and rhs.exp == 2 and isinstance(rhs.base, sympy.Symbol):
+                positive.add(rhs.base.name)
+            elif isinstance(rhs, sympy.Symbol) and rhs.name.endswith("‖^2"):
+                positive.add(rhs.name[:-2])
     symbols: set[Any] = set()
     for value in (claim.lhs, claim.rhs, *(h.lhs for h in hypotheses), *(h.rhs for h in hypotheses)):
         symbols |= _free(value)
@@ -464,7 +482,12 @@ def _norms(
         (s for s in symbols if len(s.name) > 2 and s.name[0] == s.name[-1] == "‖"),
         key=lambda s: s.name,
     )
-    return tuple(Fact(s, ">=", sympy.Integer(0), f"{s.name} ≥ 0 (a norm)") for s in norms)
+    return tuple(
+        Fact(s, ">", sympy.Integer(0), f"{s.name} > 0 (a norm, and {s.name}² > 0)")
+        if s.name in positive
+        else Fact(s, ">=", sympy.Integer(0), f"{s.name} ≥ 0 (a norm)")
+        for s in norms
+    )
 
 
 def _fact(r: Relation, scope: str = "") -> Fact:
