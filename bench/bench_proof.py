@@ -44,6 +44,12 @@ CASES: list[tuple[str, Callable[[], Derivation]]] = [
         "gradient-descent, disc form, w^2 + 3b^2",
         lambda: gradient_descent(Objective("w**2 + 3*b**2", "w b"), form="disc"),
     ),
+    (
+        "gradient-descent, vector form, ridge with w in R^50",
+        lambda: gradient_descent(
+            Objective("(dot(w, x) + b - y)**2 + lam*norm(w)**2", params="w:50 b", data="x:50 y")
+        ),
+    ),
     ("newton, quadratic", lambda: newton_step(Objective("(w - 1)**2 + 3*b**2 + w*b", "w b"))),
     ("newton, symbolic Hessian", lambda: newton_step(Objective("exp(w) + b**2", "w b"))),
     ("newton, sigmoid neuron at (0, 0)", lambda: newton_step(SIGMOID_NEURON, {"w": 0, "b": 0})),

@@ -110,6 +110,22 @@ def vector_descent(obj: Objective, rate: str = "eta") -> Derivation:
         ),
         *lemma,
         *angle,
+        Step(
+            d / sympy.sqrt(norm_sq),
+            ">",
+            0,
+            "u* = (d/‖∇ℒ‖)(−∇ℒ): a positive multiple of −∇ℒ",
+            Sign(),
+            "direction",
+        ),
+        Step(
+            0,
+            "<",
+            eta * d / sympy.sqrt(norm_sq),
+            "so θ + ηu* = θ − (ηd/‖∇ℒ‖)∇ℒ: a step against the gradient with a positive rate",
+            Affine("direction", eta),
+            "positive-rate",
+        ),
         Step(norm_sq, ">", 0, "∇ℒ ≠ 0", Assumption(), "gradient-nonzero"),
         Step(
             stepped,
@@ -146,14 +162,6 @@ def vector_descent(obj: Objective, rate: str = "eta") -> Derivation:
                 f"update-{w.name}",
             )
             for k, (w, gi) in enumerate(zip(theta, g, strict=True))
-        ),
-        Step(
-            d / sympy.sqrt(norm_sq),
-            ">",
-            0,
-            "u* = (d/‖∇ℒ‖)(−∇ℒ): a positive multiple of −∇ℒ",
-            Sign(),
-            "direction",
         ),
     )
     eta_tex = latex(eta)
