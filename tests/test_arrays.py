@@ -138,3 +138,22 @@ def test_jax_without_float64_is_refused_with_the_setting_to_use() -> None:
         pytest.skip("float64 is on in this process")
     with pytest.raises(DataError, match="jax_enable_x64"):
         emit(LOGISTIC, "gd").run(jnp.zeros(5), 2, 0.1, data={"x": jnp.asarray(X), "y": Y})
+
+
+def test_the_emitted_modules_step_compiles_with_jax_jit_to_the_same_numbers() -> None:
+    jax = pytest.importorskip("jax")
+    jnp = pytest.importorskip("jax.numpy")
+    rule = emit(LOGISTIC, "adam")
+    module: dict[str, Any] = {"__name__": "emitted"}
+    exec(compile(rule.source(), "step.py", "exec"), module)  # the file a user imports
+    step, init = module["step"], module["init"]
+    theta0 = np.linspace(-0.3, 0.3, rule.size)
+    with jax.enable_x64(True):
+        x, y = jnp.asarray(X), jnp.asarray(Y)
+
+        def one(theta: Any) -> Any:
+            return step(theta, init(theta), 0.01, x=x, y=y)[0]
+
+        compiled = jax.jit(one)(jnp.asarray(theta0))
+        eager = one(jnp.asarray(theta0))
+        assert relative(np.asarray(compiled), np.asarray(eager)) <= 1e-12
