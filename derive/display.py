@@ -20,6 +20,7 @@ __all__ = [
     "check_html",
     "check_markdown",
     "check_repr",
+    "objective_html",
     "rule_html",
     "rule_latex",
     "rule_markdown",
@@ -76,6 +77,20 @@ def _param_names(rule: Any) -> list[str]:
     from .printer import latex
 
     return [latex(p) for p in rule.objective.params]
+
+
+def objective_html(obj: Any) -> str:
+    r"""The loss, its parameters and its data, the maths as ``\( … \)``.
+
+    >>> import derive as dv
+    >>> print(objective_html(dv.Objective("2*x**2", "x")))
+    <p><b>Objective</b> \(\mathcal{L}(x) = 2 x^{2}\); data: none.</p>
+    """
+    from .printer import latex
+
+    loss = obj._repr_latex_().strip("$")
+    data = ", ".join(f"\\({latex(s)}\\)" for s in obj.data) or "none"
+    return f"<p><b>Objective</b> \\({html.escape(loss)}\\); data: {html.escape(data)}.</p>"
 
 
 def check_repr(report: Any) -> str:

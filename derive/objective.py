@@ -307,6 +307,12 @@ class Objective:
         data = ", ".join(f"${latex_printer(s)}$" for s in self.data) or "none"
         return f"**Objective** {self._repr_latex_()}; data: {data}."
 
+    def _repr_html_(self) -> str:
+        """Notebooks: the Markdown form as HTML, its maths as MathJax's \\( … \\)."""
+        from .display import objective_html
+
+        return objective_html(self)
+
     def __repr__(self) -> str:
         names = " ".join(
             b.name if b.length is None else f"{b.name}:{b.length}" for b in self._blocks

@@ -110,3 +110,11 @@ def test_the_tutorials_python_example_runs(capsys: pytest.CaptureFixture[str]) -
     out = capsys.readouterr().out
     assert "<Derivation \"Newton's step for ℒ(w, b)" in out and "<UpdateRule adam (Adam)" in out
     assert "<NumericReport adam: checked" in out
+
+
+def test_an_objectives_html_shows_the_loss_and_its_data() -> None:
+    obj = dv.Objective("(w*x - y)**2", "w", data="x y")
+    assert obj._repr_html_() == (
+        r"<p><b>Objective</b> \(\mathcal{L}(w) = \left(w x - y\right)^{2}\); "
+        r"data: \(x\), \(y\).</p>"
+    )
