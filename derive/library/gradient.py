@@ -23,12 +23,8 @@ import sympy
 from ..derivation import Derivation
 from ..errors import DeclarationError, OptionError
 from ..kernel import (
-    Affine,
-    Assumption,
     Fact,
-    FirstOrder,
     Identity,
-    Sign,
     Step,
     Substitution,
     Truncation,
@@ -36,6 +32,7 @@ from ..kernel import (
 from ..objective import MAX_PROOF_PARAMS, Objective
 from ..printer import display_name, latex, unicode
 from ..taylor import _fresh, fresh_symbol
+from ._descent import against_gradient_steps, condition_facts, condition_steps
 from ._space import concrete_space, steepest_steps
 from .newton import hessian_symbols
 from .steepest import angle_steps
@@ -147,8 +144,7 @@ def _lecture(obj: Objective, rate: str = "eta") -> Derivation:
     lemma, lemma_facts = steepest_steps(space, d)
     beta = fresh_symbol(obj, "beta")
     angle, angle_facts = angle_steps(space, beta)
-    descent = Fact(first, "<", 0, "descent condition", "hypothesis")
-    ascent = Fact(first, ">", 0, "ascent condition", "hypothesis")
+    stepped = loss.xreplace({p: p - eta * gi for p, gi in zip(params, g, strict=True)})
     steps = (
         *_partials(obj),
         Step(
@@ -159,78 +155,10 @@ def _lecture(obj: Objective, rate: str = "eta") -> Derivation:
             Truncation(eta, 2),
             "taylor",
         ),
-        Step(
-            shifted - loss,
-            "=O",
-            eta * first,
-            "so the change in loss is η uᵀ∇L to first order in η",
-            Truncation(eta, 1),
-            "first-order",
-        ),
-        Step(
-            first, "<", 0, "suppose u points downhill: uᵀ∇L < 0", Assumption(), "descent-condition"
-        ),
-        Step(
-            shifted - loss,
-            "<",
-            0,
-            "then the first-order term decides: L(θ + ηu) < L(θ) for every small enough η > 0",
-            FirstOrder("first-order", "descent-condition"),
-            "decrease",
-        ),
-        Step(first, ">", 0, "conversely, suppose uᵀ∇L > 0", Assumption(), "ascent-condition"),
-        Step(
-            shifted - loss,
-            ">",
-            0,
-            "then every small enough step increases the loss: a decrease needs uᵀ∇L ≤ 0",
-            FirstOrder("first-order", "ascent-condition"),
-            "increase",
-        ),
+        *condition_steps(loss, shifted, eta, first),
         *lemma,
         *angle,
-        Step(
-            d / sympy.sqrt(norm_sq),
-            ">",
-            0,
-            "u* = (d/‖∇L‖)(−∇L): a positive multiple of −∇L",
-            Sign(),
-            "direction",
-        ),
-        Step(
-            0,
-            "<",
-            eta * d / sympy.sqrt(norm_sq),
-            "so θ + ηu* = θ − (ηd/‖∇L‖)∇L: a step against the gradient with a positive rate",
-            Affine("direction", eta),
-            "positive-rate",
-        ),
-        Step(norm_sq, ">", 0, "∇L ≠ 0", Assumption(), "gradient-nonzero"),
-        Step(
-            loss.xreplace({p: p - eta * gi for p, gi in zip(params, g, strict=True)}),
-            "=O",
-            loss - eta * norm_sq,
-            "stepping along −∇L changes the loss by −η‖∇L‖² to first order",
-            Truncation(eta, 1),
-            "gd-first-order",
-        ),
-        Step(
-            loss.xreplace({p: p - eta * gi for p, gi in zip(params, g, strict=True)}) - loss,
-            "=O",
-            -eta * norm_sq,
-            "so the change in loss is −η‖∇L‖² to first order",
-            Affine("gd-first-order", 1, -loss),
-            "gd-change",
-        ),
-        Step(-norm_sq, "<", 0, "and −‖∇L‖² < 0", Affine("gradient-nonzero", -1), "gd-slope"),
-        Step(
-            loss.xreplace({p: p - eta * gi for p, gi in zip(params, g, strict=True)}) - loss,
-            "<",
-            0,
-            "so a small enough step against the gradient decreases the loss",
-            FirstOrder("gd-change", "gd-slope"),
-            "gd-decrease",
-        ),
+        *against_gradient_steps(loss, stepped, eta, d, norm_sq),
         *(
             Step(
                 p - eta * gi,
@@ -261,8 +189,7 @@ def _lecture(obj: Objective, rate: str = "eta") -> Derivation:
                     Fact(eta, ">", 0, f"{unicode(eta)} > 0"),
                     *lemma_facts,
                     *angle_facts,
-                    descent,
-                    ascent,
+                    *condition_facts(first),
                 )
             )
         ),
@@ -276,7 +203,7 @@ def _lecture(obj: Objective, rate: str = "eta") -> Derivation:
             (loss, r"\mathcal{L}"),
             (shifted, rf"\mathcal{{L}}({theta_tex} + {eta_tex} u)"),
             (
-                loss.xreplace({p: p - eta * gi for p, gi in zip(params, g, strict=True)}),
+                stepped,
                 rf"\mathcal{{L}}({theta_tex} - {eta_tex} g)",
             ),
         ),

@@ -19,11 +19,7 @@ import sympy
 
 from ..derivation import Derivation
 from ..kernel import (
-    Affine,
-    Assumption,
     Fact,
-    FirstOrder,
-    Sign,
     Step,
     Substitution,
     Truncation,
@@ -31,6 +27,7 @@ from ..kernel import (
 )
 from ..objective import Objective
 from ..printer import display_name, latex, unicode
+from ._descent import against_gradient_steps, condition_steps
 from ._space import block_space, steepest_steps
 from .steepest import angle_steps
 from .vector_calculus import vector_taylor
@@ -80,78 +77,10 @@ def vector_descent(obj: Objective, rate: str = "eta") -> Derivation:
             Truncation(eta, 2),
             "taylor",
         ),
-        Step(
-            shifted - loss,
-            "=O",
-            eta * first,
-            "so the change in loss is η uᵀ∇ℒ to first order in η",
-            Truncation(eta, 1),
-            "first-order",
-        ),
-        Step(
-            first, "<", 0, "suppose u points downhill: uᵀ∇ℒ < 0", Assumption(), "descent-condition"
-        ),
-        Step(
-            shifted - loss,
-            "<",
-            0,
-            "then the first-order term decides: ℒ(θ + ηu) < ℒ(θ) for every small enough η > 0",
-            FirstOrder("first-order", "descent-condition"),
-            "decrease",
-        ),
-        Step(first, ">", 0, "conversely, suppose uᵀ∇ℒ > 0", Assumption(), "ascent-condition"),
-        Step(
-            shifted - loss,
-            ">",
-            0,
-            "then every small enough step increases the loss: a decrease needs uᵀ∇ℒ ≤ 0",
-            FirstOrder("first-order", "ascent-condition"),
-            "increase",
-        ),
+        *condition_steps(loss, shifted, eta, first),
         *lemma,
         *angle,
-        Step(
-            d / sympy.sqrt(norm_sq),
-            ">",
-            0,
-            "u* = (d/‖∇ℒ‖)(−∇ℒ): a positive multiple of −∇ℒ",
-            Sign(),
-            "direction",
-        ),
-        Step(
-            0,
-            "<",
-            eta * d / sympy.sqrt(norm_sq),
-            "so θ + ηu* = θ − (ηd/‖∇ℒ‖)∇ℒ: a step against the gradient with a positive rate",
-            Affine("direction", eta),
-            "positive-rate",
-        ),
-        Step(norm_sq, ">", 0, "∇ℒ ≠ 0", Assumption(), "gradient-nonzero"),
-        Step(
-            stepped,
-            "=O",
-            loss - eta * norm_sq,
-            "stepping along −∇ℒ changes the loss by −η‖∇ℒ‖² to first order",
-            Truncation(eta, 1),
-            "gd-first-order",
-        ),
-        Step(
-            stepped - loss,
-            "=O",
-            -eta * norm_sq,
-            "so the change in loss is −η‖∇ℒ‖²",
-            Affine("gd-first-order", 1, -loss),
-            "gd-change",
-        ),
-        Step(-norm_sq, "<", 0, "and −‖∇ℒ‖² < 0", Affine("gradient-nonzero", -1), "gd-slope"),
-        Step(
-            stepped - loss,
-            "<",
-            0,
-            "so a small enough step against the gradient decreases the loss",
-            FirstOrder("gd-change", "gd-slope"),
-            "gd-decrease",
-        ),
+        *against_gradient_steps(loss, stepped, eta, d, norm_sq),
         *(
             Step(
                 w - eta * gi,
