@@ -298,3 +298,21 @@ def test_a_lecture_on_parameters_named_like_derives_letters_prints_them_apart(
             lec = obj if not isinstance(obj, Objective) else user_lecture(obj)
             lec.write(tmp_path / str(k), pdf=True)
             assert (tmp_path / str(k) / "lecture-loss.pdf").stat().st_size > 1000
+
+
+@pytest.mark.parametrize(
+    ("loss", "params"),
+    [("log(1 + exp(-x*y))", "x y"), ("tanh(w)**2 + b**4", "w b"), ("cosh(x) - x", "x")],
+)
+def test_a_lecture_on_another_loss_verifies_and_prints_no_python(loss: str, params: str) -> None:
+    from derive.objective import Objective
+    from derive.userlecture import user_lecture
+
+    from .test_printing import PYTHON
+
+    lec = user_lecture(Objective(loss, params))
+    assert lec.verify()
+    shown = lec.markdown(full=True)
+    found = PYTHON.search(shown)
+    assert found is None, shown[max(0, found.start() - 60) : found.end() + 60]
+    assert "\\intertext" not in shown and "NOT verified" not in lec.document()

@@ -45,7 +45,8 @@ LIBRARY: dict[str, Callable[[], Derivation]] = {
 def test_no_python_syntax_in_text_or_markdown(name: str) -> None:
     d = LIBRARY[name]()
     assert d.verify().ok
-    for shown in (text(d), markdown(d), d.title, d.conclusion):
+    shown_forms = (text(d), text(d, flat=True), markdown(d), d.html(), repr(d), d.title)
+    for shown in (*shown_forms, d.conclusion, repr(d.verify())):
         found = PYTHON.search(shown)
         assert found is None, (found.group(0), shown[max(0, found.start() - 60) : found.end() + 60])
 
