@@ -67,58 +67,59 @@ class VectorSum(sympy.Function):
     def _pretty(self, printer: Any) -> Any:
         from sympy.printing.pretty.stringpict import prettyForm
 
-        summand = self.summand
-        if summand == 1 or summand.is_Pow or len(sympy.Mul.make_args(summand)) == 2:
-            simple = sum_unicode(self, _Names())
-            if "Σ" not in simple:
-                return prettyForm(simple)
-        indexed = {v: _indexed(v) for v in loose(summand)}
-        return prettyForm(*printer._print(summand.xreplace(indexed)).parens().left("Σᵢ "))
+        kind, parts = _shape(self.summand)
+        if kind in ("dot", "norm", "ones", "count"):
+            return prettyForm(_UNICODE.get(kind, "n").format(*(p.name for p in parts)))
+        inner = printer._print(parts[0])
+        inner = prettyForm(*inner.parens()) if kind == "sum()" else inner
+        return prettyForm(*inner.left("Σᵢ "))
 
     def _latex(self, printer: Any, exp: Any = None) -> str:
         tex = _sum_latex(self.summand, printer)
         return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
 
 
-def _sum_latex(summand: Any, printer: Any) -> str:
-    """wᵀx, ‖w‖², 𝟏ᵀw where the summand is that simple; else Σᵢ with subscripts i."""
-    vectors = sorted(loose(summand), key=lambda v: v.name)
+_LATEX = {
+    "dot": r"{0}^\top {1}",
+    "norm": r"\|{0}\|^{{2}}",
+    "ones": r"\mathbf{{1}}^\top {0}",
+    "sum": r"\sum_{{i}} {0}",
+    "sum()": r"\sum_{{i}} \left({0}\right)",
+}
+_UNICODE = {
+    "dot": "{0}ᵀ{1}",
+    "norm": "‖{0}‖²",
+    "ones": "Σᵢ {0}",
+    "sum": "Σᵢ {0}",
+    "sum()": "Σᵢ ({0})",
+}
+
+
+def _shape(summand: Any) -> tuple[str, tuple[Any, ...]]:
+    """How a sum reads: wᵀx ('dot'), ‖w‖² ('norm'), Σ wᵢ ('ones'), n ('count'), or Σᵢ
+    over its summand with subscripts i ('sum', 'sum()' when it needs brackets)."""
     factors = sympy.Mul.make_args(summand)
     if len(factors) == 2 and all(isinstance(f, VectorSymbol) for f in factors):
-        a, b = (printer._print(f) for f in factors)
-        return rf"{a}^\top {b}"
+        return "dot", factors
     if summand.is_Pow and isinstance(summand.base, VectorSymbol) and summand.exp == 2:
-        return rf"\|{printer._print(summand.base)}\|^{{2}}"
+        return "norm", (summand.base,)
     if isinstance(summand, VectorSymbol):
-        return rf"\mathbf{{1}}^\top {printer._print(summand)}"
+        return "ones", (summand,)
     if summand == 1:
-        return "n"
-    indexed = {v: _indexed(v) for v in vectors}
-    inner = printer._print(summand.xreplace(indexed))
-    return rf"\sum_{{i}} \left({inner}\right)" if summand.is_Add else rf"\sum_{{i}} {inner}"
+        return "count", ()
+    indexed = summand.xreplace({v: _indexed(v) for v in loose(summand)})
+    return ("sum()" if summand.is_Add else "sum"), (indexed,)
 
 
-class _Names:
-    """A printer of vector symbols by name, for the short forms of :func:`sum_unicode`."""
-
-    def _print(self, expr: Any) -> str:
-        return str(expr)
+def _sum_latex(summand: Any, printer: Any) -> str:
+    kind, parts = _shape(summand)
+    return "n" if kind == "count" else _LATEX[kind].format(*map(printer._print, parts))
 
 
 def sum_unicode(expr: VectorSum, printer: Any) -> str:
     """The sum in one line of Unicode: wᵀx, ‖w‖², Σᵢ wᵢ, or Σᵢ with subscripts i."""
-    summand = expr.summand
-    factors = sympy.Mul.make_args(summand)
-    if len(factors) == 2 and all(isinstance(f, VectorSymbol) for f in factors):
-        a, b = (printer._print(f) for f in factors)
-        return f"{a}ᵀ{b}"
-    if summand.is_Pow and isinstance(summand.base, VectorSymbol) and summand.exp == 2:
-        return f"‖{printer._print(summand.base)}‖²"
-    if summand == 1:
-        return "n"
-    indexed = {v: _indexed(v) for v in loose(summand)}
-    inner = printer._print(summand.xreplace(indexed))
-    return f"Σᵢ ({inner})" if summand.is_Add else f"Σᵢ {inner}"
+    kind, parts = _shape(expr.summand)
+    return "n" if kind == "count" else _UNICODE[kind].format(*map(printer._print, parts))
 
 
 class Outer(sympy.Function):
@@ -158,7 +159,7 @@ class Diag(sympy.Function):
 
         if self.args[0] == 1:
             return prettyForm("I")
-        return prettyForm(*printer._print(self.args[0]).parens().left("diag"))
+        return prettyForm(*prettyForm(*printer._print(self.args[0]).parens()).left("diag"))
 
 
 class Gradient(sympy.Function):
