@@ -312,3 +312,18 @@ def test_solving_never_proves_an_implication() -> None:
     # true (the solutions are 1 and 2), but the kernel has no rule that shows it
     step = dv.audit(r"$$ x^2 - 3x + 2 = 0 \implies x \ge 1 $$").steps[-1]
     assert step.status == "unproved"
+
+
+def test_premises_stated_in_words_are_kept_by_every_counterexample() -> None:
+    text = (
+        "## A\n\n**Assume:** $d > 0$; $\\|u\\| \\le d$.\n\n"
+        "**Names:** $\\|u\\| = \\sqrt{u_{b}^{2} + u_{w}^{2}}$; $\\|u\\|^2 = u_{b}^{2} + u_{w}^{2}$.\n\n"
+        "$$ \\|u\\|^2 \\le d^{2} $$\n\n$$ \\|u\\|^2 \\le d $$\n"
+    )
+    first, second = dv.audit(text).steps
+    assert first.status == "proved" and "‖u‖ ≤ d" not in first.reason
+    # false (d = 1/2, ‖u‖ = 1/2), but no point offered may break ‖u‖ ≤ d
+    assert second.status in ("failed", "unproved")
+    if second.counterexample:
+        point = {k: dv.parse(v) for k, v in second.counterexample.items()}
+        assert (point["u_b"] ** 2 + point["u_w"] ** 2) <= point["d"] ** 2

@@ -52,6 +52,8 @@ __all__ = ["Verdict", "certificate", "judge_relation"]
 
 _FLIP = {">=": "<=", ">": "<"}
 MAX_DERIVATIONS = 60
+MAX_CHAIN = 4
+"""Earlier steps a claim may be chained from (transitivity), at most."""
 """Kernel derivations tried for one claim at most (the ways, cases and earlier steps it
 may follow from); past that it is left unproved."""
 _spent: contextvars.ContextVar[int] = contextvars.ContextVar("spent", default=0)
@@ -112,7 +114,10 @@ def _judge_all(
         for r, case in known
         if r is not None and (_free(r.lhs) | _free(r.rhs)) & mentioned
     )
-    outright = tuple(r for r, case in known if r is not None and not case)
+    stated = tuple(  # the premises themselves: a claim may follow from one of them
+        (a, "") for a in assumptions if (_free(a.lhs) | _free(a.rhs)) & mentioned and a.rel != "~"
+    )
+    outright = tuple(r for r, case in (*known, *stated) if r is not None and not case)
     for earlier in outright:
         after = _judge_relation(claim, (*hypotheses, earlier), assumptions, definitions, opaque)
         if after.status == "proved":
@@ -122,6 +127,17 @@ def _judge_all(
                 None,
                 after.rule,
                 tuple(dict.fromkeys((earlier.text, *after.premises))),
+            )
+    if len(outright) >= 2 and claim.rel in ("<", "<=", ">", ">="):
+        chain = tuple(r for r in outright if r.rel in ("<", "<=", ">", ">=", "="))[-MAX_CHAIN:]
+        after = _judge_relation(claim, (*hypotheses, *chain), assumptions, definitions, opaque)
+        if after.status == "proved":
+            return Verdict(
+                "proved",
+                "by a chain of earlier steps",
+                None,
+                after.rule,
+                tuple(dict.fromkeys((*(r.text for r in chain), *after.premises))),
             )
     if not cases:
         return verdict
@@ -176,7 +192,7 @@ def _judge_relation(
     claim = opaque.relation(claim)
     hypotheses = tuple(opaque.relation(h) for h in hypotheses)
     facts = tuple(_fact(opaque.relation(a)) for a in assumptions)
-    used = _needed(definitions, [claim, *hypotheses], opaque)
+    used = _needed(definitions, [claim, *hypotheses, *assumptions], opaque)
     facts = used + facts + _norms(claim, hypotheses, used, assumptions)
     defined = {f.lhs for f in used}
     for r in (claim, *hypotheses):
@@ -479,12 +495,16 @@ def _norms(
     for f in used:
         symbols |= _free(f.rhs) | _free(f.lhs)
     norms = sorted(
-        (s for s in symbols if len(s.name) > 2 and s.name[0] == s.name[-1] == "‖"),
+        (
+            s
+            for s in symbols
+            if len(s.name) > 2 and s.name[0] == "‖" and s.name.removesuffix("^2")[-1] == "‖"
+        ),
         key=lambda s: s.name,
-    )
+    )  # ‖x‖ and ‖x‖^2 (a squared norm the text names)
     return tuple(
-        Fact(s, ">", sympy.Integer(0), f"{s.name} > 0 (a norm, and {s.name}² > 0)")
-        if s.name in positive
+        Fact(s, ">", sympy.Integer(0), f"{s.name} > 0 (a norm, and its square > 0)")
+        if s.name.removesuffix("^2") in positive
         else Fact(s, ">=", sympy.Integer(0), f"{s.name} ≥ 0 (a norm)")
         for s in norms
     )
@@ -545,6 +565,7 @@ def _judge(claim: Relation, hypotheses: tuple[Relation, ...], facts: tuple[Fact,
     attempts += [(s, False) for s in _by_squares(claim, facts)]
     for k, h in enumerate(hypotheses):
         attempts += [(s, False) for s in _substituted(claim, h, f"h{k}", hypotheses, facts)]
+    attempts += [(s, True) for s in _chained(claim, hypotheses)]
     best: Verdict | None = None
     reasons: list[str] = []
     for steps, can_refute in attempts:
@@ -564,7 +585,10 @@ def _judge(claim: Relation, hypotheses: tuple[Relation, ...], facts: tuple[Fact,
         helper = report.steps[len(given)]
         reason = helper.reason if helper is not last and helper.status != "proved" else last.reason
         reason = reason.split("; the statement is false at this point")[0]
-        if last.status == "failed" and can_refute and best is None:
+        broken = _broken_premise(last.counterexample, facts) if last.status == "failed" else ""
+        if broken:  # the kernel's point breaks a premise: it refutes nothing
+            reason = f"a point offered as a counterexample breaks the premise {broken}"
+        elif last.status == "failed" and can_refute and best is None:
             why = (
                 last.reason
                 if helper is last
@@ -649,6 +673,65 @@ def _substituted(
         back = Step(claim.lhs, claim.rel, claim.rhs, claim.text, Transitivity(tuple(chain)))
         out.append((*steps[:-1], last, *links, back))
     return out
+
+
+def _broken_premise(point: Mapping[str, str] | None, facts: tuple[Fact, ...]) -> str:
+    """The text of a premise that ``point`` (a counterexample) makes false, with every
+    definition put in, or ''. A counterexample is only taken when it keeps every premise
+    the text states (checked at 40 digits; undecided counts as kept)."""
+    if not point:
+        return ""
+    defined = {f.lhs: f.rhs for f in facts if f.scope == "definition"}
+    symbols = {s.name: s for f in facts for s in _free(f.lhs) | _free(f.rhs)}
+    symbols |= {s.name: s for v in defined.values() for s in _free(v)}
+    try:
+        at = {symbols[n]: sympy.Rational(v) for n, v in point.items() if n in symbols}
+    except (TypeError, ValueError):
+        return ""
+    for f in facts:
+        if f.scope == "definition" or f.rel not in ("=", "<", "<=", ">", ">=", "!="):
+            continue
+        try:
+            gap = _expanded(sympy.sympify(f.rhs) - sympy.sympify(f.lhs), defined)
+            value = sympy.sympify(gap).doit().xreplace(at)
+            if value.free_symbols:
+                continue
+            number = sympy.N(value, 40)
+        except Exception:  # undecided: counts as kept
+            continue
+        if not number.is_real:
+            continue
+        tolerance = sympy.Float("1e-30")
+        kept = {
+            "=": abs(number) < tolerance,
+            "!=": abs(number) > tolerance,
+            "<": number > tolerance,
+            "<=": number > -tolerance,
+            ">": number < -tolerance,
+            ">=": number < tolerance,
+        }[f.rel]
+        if not kept:
+            return f.text or f"{f.lhs} {f.rel} {f.rhs}"
+    return ""
+
+
+def _chained(claim: Relation, hypotheses: tuple[Relation, ...]) -> list[tuple[Step, ...]]:
+    """a ≤ c from two hypotheses a ≤ b and b ≤ c (transitivity), where the sides meet."""
+    if claim.rel not in ("<", "<=", ">", ">=") or len(hypotheses) < 2:
+        return []
+    lo, hi = (claim.lhs, claim.rhs) if claim.rel in ("<", "<=") else (claim.rhs, claim.lhs)
+    ordered = []
+    out: list[tuple[Step, ...]] = []
+    for k, h in enumerate(hypotheses):
+        if h.rel in ("<", "<=", ">", ">="):
+            a, b = (h.lhs, h.rhs) if h.rel in ("<", "<=") else (h.rhs, h.lhs)
+            ordered.append((k, a, b))
+    for i, a, b in ordered:
+        for j, c, e in ordered:
+            if i != j and a == lo and e == hi and sympy.simplify(b - c) == 0:
+                rule = Transitivity((f"h{i}", f"h{j}"))
+                out.append((Step(claim.lhs, claim.rel, claim.rhs, claim.text, rule),))
+    return out[:4]
 
 
 def _by_squares(claim: Relation, facts: tuple[Fact, ...]) -> list[tuple[Step, ...]]:
@@ -796,9 +879,8 @@ def _from_hypothesis(claim: Relation, h: Relation, label: str) -> list[tuple[Ste
     if h.rel == "=" and claim.rel == "=":
         out.append((Step(claim.lhs, claim.rel, claim.rhs, why, Substitution(label)),))
     if h.rel in ("<", "<=", ">", ">=") and claim.rel in ("<", "<=", ">", ">="):
-        out.append(
-            (Step(claim.lhs, claim.rel, claim.rhs, why, Power(label, sympy.Rational(1, 2))),)
-        )
+        for exponent in (sympy.Rational(1, 2), sympy.Integer(2)):
+            out.append((Step(claim.lhs, claim.rel, claim.rhs, why, Power(label, exponent)),))
         if isinstance(h.lhs, sympy.Abs) or isinstance(h.rhs, sympy.Abs):
             out.append((Step(claim.lhs, claim.rel, claim.rhs, why, AbsoluteValue(label)),))
     ha, _, hb = (h.rhs, "", h.lhs) if h.rel in _FLIP else (h.lhs, "", h.rhs)
