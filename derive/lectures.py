@@ -216,8 +216,9 @@ class Lecture:
             f"({proved} proved, {assumed} stated premises)."
         )
 
-    def markdown(self, *, full: bool = False) -> str:
-        """The lecture as MyST/Markdown (math in $…$ and $$…$$)."""
+    def markdown(self, *, full: bool = False, figures: Mapping[str, str] | None = None) -> str:
+        """The lecture as MyST/Markdown (math in $…$ and $$…$$); ``figures`` maps a
+        figure's name to its image file (see :meth:`write`)."""
         out = [f"# {self.title}", "", self.note, ""]
         if self.example:
             out += [f"$$ {self.example} $$", ""]
@@ -229,6 +230,9 @@ class Lecture:
             out += [_checked_text(part.derivation, part.brief), ""]
             if part.after:
                 out += [part.after, ""]
+            if part.figure and figures and part.figure in figures:
+                caption = next(f.caption for f in self.figures if f.name == part.figure)
+                out += [f"![{caption}]({figures[part.figure]})", "", f"*{caption}*", ""]
         if self.table:
             out += ["## Worked example", "", "| " + " | ".join(self.table_header) + " |"]
             out += ["|" + "---:|" * len(self.table_header)]
@@ -246,21 +250,23 @@ class Lecture:
         return "\n".join(out) + "\n"
 
     def write(self, folder: str | Path, *, pdf: bool = False, full: bool = False) -> Path:
-        """Write NAME.tex, NAME.md and the figures (PDF) into ``folder`` (NAME is
+        """Write NAME.tex, NAME.md and the figures (PDF and PNG) into ``folder`` (NAME is
         :attr:`name`, e.g. lecture3); with ``pdf``, compile NAME.pdf there with pdflatex.
         Returns the .tex path."""
         from . import plot  # Matplotlib only when figures are drawn
 
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
-        files = {}
-        for figure in self.figures:
-            name = f"{self.name}-{figure.name}.pdf"
-            plot.save(figure.draw(), out / name)
-            files[figure.name] = name
+        files, images = {}, {}
+        for figure in self.figures:  # PDF for pdflatex, PNG for Markdown viewers
+            drawn = figure.draw()
+            name = f"{self.name}-{figure.name}"
+            plot.save(drawn, out / f"{name}.pdf")
+            plot.save(drawn, out / f"{name}.png")
+            files[figure.name], images[figure.name] = f"{name}.pdf", f"{name}.png"
         tex = out / f"{self.name}.tex"
         tex.write_text(self.document(full=full, figures=files))
-        (out / f"{self.name}.md").write_text(self.markdown(full=full))
+        (out / f"{self.name}.md").write_text(self.markdown(full=full, figures=images))
         if pdf:
             done = subprocess.run(
                 [

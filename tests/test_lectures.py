@@ -257,9 +257,16 @@ def test_derive_lecture_on_a_loss_writes_tex_markdown_and_figures(
     out = capsys.readouterr().out
     assert out.startswith("lecture on your loss: Gradient descent for ℒ(x) = 2x² — verified")
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["lecture-loss-path.pdf", "lecture-loss.md", "lecture-loss.tex"]
+    assert names == [
+        "lecture-loss-path.pdf",
+        "lecture-loss-path.png",
+        "lecture-loss.md",
+        "lecture-loss.tex",
+    ]
     tex = (tmp_path / "lecture-loss.tex").read_text()
     assert r"\includegraphics" in tex and "NOT verified" not in tex
+    md = (tmp_path / "lecture-loss.md").read_text()
+    assert "](lecture-loss-path.png)" in md  # the figure in the Markdown too
 
 
 @pytest.mark.parametrize(("number", "label"), [(1, "update-w"), (2, "update-theta_1")])
