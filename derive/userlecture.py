@@ -223,7 +223,6 @@ def user_lecture(
             drawable = False
             remarks.append(f"No figures: the update rule cannot be run as code ({exc}).")
     if drawable:
-        values = None if data is None else {k: float(sympy.Rational(v)) for k, v in data.items()}
         figures.append(
             Figure(
                 "path",
@@ -235,7 +234,7 @@ def user_lecture(
                     if len(params) == 1
                     else "the path on the contours, against the gradient."
                 ),
-                lambda: _path_figure(obj, start, lr, values),
+                lambda: _path_figure(obj, start, lr, data),
                 0.5,
             )
         )
@@ -389,11 +388,13 @@ def _shown(value: Any) -> Any:
 def _path_figure(obj: Objective, start: Any, lr: float, data: Any) -> Any:
     from . import plot
 
+    if data:  # the data's values in the loss: the figure's title shows the loss drawn
+        obj = Objective(obj.expr.xreplace(_data(obj, data)), obj.params)
     steps = _STEPS if len(obj.params) == 1 else 12  # the table's iterates, labelled on the curve
-    path = plot.iterates(obj, [float(v) for v in start], lr=lr, steps=steps, data=data)
+    path = plot.iterates(obj, [float(v) for v in start], lr=lr, steps=steps)
     if len(obj.params) == 1:
-        return plot.curve(obj, path, data=data, label=f"gd, η = {lr:.3g}")
-    return plot.contours(obj, path, data=data, label=f"gd, η = {lr:.3g}")
+        return plot.curve(obj, path, label=f"gd, η = {lr:.3g}")
+    return plot.contours(obj, path, label=f"gd, η = {lr:.3g}")
 
 
 def _circle_figure(obj: Objective, point: dict[Any, Any], radius: float, data: Any) -> Any:
