@@ -327,3 +327,15 @@ def test_premises_stated_in_words_are_kept_by_every_counterexample() -> None:
     if second.counterexample:
         point = {k: dv.parse(v) for k, v in second.counterexample.items()}
         assert (point["u_b"] ** 2 + point["u_w"] ** 2) <= point["d"] ** 2
+
+
+def test_a_local_claim_is_proved_by_the_first_order_term_of_an_earlier_expansion() -> None:
+    expansion = r"$$ \sin(\eta) - 2\eta = -\eta + O(\eta^2) $$"
+    local = r"$$ \sin(\eta) - 2\eta < 0 \quad \text{for every small enough } \eta > 0 $$"
+    result = dv.audit(f"{expansion}\n\n{local}\n")
+    assert [s.status for s in result.steps] == ["proved", "proved"]
+    assert "first-order term" in result.steps[1].reason
+    alone = dv.audit(f"{local}\n").steps[0]  # no expansion to rest on: not proved
+    assert alone.status == "unproved" and "for every small enough" in alone.reason
+    wrong = dv.audit(f"{expansion}\n\n{local.replace('< 0', '> 0')}\n").steps[1]
+    assert wrong.status != "proved"

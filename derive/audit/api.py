@@ -16,7 +16,7 @@ import sympy
 from ..errors import ParseError
 from .chains import Chains, Claim, Context, Relation, split
 from .documents import FORMATS, read_document
-from .judge import Verdict, judge_relation
+from .judge import Verdict, judge_local, judge_relation
 from .results import Audit, AuditStep
 
 __all__ = ["audit"]
@@ -80,6 +80,11 @@ def _step(
             chains.opaque,
             known,
         )
+        if claim.local and verdict.status != "proved":
+            local = judge_local(
+                claim.relation, known, context.cases, assumptions, definitions, chains.opaque
+            )
+            verdict = local or verdict
         if claim.local and verdict.status != "proved":
             verdict = Verdict(
                 "unproved",

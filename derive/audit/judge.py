@@ -35,6 +35,7 @@ from ..kernel import (
     Assumption,
     Derivation,
     Fact,
+    FirstOrder,
     Identity,
     Power,
     Sign,
@@ -48,7 +49,7 @@ from ..kernel import (
 from .chains import Definition, Relation
 from .latex import CALLABLE, OPAQUE, UNSTATED, BigO
 
-__all__ = ["Verdict", "certificate", "judge_relation"]
+__all__ = ["Verdict", "certificate", "judge_local", "judge_relation"]
 
 _FLIP = {">=": "<=", ">": "<"}
 MAX_DERIVATIONS = 60
@@ -94,6 +95,101 @@ def judge_relation(
         return _judge_all(claim, hypotheses, assumptions, definitions, cases, opaque, known)
     finally:
         _spent.reset(token)
+
+
+def judge_local(
+    claim: Relation,
+    known: tuple[tuple[Relation | None, str], ...],
+    cases: tuple[Relation, ...],
+    assumptions: tuple[Relation, ...],
+    definitions: tuple[Definition, ...],
+    opaque_names: frozenset[Any] = frozenset(),
+) -> Verdict | None:
+    """``f < 0`` (or ``> 0``) for every small enough var > 0, from an earlier step
+    ``f = c·var + O(var²)`` and c < 0 (a premise, a case hypothesis or the sign rules): the
+    kernel's first-order rule, with the expansion checked again. None if it does not go.
+
+    >>> from derive.audit.chains import Relation
+    >>> e, c = sympy.symbols("eta c")
+    >>> expansion = Relation(e * c + e**2, "=", e * c + BigO(e, 2), "…", 1)
+    >>> judge_local(Relation(e * c + e**2, "<", 0, "…", 2), ((expansion, ""),), (),
+    ...             (Relation(c, "<", 0, "c < 0", 0),), ()).status
+    'proved'
+    """
+    if claim.rel not in ("<", ">") or 0 not in (claim.lhs, claim.rhs):
+        return None
+    if claim.rhs == 0:
+        f, rel = claim.lhs, claim.rel
+    else:  # 0 < f is f > 0
+        f, rel = claim.rhs, {"<": ">", ">": "<"}[claim.rel]
+    for earlier, case in reversed(known):
+        if earlier is None or earlier.rel != "=" or earlier.lhs != f:
+            continue
+        try:
+            rest, order = _split_o(earlier.rhs)
+        except _Refused:
+            continue
+        if order is None or order[1] != 2:
+            continue
+        var = order[0]
+        c = sympy.cancel(rest / var)
+        if var in c.free_symbols:
+            continue
+        for hypothesis in (None, *cases):
+            if case and (hypothesis is None or hypothesis.text != case):
+                continue
+            verdict = _first_order(
+                claim, f, rel, c, var, hypothesis, assumptions, definitions, opaque_names
+            )
+            if verdict is not None:
+                return verdict
+    return None
+
+
+def _first_order(
+    claim: Relation,
+    f: Any,
+    rel: str,
+    c: Any,
+    var: Any,
+    hypothesis: Relation | None,
+    assumptions: tuple[Relation, ...],
+    definitions: tuple[Definition, ...],
+    opaque_names: frozenset[Any],
+) -> Verdict | None:
+    opaque = _Opaque()
+    hyps = () if hypothesis is None else (hypothesis,)
+    relations = [claim, *hyps, *assumptions]
+    used = _needed(definitions, relations, opaque)
+    try:
+        facts = used + tuple(_fact(opaque.relation(a)) for a in assumptions)
+        facts += _norms(claim, hyps, used, assumptions)
+        facts += tuple(_fact(opaque.relation(h), "hypothesis") for h in hyps)
+    except _Refused:
+        return None
+    given = tuple(
+        Step(h.lhs, h.rel, h.rhs, "hypothesis", Assumption(), "h0") for h in hyps if h.rel != "!="
+    )
+    f, c = opaque(f), opaque(c)
+    zero = sympy.Integer(0)
+    expansion = Step(f, "=O", c * var, "the expansion", Truncation(var, 1), "expansion")
+    signs = [Step(c, rel, zero, "its first-order coefficient", Sign(), "sign")]
+    signs.append(Step(c, rel, zero, "its first-order coefficient", Assumption(), "sign"))
+    for sign in signs:
+        if _spent.get() >= MAX_DERIVATIONS:
+            return None
+        _spent.set(_spent.get() + 1)
+        step = Step(f, rel, zero, claim.text, FirstOrder("expansion", sign="sign"))
+        report = verify(Derivation(f"line {claim.line}", (*given, expansion, sign, step), facts))
+        if report.steps[-1].status == "proved":
+            where = f" in the case {hypothesis.text}" if hypothesis is not None else ""
+            return Verdict(
+                "proved",
+                f"for every small enough {var} > 0 (the first-order term decides){where}",
+                None,
+                report.steps[-1].rule,
+            )
+    return None
 
 
 def _judge_all(
