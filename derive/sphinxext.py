@@ -177,7 +177,27 @@ def build_lecture(number: int) -> dict[str, Any]:
         "remarks": list(lec.remarks),
         "table": [[unicode(sympify(c)) for c in row] for row in lec.table],
         "table_header": list(lec.table_header),
+        "figures": [p.figure for p in lec.parts],
+        "images": _images(lec),
     }
+
+
+def _images(lec: Any) -> dict[str, tuple[str, str]]:
+    """Each figure of the lecture as (caption, PNG data URI), placed in the page itself
+    (no file beside the sources); none without Matplotlib."""
+    import base64
+    import importlib.util
+    import io
+
+    if importlib.util.find_spec("matplotlib") is None:
+        return {}
+    out = {}
+    for figure in lec.figures:
+        buffer = io.BytesIO()
+        figure.draw().savefig(buffer, format="png", dpi=100)
+        data = base64.b64encode(buffer.getvalue()).decode("ascii")
+        out[figure.name] = (figure.caption, f"data:image/png;base64,{data}")
+    return out
 
 
 class DeriveDomain(Domain):
@@ -367,7 +387,11 @@ class LectureDirective(_Directive):
         container += title
         container += nodes.paragraph(text=result["note"])
         texts = result.get("texts") or [("", "")] * len(result["sections"])
-        for (heading, section), (before, after) in zip(result["sections"], texts, strict=True):
+        names = result.get("figures") or [""] * len(result["sections"])
+        images = result.get("images") or {}
+        for (heading, section), (before, after), name in zip(
+            result["sections"], texts, names, strict=True
+        ):
             if before:
                 container += nodes.paragraph(text=before)
             container += self.block(section, heading, labelled=False)
@@ -379,6 +403,12 @@ class LectureDirective(_Directive):
                 )
             if after:
                 container += nodes.paragraph(text=after)
+            if name in images:
+                caption, uri = images[name]
+                figure = nodes.figure(classes=["derive-figure"])
+                figure += nodes.image(uri=uri, alt=caption)
+                figure += nodes.caption(text=caption)
+                container += figure
         if result["table"]:
             container += _table(result["table_header"], result["table"])
         if result["remarks"]:

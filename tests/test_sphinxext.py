@@ -185,6 +185,7 @@ def test_the_lecture_directive_shows_every_section_verified(app: Any) -> None:
     # three sections and the solutions of three exercises
     assert other.count("✔ verified:") == 6 and "NOT verified" not in other
     assert "<table" in other and "x_k (exact)" in other and "0.36" in other  # x₂ = 9/25
+    assert other.count('src="data:image/png;base64,') == 1  # the figure of 2x² and its iterates
 
 
 def test_a_duplicate_label_is_a_warning_and_fails_with_w(
