@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from .library import steepest_descent as steepest_descent
     from .library import step_size as step_size
     from .library import vector_calculus as vector_calculus
+    from .library.contraction import contraction as contraction
     from .library.lemma import descent_lemma as descent_lemma
     from .objective import Objective as Objective
     from .parse import parse as parse
@@ -74,6 +75,7 @@ _LAZY = {
     "Report": "kernel",
     "Step": "kernel",
     "StepReport": "kernel",
+    "contraction": "library.contraction",
     "descent_lemma": "library.lemma",
     "descent_radius": "library",
     "gradient_descent": "library",
@@ -155,6 +157,7 @@ __all__ = [
     "VerificationError",
     "__version__",
     "audit",
+    "contraction",
     "descent_lemma",
     "descent_radius",
     "directional",

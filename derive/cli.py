@@ -223,6 +223,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", help="learning-rate: the step size of a worked run, e.g. 0.1")
     p.add_argument("--start", help="learning-rate: the starting point of a worked run, e.g. x=1")
     p.add_argument("--steps", type=int, help="learning-rate: iterations of the worked run (2)")
+    p.add_argument(
+        "--box",
+        help="learning-rate, non-quadratic losses: a region, e.g. 'x=-1:1, y=0:2' (with --start:"
+        " the descent lemma there)",
+    )
     p.add_argument("--order", type=int, help="taylor: the order of the expansion (2)")
     _output_args(p, documents=True)
 
@@ -721,7 +726,8 @@ def _split_sum(latex: str) -> list[str]:
     return pieces
 
 
-PROVE_OPTIONS = ("loss", "params", "data", "dim", "form", "at", "lr", "start", "steps", "order")
+PROVE_OPTIONS: tuple[str, ...] = ("loss", "params", "data", "dim", "form", "at", "lr", "start")
+PROVE_OPTIONS += ("steps", "order", "box")
 """The options of 'derive prove'; each kind of the registry takes some of them."""
 
 

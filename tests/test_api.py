@@ -33,6 +33,7 @@ PUBLIC = {
     "VerificationError",
     "__version__",
     "audit",
+    "contraction",
     "descent_lemma",
     "descent_radius",
     "directional",

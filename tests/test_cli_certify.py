@@ -25,6 +25,16 @@ def test_smoothness_prints_the_proved_bound_with_its_derivation(capsys: Any) -> 
     assert json.loads(capsys.readouterr().out)["L"] == "2005"
 
 
+def test_prove_learning_rate_takes_a_box_for_a_loss_that_is_not_quadratic(capsys: Any) -> None:
+    argv = ["prove", "learning-rate", "--loss", "x**4 + y**2", "--params", "x y"]
+    assert main([*argv, "--box", "x=-2:2, y=-1:1", "--start", "x=1/2, y=0", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["ok"] and "never leaves the box" in json.dumps(shown, ensure_ascii=False)
+    assert main(argv) == 2  # no box, no point: says where to go instead
+    err = capsys.readouterr().err
+    assert "not quadratic" in err and "smoothness_bound" in err
+
+
 @pytest.mark.parametrize(
     ("argv", "says"),
     [

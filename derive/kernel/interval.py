@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import heapq
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -134,6 +135,7 @@ def _rational(value: Any) -> Any:
 
 
 _LOAD = object()  # the instruction that reads a symbol's interval
+_SPLIT = 16  # pieces of a one-variable chain's argument (see Program._chains)
 _STALL = 8  # halvings without a 0.1% lower bound after which a search stops
 
 
@@ -159,6 +161,39 @@ class Program:
                 outputs.append(None)
         self.outputs = tuple(outputs)
         del self._memo
+        self.chains = self._chains()
+
+    def _chains(self) -> dict[int, tuple[int, tuple[int, ...]]]:
+        """Registers that are functions of one other register c alone (c a sum or product
+        of several symbols: the argument of a sigmoid, say), used where that stops: r →
+        (c, the registers from c to r). There the natural enclosure suffers from c
+        appearing several times; splitting c's interval into pieces repairs it."""
+        carrier: list[int | None] = []  # None: a constant
+        for k, (op, args) in enumerate(self.code):
+            if op is _LOAD:
+                carrier.append(k)
+                continue
+            found = {carrier[a] for a in args} - {None}
+            carrier.append(None if not found else found.pop() if len(found) == 1 else k)
+        used_elsewhere = set(k for k in self.outputs if k is not None)
+        for k, (op, args) in enumerate(self.code):
+            if op is not _LOAD:
+                used_elsewhere |= {a for a in args if carrier[a] != carrier[k]}
+        chains = {}
+        for r in sorted(used_elsewhere):
+            c = carrier[r]
+            if c is None or c == r or self.code[c][0] is _LOAD:
+                continue
+            members, stack = set(), [r]
+            while stack:
+                k = stack.pop()
+                if k != c and k not in members:
+                    members.add(k)
+                    stack += [a for a in self.code[k][1] if carrier[a] == c]
+            uses = [a for k in members for a in self.code[k][1] if carrier[a] == c]
+            if len(uses) > len(set(uses)):  # some register used twice: dependency to repair
+                chains[r] = (c, tuple(sorted(members)))
+        return chains
 
     def _op(self, op: Any, args: tuple[int, ...]) -> int:
         self.code.append((op, args))
@@ -199,7 +234,19 @@ class Program:
         f = _FUNCTIONS.get(type(e))
         if f is None or len(e.args) != 1:
             raise _Unsupported(e)
-        return self._op(f, (self._emit(e.args[0]),))
+        return self._op(f, (self._argument(e.args[0]),))
+
+    def _argument(self, arg: Any) -> int:
+        """A function's argument; a sum c·(primitive sum) shares the primitive sum with the
+        other multiples of it (exp(−z) and exp(−2z) then depend on one register z)."""
+        if not arg.is_Add:
+            return self._emit(arg)
+        content, primitive = arg.as_content_primitive()
+        if primitive.is_Add and primitive.as_ordered_terms()[0].could_extract_minus_sign():
+            content, primitive = -content, -primitive
+        if content == 1 or not primitive.is_Add:
+            return self._emit(arg)
+        return self._op(_mul, (self._emit(content), self._emit(primitive)))
 
     def run(self, box: Mapping[Any, Any]) -> list[Any]:
         """The enclosure of each expression on ``box`` (symbol → an mpmath.iv interval, or
@@ -222,8 +269,55 @@ class Program:
                 value = None
             if value is not None and (value[0] in _NOT_FINITE or value[1] in _NOT_FINITE):
                 value = None
+            chain = self.chains.get(len(registers))
+            if value is not None and chain is not None:
+                value = self._split(value, chain, registers)
             append(value)
         return [None if k is None else _finite(registers[k]) for k in self.outputs]
+
+    def _split(self, value: Any, chain: tuple[int, tuple[int, ...]], registers: list[Any]) -> Any:
+        """``value`` (a function of register c alone) intersected with the union of its
+        enclosures on _SPLIT pieces of c's interval, which cover it."""
+        c, members = chain
+        lo, hi = registers[c]
+        if libmp.mpf_eq(lo, hi):
+            return value
+        width = libmp.mpf_sub(hi, lo, _PREC, libmp.round_ceiling)
+        ends = (
+            [lo]
+            + [
+                libmp.mpf_add(
+                    lo, libmp.mpf_mul(width, libmp.from_rational(j, _SPLIT, _PREC)), _PREC
+                )
+                for j in range(1, _SPLIT)
+            ]
+            + [hi]
+        )
+        union = None
+        for a, b in itertools.pairwise(ends):
+            local = {c: (a, b)}
+            for k in members:
+                op, args = self.code[k]
+                xs = [local.get(x, registers[x]) for x in args]
+                try:
+                    local[k] = op(*xs)
+                except _FAIL:
+                    return value
+            part = local[members[-1]]
+            if part[0] in _NOT_FINITE or part[1] in _NOT_FINITE:
+                return value
+            union = part if union is None else (_low(union[0], part[0]), _high(union[1], part[1]))
+        assert union is not None
+        low, high = _high(value[0], union[0]), _low(value[1], union[1])
+        return (low, high) if libmp.mpf_le(low, high) else value
+
+
+def _low(a: Any, b: Any) -> Any:
+    return a if libmp.mpf_le(a, b) else b
+
+
+def _high(a: Any, b: Any) -> Any:
+    return b if libmp.mpf_le(a, b) else a
 
 
 def _interval(bounds: Any) -> Any:

@@ -215,6 +215,7 @@ REGISTRY: dict[str, Kind] = {
                 start=_point(o, "start"),
                 steps=o["steps"],
                 at=_point(o, "at"),
+                box=o["box"],
             ),
             (
                 *LOSS,
@@ -222,8 +223,15 @@ REGISTRY: dict[str, Kind] = {
                 Option("start", parse_point, "the worked run's start, e.g. 'x=1'"),
                 Option("steps", _whole(0, 100), "steps of the worked run", 2),
                 Option("at", parse_point, "the point of a local bound (non-quadratic losses)"),
+                Option(
+                    "box",
+                    parse_box,
+                    "non-quadratic losses: a region, e.g. 'x=-1:1'; with start, the descent "
+                    "lemma there (η ≤ 1/L), else the smoothness bound L on it",
+                ),
             ),
-            "the step sizes for which gradient descent contracts: 0 < η < 2/λ_max",
+            "the step sizes for which gradient descent contracts: 0 < η < 2/λ_max "
+            "(quadratics), or η ≤ 1/L on a box",
         ),
         Kind(
             "descent-radius",

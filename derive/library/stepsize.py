@@ -30,9 +30,16 @@ from ..printer import display_name, unicode
 from ..taylor import fresh_symbol
 from .newton import substitute_data
 
-__all__ = ["MAX_ITERATES", "learning_rate_bound", "step_size"]
+__all__ = ["MAX_ITERATES", "NOT_QUADRATIC", "learning_rate_bound", "step_size"]
 
 MAX_ITERATES = 50
+
+
+NOT_QUADRATIC = (  # a PointError: what is missing is a region or a point
+    "the loss is not quadratic in its parameters, so no step size is stable everywhere: "
+    "give a box with box=... for a certified bound on that region (see smoothness_bound), "
+    "or give a point with at=... for the local bound there"
+)
 
 
 def _hessian(
@@ -44,10 +51,7 @@ def _hessian(
     hessian = work.hessian()
     if hessian.free_symbols & set(obj.params):
         if at is None:
-            raise PointError(
-                "the loss is not quadratic in its parameters, so no step size is stable "
-                "everywhere; give a point with at=... for the local bound there"
-            )
+            raise PointError(NOT_QUADRATIC)
         values = dict(zip(obj.params, work.point(at, what="at"), strict=True))
         hessian = hessian.xreplace(values)
     if hessian.free_symbols:
@@ -91,21 +95,51 @@ def learning_rate_bound(
     at: Mapping[str | sympy.Symbol, Any] | None = None,
     *,
     data: Mapping[str, Any] | None = None,
+    box: Mapping[str, tuple[Any, Any]] | None = None,
 ) -> sympy.Expr:
-    """The exact supremum of stable step sizes, 2/λ_max(∇²L).
+    """For a quadratic loss, the exact supremum of stable step sizes, 2/λ_max(∇²L), which
+    holds everywhere. Otherwise, with ``box``: 1/L for a proved bound ‖∇²L‖₂ ≤ L on that
+    box (a certified step size on the region, not an exact one: every step of size
+    η ≤ 1/L that stays in the box lowers the loss by at least (η/2)‖∇L‖², and
+    :func:`~.lemma.descent_lemma` proves that a run stays); with ``at``: the local bound
+    2/λ_max(∇²L(at)) at that point only.
 
-    For a quadratic loss the bound holds everywhere; otherwise ``at`` gives the point
-    whose Hessian sets a local bound.
+    >>> from derive.objective import Objective
+    >>> learning_rate_bound(Objective("x**4", "x"), box={"x": (-1, 1)})
+    50/601
 
     Raises:
-        PointError: a non-quadratic loss without ``at``, or a bad point.
+        PointError: a non-quadratic loss with neither ``box`` nor ``at`` (the message
+            points to ``box`` and smoothness_bound), or a bad point or box.
+        OptionError: both ``box`` and ``at``.
         DataError: missing or unknown data values.
-        DomainError: the Hessian undefined at the point, or curving downwards along
-            some direction (no step size converges).
+        DomainError: the Hessian undefined at the point or unbounded on the box, or
+            curving downwards along some direction (no step size converges).
     """
+    if box is not None:
+        region = _region_bound(obj, at, data, box)
+        if region is not None:
+            return 1 / region
     _, hessian = _hessian(obj, at, data)
     largest, _ = _largest_eigenvalue(hessian)
     return sympy.radsimp(2 / largest)
+
+
+def _region_bound(
+    obj: Objective, at: Any, data: Mapping[str, Any] | None, box: Mapping[str, Any]
+) -> sympy.Rational | None:
+    """L on the box for a non-quadratic loss (None for a quadratic: its bound is global)."""
+    if at is not None:
+        raise OptionError("give either box (a certified bound on a region) or at, not both")
+    from .certify import _work, smoothness_bound
+
+    work = _work(obj, data)
+    if not work.hessian().free_symbols & set(work.params):
+        return None
+    bound = smoothness_bound(work, box).L
+    if bound <= 0:
+        raise DomainError("the loss has no positive curvature on the box: no bound 1/L")
+    return bound
 
 
 def step_size(
@@ -117,17 +151,37 @@ def step_size(
     at: Mapping[str | sympy.Symbol, Any] | None = None,
     data: Mapping[str, Any] | None = None,
     rate: str = "eta",
+    box: Mapping[str, tuple[Any, Any]] | None = None,
 ) -> Derivation:
     """The derivation of the stable step sizes; a worked run when ``lr`` and ``start`` are given.
     ``rate`` is the learning rate's letter: ``"eta"`` (η) or ``"alpha"`` (α, as seed 003).
+
+    For a loss that is not quadratic, ``box`` gives a region: the derivation is then the
+    descent lemma on it from ``start`` (every step 0 < η ≤ 1/L stays in the box and lowers
+    the loss by at least (η/2)‖∇L‖²; see :func:`~.lemma.descent_lemma`), or without
+    ``start`` the smoothness bound L on the box (:func:`~.certify.smoothness_bound`).
 
     Raises:
         PointError: as :func:`learning_rate_bound`, or a bad ``start``.
         DataError: as :func:`learning_rate_bound`.
         DomainError: as :func:`learning_rate_bound`, or a singular Hessian (no unique
             minimiser).
-        OptionError: bad ``lr``/``steps``, or only one of ``lr`` and ``start``.
+        OptionError: bad ``lr``/``steps``, or only one of ``lr`` and ``start``; ``box``
+            with ``at`` or with ``lr``.
     """
+    if box is not None and _region_bound(obj, at, data, box) is not None:
+        if lr is not None:
+            raise OptionError(
+                "with box the derivation covers every step size 0 < η ≤ 1/L; drop lr "
+                "(derive descend runs one step size)"
+            )
+        if start is not None:
+            from .lemma import descent_lemma
+
+            return descent_lemma(obj, box, start, data=data).derivation
+        from .certify import smoothness_bound
+
+        return smoothness_bound(obj, box, data=data).derivation
     work, hessian = _hessian(obj, at, data)
     largest, eigenvalues = _largest_eigenvalue(hessian)
     params, n = work.params, len(work.params)
