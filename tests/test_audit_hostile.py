@@ -3,7 +3,6 @@ unproved maths; never a traceback, a hang or executed code. And the seed notes."
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -42,28 +41,26 @@ REFUSED_ROWS = [
 
 
 @pytest.mark.parametrize("text", REFUSED_DOCUMENTS)
-def test_documents_that_define_macros_read_files_or_are_huge_are_refused(text: str) -> None:
-    start = time.perf_counter()
+def test_documents_that_define_macros_read_files_or_are_huge_are_refused(
+    text: str, no_hang: None
+) -> None:
     with pytest.raises(dv.ParseError):
         dv.audit(text, format="latex")
-    assert time.perf_counter() - start < 2
 
 
 @pytest.mark.parametrize("row", REFUSED_ROWS)
-def test_hostile_maths_is_refused_quickly_by_the_reader(row: str) -> None:
-    start = time.perf_counter()
+def test_hostile_maths_is_refused_quickly_by_the_reader(row: str, no_hang: None) -> None:
     with pytest.raises(dv.ParseError):
         from derive.audit.latex import read_row
 
         read_row(row)
-    assert time.perf_counter() - start < 2
 
 
 @pytest.mark.parametrize("row", REFUSED_ROWS[:-1])
-def test_a_document_with_hostile_maths_is_read_and_the_display_left_unproved(row: str) -> None:
-    start = time.perf_counter()
+def test_a_document_with_hostile_maths_is_read_and_the_display_left_unproved(
+    row: str, no_hang: None
+) -> None:
     result = dv.audit(f"Text.\n\n$$ {row} $$\n\n$$ 1 + 2 = 3 $$\n")
-    assert time.perf_counter() - start < 10
     assert result.steps[0].status == "unproved" and result.steps[0].reason.startswith("not read")
     assert result.steps[-1].status == "proved" and not result.ok
 
