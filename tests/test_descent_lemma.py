@@ -21,16 +21,23 @@ CASES = [
     ("x**2 + y**2/2", "x y", {"x": (-2, 2), "y": (-2, 2)}, {"x": 1, "y": 1}),
     ("log(exp(x) + exp(y) + exp(-x - y))", "x y", {"x": (-3, 3), "y": (-3, 3)}, {"x": 1, "y": 0}),
     ("x**4 - x**2 + y**2 + x*y/2", "x y", {"x": (-2, 2), "y": (-2, 2)}, {"x": 1, "y": 1}),
+    (  # five parameters: the smoothness premise comes by the Hessian row-sum rule
+        "a**2 + b**2 + c**2 + d**2 + e**4 + a*b/2",
+        "a b c d e",
+        {k: (-2, 2) for k in "abcde"},
+        {k: "1/2" for k in "abcde"},
+    ),
 ]
 
 
-def _run(obj: dv.Objective, at: dict[str, int], eta: sympy.Rational, steps: int) -> list:
+def _run(obj: dv.Objective, at: dict[str, object], eta: sympy.Rational, steps: int) -> list:
     """Iterates of gradient descent at 50 digits, with the loss and ‖∇L‖² at each."""
     grad = sympy.lambdify(obj.params, list(obj.gradient()), "mpmath")
     loss = sympy.lambdify(obj.params, obj.expr, "mpmath")
     out = []
     with mpmath.workdps(50):
-        theta = [mpmath.mpf(at[p.name]) for p in obj.params]
+        start = [sympy.Rational(at[p.name]) for p in obj.params]
+        theta = [mpmath.mpf(v.p) / v.q for v in start]
         rate = mpmath.mpf(eta.p) / eta.q
         for _ in range(steps):
             g = grad(*theta)

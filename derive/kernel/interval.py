@@ -145,7 +145,8 @@ class Program:
 
     >>> x, y = sympy.symbols("x y")
     >>> program = Program((sympy.exp(x) + y, sympy.exp(x) * y))
-    >>> [print(v) for v in program.run({x: (0, 0), y: (1, 2)})]  # doctest: +SKIP
+    >>> [str(v) for v in program.run({x: (0, 0), y: (1, 2)})]
+    ['[2.0, 3.0]', '[1.0, 2.0]']
     """
 
     def __init__(self, exprs: Sequence[Any], smooth: bool = True) -> None:
