@@ -339,3 +339,10 @@ def test_a_local_claim_is_proved_by_the_first_order_term_of_an_earlier_expansion
     assert alone.status == "unproved" and "for every small enough" in alone.reason
     wrong = dv.audit(f"{expansion}\n\n{local.replace('< 0', '> 0')}\n").steps[1]
     assert wrong.status != "proved"
+
+
+def test_functions_written_without_a_backslash_and_powers_of_calls_read_as_meant() -> None:
+    for claim in (r"cos(x)^2 + sin(x)^2 = 1", r"\cos(x)^2 + \sin(x)^2 = 1", r"\cos x = cos x"):
+        step = dv.audit(f"$$ {claim} $$").steps[0]
+        assert step.status in ("proved", "vacuous"), (claim, step.reason)
+    assert dv.audit(r"$$ -1 \le cos(\beta) $$").steps[0].status == "unproved"  # not c·o·s·β

@@ -164,7 +164,7 @@ RPAR: /\\right\s*[)\]]/ | /\\[bB]igg?r?\s*[)\]]/ | ")" | "]"
 FRAC: /\\[dt]?frac(?![A-Za-z])/
 FRACDIGITS: /\s*[0-9][0-9]/
 SQRT: /\\sqrt(?![A-Za-z])/
-FUNC: /\\(sinh|cosh|tanh|sin|cos|tan|arcsin|arccos|arctan|ln|log|exp)(?![A-Za-z])/
+FUNC.2: /\\(sinh|cosh|tanh|sin|cos|tan|arcsin|arccos|arctan|ln|log|exp)(?![A-Za-z])/ | /(?<![A-Za-z\\])(sinh|cosh|tanh|sin|cos|tan|exp|log|ln)(?=\s*[({\\A-Za-z0-9])/
 PARTIAL: /\\partial(?![A-Za-z])/
 ELLIPSIS: /\\(ldots|cdots|dots)(?![A-Za-z])/ | "..."
 PI: /\\pi(?![A-Za-z])/
@@ -177,7 +177,7 @@ PRIME: "'"
 STAR.2: /\^\s*(\*|\{\s*\*\s*\}|\\ast(?![A-Za-z])|\\star(?![A-Za-z])|\{\s*\\(ast|star)\s*\})/
 TRANSPOSE.2: /\^\s*(\\top(?![A-Za-z])|\\intercal(?![A-Za-z])|T(?![A-Za-z0-9])|\{\s*(\\top|\\intercal|T)\s*\})/
 NORM: /\\\|(?:[^\\|]|\\(?!\|))*?\\\|/ | /\\lVert(?:(?!\\rVert).)*?\\rVert/ | /\\left\s*\\\|(?:(?!\\right).)*?\\right\s*\\\|/
-NABLA: /\\nabla(?![A-Za-z])(\s*\^\s*(\{\s*2\s*\}|2))?/
+NABLA: /\\nabla(?![A-Za-z])(\s*_\s*(\{[^{}]*\}|[A-Za-z]))?(\s*\^\s*(\{\s*2\s*\}|2))?/
 SUM: /\\sum(?![A-Za-z])/
 EVALOPEN: /\\left\s*\./
 EVALCLOSE.3: /\\right\s*\|\s*_\s*(\{(?:[^{}]|\{[^{}]*\})*\}|[A-Za-z0-9])/

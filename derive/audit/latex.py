@@ -472,7 +472,17 @@ class _Reader:
 
     def _func(self, node: Tree) -> Any:
         token, *rest = node.children
-        name = str(token).strip()[1:]
+        name = str(token).strip().lstrip("\\")  # \cos, or cos written plainly
+        operand = rest[-1]
+        if (  # \cos(x)^2 is (cos x)², as people mean it
+            isinstance(operand, Tree)
+            and operand.data == "pow"
+            and isinstance(operand.children[0], Tree)
+            and operand.children[0].data == "paren"
+            and len(rest) == 1
+        ):
+            inner = Tree("func", [token, operand.children[0]], meta=node.meta)
+            return self._power(node, self._func(inner), operand.children[1])
         argument = self.expr(rest[-1])
         function = {
             "ln": sympy.log,
