@@ -4,7 +4,7 @@
 (Taylor with Lagrange's remainder and an interval bound on the curvature along the
 segment); :func:`smoothness_bound` proves ‖∇²L(θ)‖₂ ≤ L on a box (interval bounds on the
 Hessian's row sums and Gershgorin's theorem). Both return exact rationals and a derivation
-the kernel verifies.
+the kernel verifies. :func:`read_box` reads a box for them and for the descent lemma.
 
 >>> from derive import Objective
 >>> r = descent_radius(Objective("x**4", "x"), at={"x": 1})
@@ -274,8 +274,21 @@ def read_box(work: Objective, box: Any) -> dict[Any, tuple[Any, Any]]:
 def smoothness_bound(
     obj: Objective, box: Mapping[str, tuple[Any, Any]], data: Mapping[str, Any] | None = None
 ) -> SmoothnessBound:
-    """A rational L with ‖∇²L(θ)‖₂ ≤ L for every θ in ``box`` (name → (lo, hi)), and its
+    r"""A rational L with ‖∇²L(θ)‖₂ ≤ L for every θ in ``box`` (name → (lo, hi)), and its
     derivation: interval bounds on the Hessian's absolute row sums (Gershgorin).
+
+    .. math::
+       \|\nabla^2 L(\theta)\|_2 \le \max_i \sum_j |\partial_i\partial_j L(\theta)| \le L
+       \quad (\theta \in B)
+
+    Up to _TIDY_UP_TO parameters the derivation shows the Hessian and one bound per row
+    (entries over one denominator, bounded with mean-value forms); beyond, one rule
+    (HessianBound) checks H = ∇²L and bounds every row itself, from one compiled interval
+    program of the entries. The box is halved where its bound is largest while that helps.
+
+    >>> from derive import Objective
+    >>> smoothness_bound(Objective("x**2 + x*y + 3*y**2", "x y"), {"x": (0, 1), "y": (0, 1)}).L
+    876/125
 
     Raises:
         PointError: a box that misses a parameter, names another, or is empty.
