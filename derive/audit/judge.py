@@ -214,6 +214,18 @@ def _judge_all(
         (a, "") for a in assumptions if (_free(a.lhs) | _free(a.rhs)) & mentioned and a.rel != "~"
     )
     outright = tuple(r for r, case in (*known, *stated) if r is not None and not case)
+    if len(known) >= 2 and claim.rel in ("<", "<=", ">", ">="):
+        steps = tuple(r for r, case in known if r is not None and not case)
+        for pair in _meeting(claim, steps[-MAX_CHAIN * 2 :]):
+            after = _judge_relation(claim, (*hypotheses, *pair), assumptions, definitions, opaque)
+            if after.status == "proved":
+                return Verdict(
+                    "proved",
+                    f"by a chain of the steps at lines {pair[0].line} and {pair[1].line}",
+                    None,
+                    after.rule,
+                    tuple(dict.fromkeys((*(r.text for r in pair), *after.premises))),
+                )
     for earlier in outright:
         after = _judge_relation(claim, (*hypotheses, earlier), assumptions, definitions, opaque)
         if after.status == "proved":
@@ -223,17 +235,6 @@ def _judge_all(
                 None,
                 after.rule,
                 tuple(dict.fromkeys((earlier.text, *after.premises))),
-            )
-    if len(outright) >= 2 and claim.rel in ("<", "<=", ">", ">="):
-        chain = tuple(r for r in outright if r.rel in ("<", "<=", ">", ">=", "="))[-MAX_CHAIN:]
-        after = _judge_relation(claim, (*hypotheses, *chain), assumptions, definitions, opaque)
-        if after.status == "proved":
-            return Verdict(
-                "proved",
-                "by a chain of earlier steps",
-                None,
-                after.rule,
-                tuple(dict.fromkeys((*(r.text for r in chain), *after.premises))),
             )
     if not cases:
         return verdict
@@ -811,6 +812,31 @@ def _broken_premise(point: Mapping[str, str] | None, facts: tuple[Fact, ...]) ->
     return ""
 
 
+def _meeting(claim: Relation, steps: tuple[Relation, ...]) -> list[tuple[Relation, Relation]]:
+    """Pairs of earlier steps a ≤ b, b ≤ c whose ends are the claim's a ≤ c."""
+    lo, hi = (claim.lhs, claim.rhs) if claim.rel in ("<", "<=") else (claim.rhs, claim.lhs)
+    ends = []
+    for r in steps:
+        if r.rel in ("<", "<=", ">", ">="):
+            ends.append((r, *((r.lhs, r.rhs) if r.rel in ("<", "<=") else (r.rhs, r.lhs))))
+    return [
+        (first, second)
+        for first, a, b in ends
+        for second, c, e in ends
+        if first is not second and _same(a, lo) and _same(e, hi) and _same(b, c)
+    ][:2]
+
+
+def _same(p: Any, q: Any) -> bool:
+    """Equal as written, or after expanding (a quick test; the kernel checks again)."""
+    if p == q:
+        return True
+    try:
+        return bool(sympy.expand(sympy.sympify(p) - sympy.sympify(q)) == 0)
+    except Exception:  # an expression SymPy cannot expand: not the same, as far as we know
+        return False
+
+
 def _chained(claim: Relation, hypotheses: tuple[Relation, ...]) -> list[tuple[Step, ...]]:
     """a ≤ c from two hypotheses a ≤ b and b ≤ c (transitivity), where the sides meet."""
     if claim.rel not in ("<", "<=", ">", ">=") or len(hypotheses) < 2:
@@ -824,7 +850,8 @@ def _chained(claim: Relation, hypotheses: tuple[Relation, ...]) -> list[tuple[St
             ordered.append((k, a, b))
     for i, a, b in ordered:
         for j, c, e in ordered:
-            if i != j and a == lo and e == hi and sympy.simplify(b - c) == 0:
+            meet = all(_same(p, q) for p, q in ((a, lo), (e, hi), (b, c)))
+            if i != j and meet:
                 rule = Transitivity((f"h{i}", f"h{j}"))
                 out.append((Step(claim.lhs, claim.rel, claim.rhs, claim.text, rule),))
     return out[:4]
