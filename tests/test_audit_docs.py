@@ -43,3 +43,15 @@ def test_the_howto_python_example_runs() -> None:
 def test_the_howto_is_in_the_index() -> None:
     index = (HOWTO.parent.parent / "index.rst").read_text()
     assert re.search(r"^   howto/audit$", index, flags=re.M)
+
+
+def test_the_howto_check_directive_example_is_proved() -> None:
+    from derive.sphinxext import check_chain
+
+    text = HOWTO.read_text()
+    block = re.search(r"^renders as\n\n\.\. check::\n((?:(?:   .*)?\n)+)", text, flags=re.M)
+    assert block, "the rendered .. check:: example"
+    lines = textwrap.dedent(block.group(1)).strip("\n").splitlines()
+    assume = tuple(a.strip() for a in lines[0].removeprefix(":assume:").split(";"))
+    result = check_chain(lines[2:], assume)
+    assert [s["status"] for s in result["steps"]] == ["proved", "proved"]
