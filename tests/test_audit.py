@@ -346,3 +346,46 @@ def test_functions_written_without_a_backslash_and_powers_of_calls_read_as_meant
         step = dv.audit(f"$$ {claim} $$").steps[0]
         assert step.status in ("proved", "vacuous"), (claim, step.reason)
     assert dv.audit(r"$$ -1 \le cos(\beta) $$").steps[0].status == "unproved"  # not c·o·s·β
+
+
+def test_what_a_page_states_in_words_is_read_until_the_next_heading() -> None:
+    text = (
+        "## One\n\n**Assume:** $\\|g\\|^2 > 0$; $\\|u\\|^2 > 0$.\n\n"
+        "**Case hypotheses** (each used only in its case): "
+        "$\\cos{\\left(\\beta \\right)} = \\frac{u^\\top g}{\\|g\\| \\|u\\|}$; $\\cos \\beta = -1$.\n\n"
+        "**Names:** $u^\\top g = g_{b} u_{b} + g_{w} u_{w}$; "
+        "$\\|g\\| = \\sqrt{g_{b}^{2} + g_{w}^{2}}$; $\\|u\\| = \\sqrt{u_{b}^{2} + u_{w}^{2}}$.\n\n"
+        "$$ - \\|g\\| \\|u\\| \\le u^\\top g $$\n\n"
+        "$$ \\|g\\| \\|u\\| \\cos \\beta = u^\\top g $$\n\n"
+        "## Two\n\n$$ \\|g\\| \\|u\\| \\cos \\beta = u^\\top g $$\n"
+    )
+    first, second, third = dv.audit(text).steps
+    assert first.status == "proved"  # Cauchy–Schwarz, through the names
+    assert second.status == "proved" and second.reason.startswith("in the case")
+    assert third.status == "unproved"  # the case and the names ended with the section
+    assert "neither proved nor refuted" in third.reason
+
+
+def test_intertext_words_sums_tuples_matrices_and_evaluation_bars() -> None:
+    text = (
+        "\\begin{align*}\n"
+        "\\intertext{Names: $z = w + 1$.}\n"
+        "& \\sum_{i=1}^{3} x_i = x_1 + x_2 + x_3 \\\\\n"
+        "& z^2 = w^2 + 2w + 1 \\\\\n"
+        "& \\left. 4 x \\right|_{x=0} = 0 \\\\\n"
+        "& \\begin{bmatrix} w + 1 \\\\ 2 \\end{bmatrix} = \\begin{bmatrix} z \\\\ 1 + 1 \\end{bmatrix}\n"
+        "\\end{align*}\n"
+    )
+    assert [s.status for s in dv.audit(text, format="latex").steps] == ["proved"] * 4
+    data = "$$ f(w) = \\sum_{i=1}^{2} (w x_i - y_i)^2,\\quad (x_1, y_1) = (1, 2), (x_2, y_2) = (2, 3) $$"
+    result = dv.audit(data + "\n\n$$ f(0) = 13 $$\n")
+    assert [s.status for s in result.steps] == ["proved"]
+
+
+def test_qualifiers_written_after_a_statement() -> None:
+    result = dv.audit(r"$$ 2x \ge 2 \quad \text{if } x \ge 1 $$")
+    assert [(s.status, s.claim) for s in result.steps] == [("proved", "2x \\ge 2 if x \\ge 1")]
+    wrong = dv.audit(r"$$ 2x \ge 3 \quad \text{if } x \ge 1 $$").steps
+    assert [s.status for s in wrong] == ["failed"]
+    stated = dv.audit(r"$$ u < 0 \quad \text{(assumed)} $$").steps
+    assert [s.status for s in stated] == ["assumed"]
