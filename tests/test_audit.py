@@ -389,3 +389,10 @@ def test_qualifiers_written_after_a_statement() -> None:
     assert [s.status for s in wrong] == ["failed"]
     stated = dv.audit(r"$$ u < 0 \quad \text{(assumed)} $$").steps
     assert [s.status for s in stated] == ["assumed"]
+
+
+def test_the_left_side_of_an_implication_proves_nothing_after_it() -> None:
+    text = "$$ x = 2 \\implies 2x = 4 $$\n\n$$ x^2 = 4 $$\n"
+    assert [s.status for s in dv.audit(text).steps] == ["assumed", "proved", "failed"]
+    cases = "$$ u < 0 \\quad \\text{(assumed)} $$\n\n$$ u > 0 \\quad \\text{(assumed)} $$\n\n$$ 1 < 0 $$\n"
+    assert dv.audit(cases).steps[-1].status == "failed"

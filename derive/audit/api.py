@@ -43,7 +43,8 @@ def audit(text: str, format: str = "markdown", assume: Iterable[str] | str = ())
         same = [(k.relation, case) for k, case in known if k.context is claim.context]
         step = _step(claim, chains, tuple(same[-MAX_KNOWN:]))
         steps.append(step)
-        if step.status in ("proved", "assumed") and not (claim.hypotheses or claim.local):
+        stated = claim.kind == "hypothesis"  # an implication's left side, or '(assumed)'
+        if step.status in ("proved", "assumed") and not (claim.hypotheses or claim.local or stated):
             case = (
                 step.reason[len("in the case ") :] if step.reason.startswith("in the case") else ""
             )
