@@ -21,7 +21,6 @@ claim that fails only for an arbitrary function is left unproved, never called f
 from __future__ import annotations
 
 import contextvars
-import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,24 +29,20 @@ from typing import Any
 import sympy
 
 from ..kernel import (
-    AbsoluteValue,
-    Affine,
     Assumption,
     Derivation,
     Fact,
     FirstOrder,
     Identity,
-    Power,
     Sign,
     Step,
-    Substitution,
-    SumOfSquares,
-    Transitivity,
     Truncation,
     verify,
 )
+from . import tactics as t
 from .chains import Definition, Relation
 from .latex import CALLABLE, OPAQUE, UNSTATED, BigO
+from .tactics import certificate
 
 __all__ = ["Verdict", "certificate", "judge_local", "judge_relation"]
 
@@ -126,8 +121,8 @@ def judge_local(
         if earlier is None or earlier.rel != "=" or earlier.lhs != f:
             continue
         try:
-            rest, order = _split_o(earlier.rhs)
-        except _Refused:
+            rest, order = t.split_o(earlier.rhs)
+        except t.Refused:
             continue
         if order is None or order[1] != 2:
             continue
@@ -165,7 +160,7 @@ def _first_order(
         facts = used + tuple(_fact(opaque.relation(a)) for a in assumptions)
         facts += _norms(claim, hyps, used, assumptions)
         facts += tuple(_fact(opaque.relation(h), "hypothesis") for h in hyps)
-    except _Refused:
+    except t.Refused:
         return None
     given = tuple(
         Step(h.lhs, h.rel, h.rhs, "hypothesis", Assumption(), "h0") for h in hyps if h.rel != "!="
@@ -216,7 +211,7 @@ def _judge_all(
     outright = tuple(r for r, case in (*known, *stated) if r is not None and not case)
     if len(known) >= 2 and claim.rel in ("<", "<=", ">", ">="):
         steps = tuple(r for r, case in known if r is not None and not case)
-        for pair in _meeting(claim, steps[-MAX_CHAIN * 2 :]):
+        for pair in t.meeting(claim, steps[-MAX_CHAIN * 2 :]):
             after = _judge_relation(claim, (*hypotheses, *pair), assumptions, definitions, opaque)
             if after.status == "proved":
                 return Verdict(
@@ -299,7 +294,7 @@ def _judge_relation(
                 opaque.names.add(symbol.name)
     try:
         verdict = _judge(claim, hypotheses, facts)
-    except _Refused as exc:
+    except t.Refused as exc:
         return Verdict("unproved", str(exc))
     if verdict.status == "failed" and opaque.names:
         names = ", ".join(sorted(opaque.names))
@@ -375,7 +370,7 @@ def _refuted_by_solving(
         if not (value.is_real and value.is_number):
             continue
         given = (Fact(x, "=", value, f"{x} = {value}", "definition"), *premises, *facts)
-        for steps in _direct(claim):
+        for steps in t.direct(claim):
             report = verify(Derivation(f"line {claim.line}", steps, given))
             last = report.steps[-1]
             if last.status == "failed":
@@ -400,7 +395,7 @@ def _holds_if(claim: Relation, facts: tuple[Fact, ...], verdict: Verdict) -> Ver
     (solved by SymPy, piece by piece re-proved by the kernel); else every variable
     positive. Named only when the kernel proved the claim under it ("true if x ≥ 0")."""
     defined = {f.lhs: f.rhs for f in facts if f.scope == "definition"}
-    sides = [_expanded(claim.lhs, defined), _expanded(claim.rhs, defined)]
+    sides = [t.expanded(claim.lhs, defined), t.expanded(claim.rhs, defined)]
     if not all(isinstance(v, sympy.Basic) for v in sides):
         return verdict
     free = sorted(set().union(*(v.free_symbols for v in sides)), key=lambda s: s.name)
@@ -421,7 +416,7 @@ def _holds_if(claim: Relation, facts: tuple[Fact, ...], verdict: Verdict) -> Ver
             if _judge(claim, (), given).status == "proved":
                 return True
             return _judge(claim, piece, given).status == "proved"
-        except _Refused:
+        except t.Refused:
             return False
 
     proved = [p for p in pieces if holds(p)]
@@ -522,10 +517,6 @@ def _condition(claim: Relation, facts: tuple[Fact, ...], verdict: Verdict) -> Ve
     return verdict
 
 
-class _Refused(Exception):
-    """A claim outside what can be checked (the message says why)."""
-
-
 class _Opaque:
     """Undefined functions (and what cannot be differentiated) → fresh real symbols, one per
     distinct application, named as written: ``L(a, b)`` is one arbitrary number."""
@@ -549,25 +540,10 @@ class _Opaque:
             if call not in self.symbols:
                 self.symbols[call] = sympy.Symbol(str(call))
                 self.names.add(str(call.func))
-        return _replace(value, self.symbols)
+        return t.replace_kept(value, self.symbols)
 
     def relation(self, r: Relation) -> Relation:
         return Relation(self(r.lhs), r.rel, self(r.rhs), r.text, r.line)
-
-
-def _replace(expr: Any, mapping: dict[Any, Any]) -> Any:
-    """``expr`` with subexpressions replaced, sums, products and powers kept as written
-    (``xreplace`` would evaluate L + L to 2L and make a step look vacuous)."""
-    if expr in mapping:
-        return mapping[expr]
-    if not isinstance(expr, sympy.Basic) or not expr.args:
-        return expr
-    args = [_replace(a, mapping) for a in expr.args]
-    if all(a is b for a, b in zip(args, expr.args, strict=True)):
-        return expr
-    if isinstance(expr, (sympy.Add, sympy.Mul, sympy.Pow)):
-        return expr.func(*args, evaluate=False)
-    return expr.func(*args)
 
 
 def _norms(
@@ -609,7 +585,7 @@ def _norms(
 
 def _fact(r: Relation, scope: str = "") -> Fact:
     if r.rel not in ("=", "<", "<=", ">", ">=", "!="):
-        raise _Refused(f"the assumption {r.text} is not a relation the kernel takes")
+        raise t.Refused(f"the assumption {r.text} is not a relation the kernel takes")
     return Fact(r.lhs, r.rel, r.rhs, r.text, scope)
 
 
@@ -656,13 +632,13 @@ def _judge(claim: Relation, hypotheses: tuple[Relation, ...], facts: tuple[Fact,
     attempts: list[tuple[tuple[Step, ...], bool]] = []
     for k, h in enumerate(hypotheses):
         if h.rel != "!=":
-            attempts += [(s, True) for s in _from_hypothesis(claim, h, f"h{k}")]
+            attempts += [(s, True) for s in t.from_hypothesis(claim, h, f"h{k}")]
     refutes = not hypotheses
-    attempts += [(s, refutes) for s in _direct(claim)]
-    attempts += [(s, False) for s in _by_squares(claim, facts)]
+    attempts += [(s, refutes) for s in t.direct(claim)]
+    attempts += [(s, False) for s in t.by_squares(claim, facts)]
     for k, h in enumerate(hypotheses):
-        attempts += [(s, False) for s in _substituted(claim, h, f"h{k}", hypotheses, facts)]
-    attempts += [(s, True) for s in _chained(claim, hypotheses)]
+        attempts += [(s, False) for s in t.substituted(claim, h, f"h{k}", hypotheses, facts)]
+    attempts += [(s, True) for s in t.chained(claim, hypotheses)]
     best: Verdict | None = None
     reasons: list[str] = []
     for steps, can_refute in attempts:
@@ -708,70 +684,6 @@ def _judge(claim: Relation, hypotheses: tuple[Relation, ...], facts: tuple[Fact,
     return Verdict("unproved", "; ".join(reasons[:2]) or "no rule applies")
 
 
-def _direct(claim: Relation) -> list[tuple[Step, ...]]:
-    """The kernel derivations that could prove ``claim`` on its own."""
-    lhs, rel, rhs = claim.lhs, claim.rel, claim.rhs
-    why = claim.text
-    if any(isinstance(side, sympy.Basic) and side.has(BigO) for side in (lhs, rhs)):
-        return [_truncation(claim)]
-    restated = (Step(lhs, rel, rhs, why + " (a stated assumption)", Assumption()),)
-    # tried last: its reason ("not one of the stated assumptions") explains little
-    if rel == "=":
-        return [(Step(lhs, "=", rhs, why, Identity()),), restated]
-    if rel == "!=":
-        square = sympy.Pow(lhs - rhs, 2)
-        return [(Step(square, ">", 0, why + " (as (a − b)² > 0)", Sign()),)]
-    lhs, rhs = _evaluated(lhs), _evaluated(rhs)  # the sign rules read no Subs
-    lo, le, hi = (rhs, _FLIP[rel], lhs) if rel in _FLIP else (lhs, rel, rhs)
-    out: list[tuple[Step, ...]] = []
-    found = certificate(hi - lo, strict=le == "<")
-    if found is not None:
-        terms, constant = found
-        out.append((Step(lhs, rel, rhs, why, SumOfSquares(terms=terms, constant=constant)),))
-    for variant in _variants(hi - lo):
-        sign = Step(sympy.Integer(0), le, variant, "the difference", Sign(), "difference")
-        out.append((sign, Step(lhs, rel, rhs, why, Affine("difference", 1, lo))))
-    return [*out, restated]
-
-
-def _substituted(
-    claim: Relation,
-    h: Relation,
-    label: str,
-    hypotheses: tuple[Relation, ...],
-    facts: tuple[Fact, ...],
-) -> list[tuple[Step, ...]]:
-    """The claim with the equality ``h`` (x = v) put in, derived on its own (or from another
-    hypothesis), then carried back by substitution."""
-    if h.rel != "=" or claim.rel == "=" or not isinstance(h.lhs, sympy.Basic):
-        return []
-    if any(isinstance(v, sympy.Basic) and v.has(BigO) for v in (claim.lhs, claim.rhs)):
-        return []
-    put = {h.lhs: h.rhs}
-    lhs, rhs = _replace(claim.lhs, put), _replace(claim.rhs, put)
-    if (lhs, rhs) == (claim.lhs, claim.rhs):
-        return []
-    lhs, rhs = sympy.cancel(lhs), sympy.cancel(rhs)
-    inner = Relation(lhs, claim.rel, rhs, claim.text + " (substituted)", claim.line)
-    tries = [*_direct(inner), *_by_squares(inner, facts)]
-    for j, other in enumerate(hypotheses):
-        if other is not h and other.rel != "!=":
-            tries += _from_hypothesis(inner, other, f"h{j}")
-    links: list[Step] = []
-    if lhs != claim.lhs:
-        links.append(Step(claim.lhs, "=", lhs, "put in " + h.text, Substitution(label), "left"))
-    chain = [*(("left",) if links else ()), "inner"]
-    if rhs != claim.rhs:
-        links.append(Step(rhs, "=", claim.rhs, "put in " + h.text, Substitution(label), "right"))
-        chain.append("right")
-    out = []
-    for steps in tries[:8]:
-        last = dataclasses.replace(steps[-1], label="inner")
-        back = Step(claim.lhs, claim.rel, claim.rhs, claim.text, Transitivity(tuple(chain)))
-        out.append((*steps[:-1], last, *links, back))
-    return out
-
-
 def _broken_premise(point: Mapping[str, str] | None, facts: tuple[Fact, ...]) -> str:
     """The text of a premise that ``point`` (a counterexample) makes false, with every
     definition put in, or ''. A counterexample is only taken when it keeps every premise
@@ -789,7 +701,7 @@ def _broken_premise(point: Mapping[str, str] | None, facts: tuple[Fact, ...]) ->
         if f.scope == "definition" or f.rel not in ("=", "<", "<=", ">", ">=", "!="):
             continue
         try:
-            gap = _expanded(sympy.sympify(f.rhs) - sympy.sympify(f.lhs), defined)
+            gap = t.expanded(sympy.sympify(f.rhs) - sympy.sympify(f.lhs), defined)
             value = sympy.sympify(gap).doit().xreplace(at)
             if value.free_symbols:
                 continue
@@ -810,266 +722,3 @@ def _broken_premise(point: Mapping[str, str] | None, facts: tuple[Fact, ...]) ->
         if not kept:
             return f.text or f"{f.lhs} {f.rel} {f.rhs}"
     return ""
-
-
-def _meeting(claim: Relation, steps: tuple[Relation, ...]) -> list[tuple[Relation, Relation]]:
-    """Pairs of earlier steps a ≤ b, b ≤ c whose ends are the claim's a ≤ c."""
-    lo, hi = (claim.lhs, claim.rhs) if claim.rel in ("<", "<=") else (claim.rhs, claim.lhs)
-    ends = []
-    for r in steps:
-        if r.rel in ("<", "<=", ">", ">="):
-            ends.append((r, *((r.lhs, r.rhs) if r.rel in ("<", "<=") else (r.rhs, r.lhs))))
-    return [
-        (first, second)
-        for first, a, b in ends
-        for second, c, e in ends
-        if first is not second and _same(a, lo) and _same(e, hi) and _same(b, c)
-    ][:2]
-
-
-def _same(p: Any, q: Any) -> bool:
-    """Equal as written, or after expanding (a quick test; the kernel checks again)."""
-    if p == q:
-        return True
-    try:
-        return bool(sympy.expand(sympy.sympify(p) - sympy.sympify(q)) == 0)
-    except Exception:  # an expression SymPy cannot expand: not the same, as far as we know
-        return False
-
-
-def _chained(claim: Relation, hypotheses: tuple[Relation, ...]) -> list[tuple[Step, ...]]:
-    """a ≤ c from two hypotheses a ≤ b and b ≤ c (transitivity), where the sides meet."""
-    if claim.rel not in ("<", "<=", ">", ">=") or len(hypotheses) < 2:
-        return []
-    lo, hi = (claim.lhs, claim.rhs) if claim.rel in ("<", "<=") else (claim.rhs, claim.lhs)
-    ordered = []
-    out: list[tuple[Step, ...]] = []
-    for k, h in enumerate(hypotheses):
-        if h.rel in ("<", "<=", ">", ">="):
-            a, b = (h.lhs, h.rhs) if h.rel in ("<", "<=") else (h.rhs, h.lhs)
-            ordered.append((k, a, b))
-    for i, a, b in ordered:
-        for j, c, e in ordered:
-            meet = all(_same(p, q) for p, q in ((a, lo), (e, hi), (b, c)))
-            if i != j and meet:
-                rule = Transitivity((f"h{i}", f"h{j}"))
-                out.append((Step(claim.lhs, claim.rel, claim.rhs, claim.text, rule),))
-    return out[:4]
-
-
-def _by_squares(claim: Relation, facts: tuple[Fact, ...]) -> list[tuple[Step, ...]]:
-    """|a| ≤ b, a ≤ b or −b ≤ a from a² ≤ b² (a sum of squares, e.g. Lagrange's identity
-    for Cauchy–Schwarz) by the monotone square root and the absolute-value rule."""
-    if claim.rel not in ("<=", ">="):
-        return []
-    lo, hi = (claim.lhs, claim.rhs) if claim.rel == "<=" else (claim.rhs, claim.lhs)
-    if isinstance(lo, sympy.Abs):
-        a, b, final = lo.args[0], hi, False
-    elif isinstance(lo, sympy.Mul) and lo.args and lo.args[0] == -1:
-        a, b, final = hi, -lo, True
-    else:
-        a, b, final = lo, hi, True
-    a, b = sympy.cancel(a), sympy.cancel(b)
-    defined = {
-        f.lhs: f.rhs
-        for f in facts
-        if f.scope == "definition" and any(mark in str(f.lhs) for mark in OPAQUE)
-    }  # written forms (uᵀg, ‖g‖) by their components; the components stay names
-    a_e, b_e = _expanded(a, defined), _expanded(b, defined)
-    if not all(isinstance(v, sympy.Basic) for v in (a_e, b_e)) or b_e.has(sympy.Abs):
-        return []
-    square_a, square_b = sympy.expand(a_e**2), sympy.expand(b_e**2)
-    certificates: list[Any] = []
-    found = certificate(square_b - square_a)
-    if found is not None:
-        certificates.append(SumOfSquares(terms=found[0], constant=found[1]))
-    pairs = _products(sympy.expand(a_e))
-    if pairs is not None:
-        u, g = pairs
-        certificates.append(SumOfSquares(lagrange=(u, g)))
-    out = []
-    for rule in certificates:
-        steps = [
-            Step(square_a, "<=", square_b, "the squares", rule, "squares"),
-            Step(
-                sympy.Abs(a),
-                "<=",
-                b,
-                "square roots",
-                Power("squares", sympy.Rational(1, 2)),
-                "root",
-            ),
-        ]
-        if final:
-            steps.append(Step(claim.lhs, claim.rel, claim.rhs, claim.text, AbsoluteValue("root")))
-        out.append(tuple(steps))
-    return out
-
-
-def _expanded(value: Any, defined: Mapping[Any, Any]) -> Any:
-    for _ in range(len(defined) + 1):
-        if not isinstance(value, sympy.Basic) or not (value.free_symbols & set(defined)):
-            break
-        value = value.xreplace(defined)
-    return value
-
-
-def _products(a: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
-    """(u, g) when a = Σ uᵢ·gᵢ, each term a product of two symbols (at most 64 terms)."""
-    terms = a.args if isinstance(a, sympy.Add) else (a,)
-    u: list[Any] = []
-    g: list[Any] = []
-    for term in terms:
-        factors: tuple[Any, ...] = term.args if isinstance(term, sympy.Mul) else ()
-        if len(factors) != 2 or not all(isinstance(f, sympy.Symbol) for f in factors):
-            return None
-        u.append(factors[0])
-        g.append(factors[1])
-    return (tuple(u), tuple(g)) if 2 <= len(u) <= 64 else None
-
-
-def _evaluated(side: Any) -> Any:
-    """``side`` with f(a) for a defined f carried out (the text's own definition)."""
-    if isinstance(side, sympy.Basic) and side.has(sympy.Subs):
-        return side.replace(lambda e: isinstance(e, sympy.Subs), lambda e: e.doit())
-    return side
-
-
-def _variants(difference: Any) -> list[Any]:
-    """Forms of b − a for the structural sign rules: as written, expanded, factored."""
-    out = [difference]
-    if sympy.count_ops(difference) <= 200:
-        for form in (sympy.expand, sympy.factor):
-            try:
-                value = form(difference)
-            except (sympy.PolynomialError, ValueError, TypeError):
-                continue
-            if all(value != o for o in out):
-                out.append(value)
-    return out
-
-
-def _truncation(claim: Relation) -> tuple[Step, ...]:
-    if claim.rel != "=":
-        raise _Refused("O(…) is checked in equalities only ('= … + O(x^k)')")
-    (left, left_o), (right, right_o) = _split_o(claim.lhs), _split_o(claim.rhs)
-    if right_o is None:
-        (left, left_o), (right, right_o) = (right, right_o), (left, left_o)
-    assert right_o is not None
-    var, k = right_o
-    if left_o is not None:
-        if left_o[0] != var:
-            raise _Refused(f"the two sides' O(…) are in different variables ({left_o[0]}, {var})")
-        if left_o[1] < k:
-            raise _Refused(
-                f"the left side is known only up to O({var}^{left_o[1]}), not O({var}^{k})"
-            )
-    return (Step(left, "=O", right, claim.text, Truncation(var, int(k) - 1)),)
-
-
-def _split_o(side: Any) -> tuple[Any, tuple[Any, int] | None]:
-    """(the rest, (var, k) of the lowest O(var^k) term) of one side."""
-    if not (isinstance(side, sympy.Basic) and side.has(BigO)):
-        return side, None
-    rest, found = [], []
-    for term in _summands(side):
-        if isinstance(term, BigO):
-            found.append((term.args[0], int(term.args[1])))
-        elif term.has(BigO):
-            raise _Refused("O(…) is read as a term of a sum ('… + O(x^k)'), not inside a product")
-        else:
-            rest.append(term)
-    if len({v for v, _ in found}) > 1:
-        raise _Refused("several O(…) terms in different variables")
-    return sympy.Add(*rest), (found[0][0], min(k for _, k in found))
-
-
-def _summands(side: Any) -> list[Any]:
-    """The terms of a sum written as a sum (nested unevaluated sums flattened)."""
-    if isinstance(side, sympy.Add):
-        return [t for a in side.args for t in _summands(a)]
-    return [side]
-
-
-def _from_hypothesis(claim: Relation, h: Relation, label: str) -> list[tuple[Step, ...]]:
-    """Derivations of the claim from one hypothesis: scaled and shifted (multiply/add), or
-    by substituting an equality."""
-    out: list[tuple[Step, ...]] = []
-    why = claim.text
-    sides = (claim.lhs, claim.rhs, h.lhs, h.rhs)
-    if any(isinstance(side, sympy.Basic) and side.has(BigO) for side in sides):
-        return out  # O(…) is checked by the truncation rule only
-    if h.rel == "=" and claim.rel == "=":
-        out.append((Step(claim.lhs, claim.rel, claim.rhs, why, Substitution(label)),))
-    if h.rel in ("<", "<=", ">", ">=") and claim.rel in ("<", "<=", ">", ">="):
-        for exponent in (sympy.Rational(1, 2), sympy.Integer(2)):
-            out.append((Step(claim.lhs, claim.rel, claim.rhs, why, Power(label, exponent)),))
-        if isinstance(h.lhs, sympy.Abs) or isinstance(h.rhs, sympy.Abs):
-            out.append((Step(claim.lhs, claim.rel, claim.rhs, why, AbsoluteValue(label)),))
-    ha, _, hb = (h.rhs, "", h.lhs) if h.rel in _FLIP else (h.lhs, "", h.rhs)
-    ba, _, bb = (claim.rhs, "", claim.lhs) if claim.rel in _FLIP else (claim.lhs, "", claim.rhs)
-    gap = sympy.expand(hb - ha)
-    if gap == 0 or claim.rel in ("!=", "~"):
-        return out
-    q = sympy.cancel((bb - ba) / gap)
-    if q.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-        return out
-    for factor, shift in ((q, ba - q * ha), (-q, ba + q * hb)):
-        out.append((Step(claim.lhs, claim.rel, claim.rhs, why, Affine(label, factor, shift)),))
-    return out
-
-
-def certificate(
-    difference: Any, strict: bool = False
-) -> tuple[tuple[tuple[Any, Any], ...], Any] | None:
-    """A certificate difference = constant + Σ cₖ·qₖ² (cₖ ≥ 0) for a quadratic polynomial
-    with rational coefficients, by completing squares (LDLᵀ of its Gram matrix); None if
-    there is none this way (or, for ``strict``, none with a positive constant).
-
-    >>> x, y = sympy.symbols("x y")
-    >>> certificate(x**2 - 2*x*y + y**2)
-    (((1, x - y),), 0)
-    >>> certificate(x*y) is None
-    True
-    """
-    expr = sympy.expand(difference)
-    symbols = sorted(expr.free_symbols, key=lambda s: s.name)
-    if not symbols or len(symbols) > 12:
-        return None
-    try:
-        poly = sympy.Poly(expr, *symbols)
-    except sympy.PolynomialError:
-        return None
-    if poly.total_degree() != 2 or not all(c.is_Rational for c in poly.coeffs()):
-        return None
-    n = len(symbols)
-    basis = [*symbols, sympy.Integer(1)]
-    m = [[sympy.Integer(0)] * (n + 1) for _ in range(n + 1)]
-    for monomial, c in poly.terms():
-        where = [i for i, e in enumerate(monomial) for _ in range(e)]
-        i, j = [*where, n, n][:2]
-        if i == j:
-            m[i][i] += c
-        else:
-            m[i][j] += c / 2
-            m[j][i] += c / 2
-    terms = []
-    for k in range(n + 1):
-        pivot = m[k][k]
-        if pivot < 0:
-            return None
-        if pivot == 0:
-            if any(m[k][j] != 0 for j in range(k + 1, n + 1)):
-                return None
-            continue
-        if k == n:
-            break
-        q = basis[k] + sympy.Add(*(m[k][j] / pivot * basis[j] for j in range(k + 1, n + 1)))
-        terms.append((pivot, q))
-        for i in range(k + 1, n + 1):
-            for j in range(k + 1, n + 1):
-                m[i][j] -= m[i][k] * m[k][j] / pivot
-    constant = m[n][n]
-    if strict and not constant > 0:
-        return None
-    return tuple(terms), constant
