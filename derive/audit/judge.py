@@ -39,10 +39,21 @@ from ..kernel import (
     Truncation,
     verify,
 )
-from . import tactics as t
 from .chains import Definition, Relation
 from .latex import CALLABLE, OPAQUE, UNSTATED, BigO
-from .tactics import certificate
+from .tactics import (
+    Refused,
+    by_squares,
+    certificate,
+    chained,
+    direct,
+    expanded,
+    from_hypothesis,
+    meeting,
+    replace_kept,
+    split_o,
+    substituted,
+)
 
 __all__ = ["Verdict", "certificate", "judge_local", "judge_relation"]
 
@@ -121,8 +132,8 @@ def judge_local(
         if earlier is None or earlier.rel != "=" or earlier.lhs != f:
             continue
         try:
-            rest, order = t.split_o(earlier.rhs)
-        except t.Refused:
+            rest, order = split_o(earlier.rhs)
+        except Refused:
             continue
         if order is None or order[1] != 2:
             continue
@@ -160,7 +171,7 @@ def _first_order(
         facts = used + tuple(_fact(opaque.relation(a)) for a in assumptions)
         facts += _norms(claim, hyps, used, assumptions)
         facts += tuple(_fact(opaque.relation(h), "hypothesis") for h in hyps)
-    except t.Refused:
+    except Refused:
         return None
     given = tuple(
         Step(h.lhs, h.rel, h.rhs, "hypothesis", Assumption(), "h0") for h in hyps if h.rel != "!="
@@ -211,7 +222,7 @@ def _judge_all(
     outright = tuple(r for r, case in (*known, *stated) if r is not None and not case)
     if len(known) >= 2 and claim.rel in ("<", "<=", ">", ">="):
         steps = tuple(r for r, case in known if r is not None and not case)
-        for pair in t.meeting(claim, steps[-MAX_CHAIN * 2 :]):
+        for pair in meeting(claim, steps[-MAX_CHAIN * 2 :]):
             after = _judge_relation(claim, (*hypotheses, *pair), assumptions, definitions, opaque)
             if after.status == "proved":
                 return Verdict(
@@ -294,7 +305,7 @@ def _judge_relation(
                 opaque.names.add(symbol.name)
     try:
         verdict = _judge(claim, hypotheses, facts)
-    except t.Refused as exc:
+    except Refused as exc:
         return Verdict("unproved", str(exc))
     if verdict.status == "failed" and opaque.names:
         names = ", ".join(sorted(opaque.names))
@@ -370,7 +381,7 @@ def _refuted_by_solving(
         if not (value.is_real and value.is_number):
             continue
         given = (Fact(x, "=", value, f"{x} = {value}", "definition"), *premises, *facts)
-        for steps in t.direct(claim):
+        for steps in direct(claim):
             report = verify(Derivation(f"line {claim.line}", steps, given))
             last = report.steps[-1]
             if last.status == "failed":
@@ -395,7 +406,7 @@ def _holds_if(claim: Relation, facts: tuple[Fact, ...], verdict: Verdict) -> Ver
     (solved by SymPy, piece by piece re-proved by the kernel); else every variable
     positive. Named only when the kernel proved the claim under it ("true if x ≥ 0")."""
     defined = {f.lhs: f.rhs for f in facts if f.scope == "definition"}
-    sides = [t.expanded(claim.lhs, defined), t.expanded(claim.rhs, defined)]
+    sides = [expanded(claim.lhs, defined), expanded(claim.rhs, defined)]
     if not all(isinstance(v, sympy.Basic) for v in sides):
         return verdict
     free = sorted(set().union(*(v.free_symbols for v in sides)), key=lambda s: s.name)
@@ -416,7 +427,7 @@ def _holds_if(claim: Relation, facts: tuple[Fact, ...], verdict: Verdict) -> Ver
             if _judge(claim, (), given).status == "proved":
                 return True
             return _judge(claim, piece, given).status == "proved"
-        except t.Refused:
+        except Refused:
             return False
 
     proved = [p for p in pieces if holds(p)]
@@ -540,7 +551,7 @@ class _Opaque:
             if call not in self.symbols:
                 self.symbols[call] = sympy.Symbol(str(call))
                 self.names.add(str(call.func))
-        return t.replace_kept(value, self.symbols)
+        return replace_kept(value, self.symbols)
 
     def relation(self, r: Relation) -> Relation:
         return Relation(self(r.lhs), r.rel, self(r.rhs), r.text, r.line)
@@ -585,7 +596,7 @@ def _norms(
 
 def _fact(r: Relation, scope: str = "") -> Fact:
     if r.rel not in ("=", "<", "<=", ">", ">=", "!="):
-        raise t.Refused(f"the assumption {r.text} is not a relation the kernel takes")
+        raise Refused(f"the assumption {r.text} is not a relation the kernel takes")
     return Fact(r.lhs, r.rel, r.rhs, r.text, scope)
 
 
@@ -632,13 +643,13 @@ def _judge(claim: Relation, hypotheses: tuple[Relation, ...], facts: tuple[Fact,
     attempts: list[tuple[tuple[Step, ...], bool]] = []
     for k, h in enumerate(hypotheses):
         if h.rel != "!=":
-            attempts += [(s, True) for s in t.from_hypothesis(claim, h, f"h{k}")]
+            attempts += [(s, True) for s in from_hypothesis(claim, h, f"h{k}")]
     refutes = not hypotheses
-    attempts += [(s, refutes) for s in t.direct(claim)]
-    attempts += [(s, False) for s in t.by_squares(claim, facts)]
+    attempts += [(s, refutes) for s in direct(claim)]
+    attempts += [(s, False) for s in by_squares(claim, facts)]
     for k, h in enumerate(hypotheses):
-        attempts += [(s, False) for s in t.substituted(claim, h, f"h{k}", hypotheses, facts)]
-    attempts += [(s, True) for s in t.chained(claim, hypotheses)]
+        attempts += [(s, False) for s in substituted(claim, h, f"h{k}", hypotheses, facts)]
+    attempts += [(s, True) for s in chained(claim, hypotheses)]
     best: Verdict | None = None
     reasons: list[str] = []
     for steps, can_refute in attempts:
@@ -701,7 +712,7 @@ def _broken_premise(point: Mapping[str, str] | None, facts: tuple[Fact, ...]) ->
         if f.scope == "definition" or f.rel not in ("=", "<", "<=", ">", ">=", "!="):
             continue
         try:
-            gap = t.expanded(sympy.sympify(f.rhs) - sympy.sympify(f.lhs), defined)
+            gap = expanded(sympy.sympify(f.rhs) - sympy.sympify(f.lhs), defined)
             value = sympy.sympify(gap).doit().xreplace(at)
             if value.free_symbols:
                 continue
