@@ -263,12 +263,14 @@ def _judge_all(
                 tuple(dict.fromkeys((case.text, *within.premises))),
             )
     if verdict.status == "failed":
-        shown = "; ".join(c.text for c in cases)
-        return Verdict(
+        shown = " or ".join(c.text for c in cases)
+        point = ", ".join(f"{k} = {v}" for k, v in (verdict.counterexample or {}).items())
+        where = f" (false at {point}, which may lie outside every case)" if point else ""
+        return Verdict(  # unproved, so no counterexample: the point may break every case
             "unproved",
-            f"not proved in any of the cases the text states ({shown}); without them: "
+            f"not proved in any of the cases the text states ({shown}); without them{where}: "
             f"{verdict.reason}",
-            verdict.counterexample,
+            None,
             verdict.rule,
         )
     return verdict
