@@ -34,7 +34,7 @@ from ..kernel import (
 )
 
 __all__ = ["Space", "abstract_space", "block_space", "cauchy_schwarz_steps", "concrete_space"]
-__all__ += ["steepest_steps"]
+__all__ += ["display_names", "steepest_steps"]
 
 
 @dataclass(frozen=True)
@@ -260,3 +260,32 @@ def steepest_steps(
         ),
     )
     return steps, facts
+
+
+def display_names(space: Space, d: Any = None) -> tuple[tuple[Any, str], ...]:
+    """What a lecturer writes for the sums of a block space: uᵀg, ‖u‖, ‖g‖, ‖u + tg‖² (the
+    Cauchy–Schwarz quadratic) and, with the radius d, u*ᵀg, ‖u*‖² and ‖u − u*‖². None for
+    other spaces, whose expressions print as they are."""
+    if not space.lengths:
+        return ()
+    u, g = space.u, space.g
+    uu, gg = space.inner(u, u), space.inner(g, g)
+    t = sympy.Symbol("t", real=True)  # as in cauchy_schwarz_steps
+    moved = space.combine(u, t, g)
+    names = [
+        (space.ug, r"u^\top g"),
+        (sympy.sqrt(uu), r"\|u\|"),
+        (sympy.sqrt(gg), r"\|g\|"),
+        (uu, r"\|u\|^2"),
+        (gg, r"\|g\|^2"),
+        (space.inner(moved, moved), r"\|u + t g\|^2"),
+    ]
+    if d is not None:
+        ustar = tuple(-d * gi / sympy.sqrt(gg) for gi in g)
+        gap = tuple(ui - si for ui, si in zip(u, ustar, strict=True))
+        names += [
+            (space.inner(ustar, g), r"u^{*\top} g"),
+            (space.inner(ustar, ustar), r"\|u^*\|^2"),
+            (space.inner(gap, gap), r"\|u - u^*\|^2"),
+        ]
+    return tuple(names)

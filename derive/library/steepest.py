@@ -30,6 +30,7 @@ from ._space import (
     block_space,
     cauchy_schwarz_steps,
     concrete_space,
+    display_names,
     steepest_steps,
 )
 
@@ -54,20 +55,6 @@ def _space(dim: int | None, u: str = "u", g: str = "g") -> Space:
         return block_space((VectorSymbol(u),), (VectorSymbol(g),), (dim,))
     return concrete_space(
         sympy.symbols(f"{u}_1:{dim + 1}", real=True), sympy.symbols(f"{g}_1:{dim + 1}", real=True)
-    )
-
-
-def _names(space: Space) -> tuple[tuple[object, str], ...]:
-    """Norms by name where uᵀg is a sum kept whole (√‖g‖² reads ‖g‖)."""
-    if not space.lengths:
-        return ()
-    uu, gg = space.inner(space.u, space.u), space.inner(space.g, space.g)
-    return (
-        (space.ug, r"u^\top g"),
-        (sympy.sqrt(uu), r"\|u\|"),
-        (sympy.sqrt(gg), r"\|g\|"),
-        (uu, r"\|u\|^2"),
-        (gg, r"\|g\|^2"),
     )
 
 
@@ -186,7 +173,7 @@ def steepest_descent(dim: int | None = None, *, form: str = "bound") -> Derivati
             (*cauchy_schwarz_steps(space), *steps),
             facts,
             "uᵀg = k cos β is least, −k, when cos β = −1: u points opposite to g (β = 180°).",
-            _names(space),
+            display_names(space),
             conclusions=("k-lower", "angle-180", "only-180"),
         )
     d = sympy.Symbol("d", real=True)
@@ -196,6 +183,6 @@ def steepest_descent(dim: int | None = None, *, form: str = "bound") -> Derivati
         steps,
         facts,
         "Within ‖u‖ ≤ d the first-order change uᵀg is least, −d‖g‖, exactly at u* = −d g/‖g‖.",
-        _names(space),
+        display_names(space, d),
         conclusions=("bound", "attained", "unique"),
     )

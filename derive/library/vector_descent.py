@@ -28,7 +28,7 @@ from ..kernel import (
 from ..objective import Objective
 from ..printer import display_name, latex, unicode
 from ._descent import against_gradient_steps, condition_steps
-from ._space import block_space, steepest_steps
+from ._space import block_space, display_names, steepest_steps
 from .steepest import angle_steps
 from .vector_calculus import vector_taylor
 
@@ -56,7 +56,7 @@ def vector_descent(obj: Objective, rate: str = "eta") -> Derivation:
     expansion = vector_taylor(loss, theta, u, eta, lengths)
     grads = expansion.gradients
     space = block_space(u, g, lengths)
-    first, norm_sq, uu = space.inner(u, g), space.inner(g, g), space.inner(u, u)
+    first, norm_sq = space.inner(u, g), space.inner(g, g)
     second = expansion.second
     shifted = expansion.expansion.lhs
     stepped = loss.xreplace({w: w - eta * gi for w, gi in zip(theta, g, strict=True)})
@@ -115,11 +115,7 @@ def vector_descent(obj: Objective, rate: str = "eta") -> Derivation:
         f"θ = [{', '.join(names)}] in blocks ({sizes}); each block steps against its gradient "
         "block with learning rate η > 0. Every step holds for vectors of every length.",
         (
-            (first, r"u^\top g"),
-            (sympy.sqrt(norm_sq), r"\|g\|"),
-            (norm_sq, r"\|g\|^2"),
-            (sympy.sqrt(uu), r"\|u\|"),
-            (uu, r"\|u\|^2"),
+            *display_names(space, d),
             (second, r"u^\top \nabla^2\mathcal{L}\, u"),
             (loss, r"\mathcal{L}"),
             (shifted, rf"\mathcal{{L}}(\theta + {eta_tex} u)"),
