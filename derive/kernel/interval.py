@@ -162,7 +162,8 @@ class Program:
                 outputs.append(None)
         self.outputs = tuple(outputs)
         del self._memo
-        self.chains = self._chains()
+        # with few symbols, bisecting the box repairs the same looseness more cheaply
+        self.chains = self._chains() if len(self.symbols) > MEAN_VALUE_UP_TO else {}
 
     def _chains(self) -> dict[int, tuple[int, tuple[int, ...]]]:
         """Registers that are functions of one other register c alone (c a sum or product

@@ -329,11 +329,7 @@ def smoothness_bound(
         derivation = Derivation(title, pair, facts, remark, conclusions=("upper", "lower"))
         return SmoothnessBound(c, derivation)
 
-    # one rational function of the parameters per entry (a difference of large terms that
-    # cancel would make every interval bound loose), written symmetric
-    h = sympy.ImmutableMatrix(
-        n, n, lambda i, j: sympy.cancel(sympy.together(full[min(i, j), max(i, j)]))
-    )
+    h = sympy.ImmutableMatrix(n, n, lambda i, j: _tidy(full[min(i, j), max(i, j)]))
     written = sympy.ImmutableMatrix(
         n, n, lambda i, j: sympy.Derivative(work.expr, params[i], params[j], evaluate=False)
     )
@@ -369,6 +365,15 @@ def smoothness_bound(
     remark = f"‖∇²L(θ)‖₂ ≤ {c} for every θ in the box: the loss is {c}-smooth there."
     derivation = Derivation(title, tuple(steps), facts, remark, conclusions=("upper", "lower"))
     return SmoothnessBound(c, derivation)
+
+
+def _tidy(entry: Any) -> Any:
+    """One rational function of the parameters (a difference of large terms that cancel
+    would make every interval bound loose), unless it has more than two denominators: then
+    their product would be larger than the terms (logistic regression's eight data points
+    took minutes), and the entry stays as differentiated."""
+    denominators = {p.base for p in entry.atoms(sympy.Pow) if p.exp.is_negative}
+    return sympy.cancel(sympy.together(entry)) if len(denominators) <= 2 else entry
 
 
 def _box_upper(rows: list[Any], region: dict[Any, tuple[Any, Any]]) -> sympy.Rational:
