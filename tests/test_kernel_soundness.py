@@ -193,3 +193,19 @@ def test_a_slope_that_hides_eta_in_a_definition_proves_nothing() -> None:
         Step(f, ">", 0, "", FirstOrder("e", "s")),
     )
     assert statuses(*steps, facts=facts)[2] != "proved"
+
+
+def test_a_counterexample_respects_premises_about_defined_names() -> None:
+    # ‖u‖ ≤ d with ‖u‖ a defined name: a point with ‖u‖ > d is no counterexample to
+    # 0 ≤ d² − ‖u‖², which is true under the premises (the kernel cannot prove it, but it
+    # must not call it false)
+    from derive.kernel import Derivation, Fact, Sign, Step, verify
+
+    ub, uw, d, nu = sympy.symbols("u_b u_w d nu", real=True)
+    facts = (
+        Fact(nu, "=", sympy.sqrt(ub**2 + uw**2), "‖u‖", "definition"),
+        Fact(d, ">", 0, "d > 0"),
+        Fact(nu, "<=", d, "‖u‖ ≤ d"),
+    )
+    step = Step(0, "<=", d**2 - nu**2, "", Sign())
+    assert verify(Derivation("defined premise", (step,), facts)).steps[0].status != "failed"

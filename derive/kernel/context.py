@@ -53,7 +53,7 @@ class Context:
                 raise VerificationError(f"the definition of {f.lhs}: " + not_real(f.rhs))
         standing = [f for f in self.facts if not f.scope]
         self.sampled = tuple(
-            (atomize(sympy.sympify(f.lhs - f.rhs)), f.rel)
+            (atomize(self.expand(f.lhs - f.rhs)), f.rel)  # defined names carried out
             for f in standing
             if f.rel != ">0" and not isinstance(f.lhs, sympy.MatrixBase)
         )
