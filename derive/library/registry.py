@@ -5,8 +5,8 @@ derivations through :func:`build`; options arrive as text (command line, directi
 as values (Python), are checked per kind, and an option a kind does not take is an error.
 
 >>> sorted(REGISTRY)  # doctest: +NORMALIZE_WHITESPACE
-['descent-radius', 'gradient-descent', 'learning-rate', 'newton', 'smoothness',
- 'steepest-descent', 'taylor']
+['derivatives', 'descent-radius', 'gradient-descent', 'learning-rate', 'newton',
+ 'smoothness', 'steepest-descent', 'taylor']
 >>> build("taylor", {"loss": "2*x**2", "params": "x", "at": "x=1"}).verify().ok
 True
 """
