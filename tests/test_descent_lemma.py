@@ -17,6 +17,8 @@ from derive.kernel import Fact
 from derive.kernel.rules import DescentLemma
 from derive.library.lemma import descent_lemma
 
+from .mutation import run_mutations
+
 CASES = [
     ("x**2 + y**2/2", "x y", {"x": (-2, 2), "y": (-2, 2)}, {"x": 1, "y": 1}),
     ("log(exp(x) + exp(y) + exp(-x - y))", "x y", {"x": (-3, 3), "y": (-3, 3)}, {"x": 1, "y": 0}),
@@ -143,3 +145,9 @@ def test_an_extra_premise_on_the_parameters_is_refused() -> None:
     extra = dataclasses.replace(d, assumptions=(*d.assumptions, Fact(x + y, "<=", 3, "x + y ≤ 3")))
     step = extra.verify().steps[d.index("decrease")]
     assert step.status != "proved" and "numeric bounds" in step.reason
+
+
+def test_every_single_step_corruption_of_the_lemma_is_rejected() -> None:
+    g = descent_lemma(CASE_OBJ, box={"x": (-2, 2), "y": (-2, 2)}, at={"x": 1, "y": 1})
+    counts = run_mutations(g.derivation)
+    assert counts.tried >= 4 * len(g.derivation.steps) and counts.escaped == []

@@ -15,6 +15,8 @@ from derive.errors import DomainError, OptionError, PointError
 from derive.library.contraction import contraction
 from derive.library.stepsize import learning_rate_bound, step_size
 
+from .mutation import run_mutations
+
 QUADRATICS = [
     ("x**2 + 3*y**2", "x y", "1/4"),
     ("x**2 + x*y + 2*y**2", "x y", "1/5"),
@@ -106,3 +108,11 @@ def test_on_a_box_the_bound_is_one_over_a_proved_smoothness_bound() -> None:
     assert learning_rate_bound(dv.Objective("x**2 + 5*y**2", "x y"), box=box) == sympy.Rational(
         1, 5
     )
+
+
+@pytest.mark.parametrize(("loss", "params", "lr"), QUADRATICS[:3])
+def test_every_single_step_corruption_of_a_contraction_is_rejected(
+    loss: str, params: str, lr: str
+) -> None:
+    counts = run_mutations(contraction(dv.Objective(loss, params), lr=lr, tol="1/100").derivation)
+    assert counts.tried >= 40 and counts.escaped == []

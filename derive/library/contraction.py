@@ -26,7 +26,7 @@ import sympy
 
 from ..derivation import Derivation
 from ..errors import DomainError, OptionError
-from ..kernel import Fact, Identity, IntervalBound, Step, SumOfSquares
+from ..kernel import Affine, Fact, Identity, IntervalBound, Step, SumOfSquares, Transitivity
 from ..objective import Objective, exact_value
 from ..taylor import fresh_symbol
 from .stepsize import _hessian, _largest_eigenvalue
@@ -91,13 +91,15 @@ def contraction(
             )
             if not c.is_Rational and all(f.lhs != c for f in signs):
                 signs.append(Fact(c, ">=", 0, f"{c} ≥ 0"))
-            terms.append((c, (v.T * e)[0, 0]))
+            if c != 0:  # a zero coefficient's square adds nothing to the certificate
+                terms.append((c, (v.T * e)[0, 0]))
+        equal = not terms  # every |1 − ηλᵢ| is ρ: the bound is an identity
         return Step(  # written unevaluated: ‖Me‖² may equal ρ²‖e‖² term by term
             sympy.Add(*(sympy.Pow(x, 2, evaluate=False) for x in image), evaluate=False),
-            "<=",
+            "=" if equal else "<=",
             sympy.Mul(rho ** (2 * power), (e.T * e)[0, 0], evaluate=False),
-            why,
-            SumOfSquares(tuple(terms)),
+            why.replace("≤", "=") if equal else why,
+            Identity() if equal else SumOfSquares(tuple(terms)),
             label,
         )
 
@@ -137,15 +139,7 @@ def contraction(
             k_steps -= 1
         while sympy.N(rho**k_steps, 60) > epsilon:
             k_steps += 1
-        if k_steps <= MAX_PROVED_STEPS:
-            steps.append(
-                bound(
-                    step**k_steps,
-                    k_steps,
-                    "k-steps",
-                    f"after K = {k_steps} steps: ‖(I − ηH)ᴷe‖² ≤ ρ²ᴷ‖e‖²",
-                )
-            )
+        norm_e = (e.T * e)[0, 0]
         steps.append(
             Step(
                 rho ** (2 * k_steps),
@@ -156,17 +150,69 @@ def contraction(
                 "tolerance",
             )
         )
+        if k_steps <= MAX_PROVED_STEPS:
+            k_bound = bound(
+                step**k_steps,
+                k_steps,
+                "k-steps",
+                f"after K = {k_steps} steps: ‖(I − ηH)ᴷe‖² ≤ ρ²ᴷ‖e‖²",
+            )
+            steps += [
+                k_bound,
+                Step(
+                    k_bound.rhs,
+                    "<=",
+                    epsilon**2 * norm_e,
+                    "times ‖e‖² ≥ 0",
+                    Affine("tolerance", norm_e),
+                    "scaled",
+                ),
+                Step(
+                    k_bound.lhs,
+                    "<=",
+                    epsilon**2 * norm_e,
+                    f"so K = {k_steps} steps reach tol from every start",
+                    Transitivity(("k-steps", "scaled")),
+                    "reached",
+                ),
+            ]
         if k_steps > 1:
-            steps.append(
+            worst = (step ** (k_steps - 1)) * v_star
+            length = (v_star.T * v_star)[0, 0]
+            steps += [
                 Step(
                     epsilon**2,
                     "<",
                     rho ** (2 * k_steps - 2),
-                    "but ρ²⁽ᴷ⁻¹⁾ > tol²: from the worst start K − 1 steps do not reach tol",
+                    "but ρ²⁽ᴷ⁻¹⁾ > tol²",
                     IntervalBound(),
                     "not-sooner",
-                )
-            )
+                ),
+                Step(
+                    epsilon**2 * length,
+                    "<",
+                    rho ** (2 * k_steps - 2) * length,
+                    f"times ‖v‖² = {length} for the eigenvector v",
+                    Affine("not-sooner", length),
+                    "not-sooner-scaled",
+                ),
+                Step(
+                    rho ** (2 * k_steps - 2) * length,
+                    "=",
+                    sympy.Add(*(sympy.Pow(x, 2, evaluate=False) for x in worst), evaluate=False),
+                    "and ‖(I − ηH)ᴷ⁻¹v‖² = ρ²⁽ᴷ⁻¹⁾‖v‖² along it",
+                    Identity(),
+                    "worst-start",
+                ),
+                Step(
+                    epsilon**2 * length,
+                    "<",
+                    sympy.Add(*(sympy.Pow(x, 2, evaluate=False) for x in worst), evaluate=False),
+                    "so from θ₀ − θ* = v, K − 1 steps do not reach tol",
+                    Transitivity(("not-sooner-scaled", "worst-start")),
+                    "too-few",
+                ),
+            ]
     facts = tuple(signs)
     converges = "converges from every start" if sympy.N(rho, 50) < 1 else "does not converge"
     remark = (
@@ -180,7 +226,8 @@ def contraction(
         )
     )
     title = f"The contraction factor of gradient descent on {work.describe()}"
-    conclusions = tuple(s.label for s in steps)
+    shown = ("contracts", "attained", "reached", "tolerance", "too-few")
+    conclusions = tuple(s.label for s in steps if s.label in shown)
     return Contraction(
         rho, k_steps, Derivation(title, tuple(steps), facts, remark, conclusions=conclusions)
     )

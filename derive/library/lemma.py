@@ -80,10 +80,12 @@ def descent_lemma(
         raise DomainError("the loss has no positive curvature bound on the box to take η = 1/L")
     f0 = _level(f.xreplace(start))
     eta = fresh_symbol(work, "eta")
-    faces = []
+    faces: list[Step] = []
     for p in theta:
         for end, side in zip(region[p], ("lo", "hi"), strict=True):
             face = f.xreplace({p: end})
+            if any(s.rhs == face for s in faces):
+                continue  # the same loss on another face (a symmetric loss): shown once
             others = {q: region[q] for q in theta if q != p}
             if not positive_on(face - f0, others, strict=True):
                 raise DomainError(
@@ -115,9 +117,6 @@ def descent_lemma(
     ]
     steps = (
         *smooth.derivation.steps,
-        Step(
-            f.xreplace(start), "<=", f0, "the start's loss is at most L₀", IntervalBound(), "start"
-        ),
         *faces,
         Step(f, "<=", f0, "take θ in the box with L(θ) ≤ L₀", Assumption(), "level"),
         Step(
@@ -145,6 +144,9 @@ def descent_lemma(
         Fact(eta, ">", 0, "η > 0"),
         Fact(eta, "<=", 1 / c, f"η ≤ 1/L = {1 / c}"),
         Fact(f, "<=", f0, f"L(θ) ≤ L₀ = {f0}", "hypothesis"),
+        Fact(
+            f.xreplace(start), "<=", f0, "L(θ₀) ≤ L₀: the start is in {L ≤ L₀} (numbers, checked)"
+        ),
     )
     where = ", ".join(f"{p} = {v}" for p, v in start.items())
     title = f"The descent lemma for {work.describe()} on a box, from {where}"
