@@ -662,6 +662,7 @@ class DescentLemma(Rule):
         n = len(self.params)
         if isinstance(rule, HessianBound):  # its rule checked H = ∇²f of its loss
             same = rule.loss == self.loss and tuple(rule.params) == tuple(self.params)
+            same = same and rule.side == 1
             need(same, "the smoothness premise bounds another loss's Hessian")
         else:
             need(isinstance(rule, RowSums), "the smoothness premise must come by Gershgorin")
@@ -736,20 +737,23 @@ class DescentLemma(Rule):
 
 @dataclass(frozen=True)
 class HessianBound(Rule):
-    """Gershgorin's theorem on a box for f's Hessian: ``vᵀHv ≤ c·vᵀv`` or ``−vᵀHv ≤ c·vᵀv``
-    for every real v and every θ in the box the premises give (numeric bounds on each
-    parameter), because every row has Σⱼ |Hᵢⱼ| ≤ c there: shown by interval enclosures of
-    the entries (outward rounding; no enclosure unless f is smooth) on a bisection of the
-    box. ``matrix`` is H = ∇²f written out, checked entry by entry against SymEngine's
-    derivatives (then at random points); v must be free of every premise."""
+    """Gershgorin's theorem on a box for f's Hessian: ``vᵀHv ≤ c·vᵀv`` (``side`` 1) or
+    ``−vᵀHv ≤ c·vᵀv`` (``side`` −1), c the rule's ``bound``, for every real v and every θ
+    in the box the premises give (numeric bounds on each parameter), because every row has
+    Σⱼ |Hᵢⱼ| ≤ c there: shown by interval enclosures of the entries (outward rounding; no
+    enclosure unless f is smooth) on a bisection of the box. ``matrix`` is H = ∇²f written
+    out, checked entry by entry against SymEngine's derivatives (then at random points);
+    v must be free of every premise."""
 
     name: ClassVar[str] = "Hessian row sums (Gershgorin)"
-    exacts: ClassVar[tuple[str, ...]] = ("loss", "matrix", "vector")
+    exacts: ClassVar[tuple[str, ...]] = ("loss", "matrix", "vector", "bound")
 
     loss: Any
     params: tuple[sympy.Symbol, ...]
     matrix: Any
     vector: Any
+    bound: Any
+    side: int = 1
 
     def check(self, step: Step, i: int, ctx: Context) -> str:
         from .interval import RowSumBound
@@ -766,14 +770,14 @@ class HessianBound(Rule):
         )
         assert box is not None
         lo, rel, hi = as_le(step)
-        norm, form = sympy.Add(*(x**2 for x in v)), quadratic_form(h, v)
-        c = sympy.cancel(hi / norm)
-        sided = lo == form or lo == -form
-        sided = sided or identical(lo, form, ctx) or identical(lo, -form, ctx)
+        norm, c = sympy.Add(*(x**2 for x in v)), self.bound
+        form = quadratic_form(h, v) if self.side == 1 else -quadratic_form(h, v)
+        sided = lo == form or identical(lo, form, ctx)
         need(
-            rel == "<=" and c.is_Rational and sided,
-            "the step must read vᵀHv ≤ c·vᵀv or −vᵀHv ≤ c·vᵀv, c a number",
+            rel == "<=" and c.is_Rational and self.side in (1, -1) and sided,
+            "the step must read vᵀHv ≤ c·vᵀv (side 1) or −vᵀHv ≤ c·vᵀv (side −1), c a number",
         )
+        need(hi == c * norm or identical(hi, c * norm, ctx), f"the bound must be {c}·vᵀv")
         self._hessian(h, ctx)
         shown = RowSumBound(h.tolist()).below(box, c)
         need(shown, "interval enclosures on a bisection of the box do not bound every row by c")

@@ -312,7 +312,8 @@ def smoothness_bound(
             raise DomainError("the Hessian is not bounded on the box: the loss is not smooth there")
         c = _round_up(max(top, mpmath.mpf(0)) * (1 + mpmath.mpf(10) ** -6))
         form, norm = quadratic_form(h, v), sympy.Add(*(x**2 for x in v))
-        rule = HessianBound(work.expr, tuple(params), h, v)
+        upper = HessianBound(work.expr, tuple(params), h, v, c)
+        lower = HessianBound(work.expr, tuple(params), h, v, c, side=-1)
         pair = (
             Step(
                 form,
@@ -320,10 +321,10 @@ def smoothness_bound(
                 c * norm,
                 f"every row of H = ∇²L has Σⱼ |Hᵢⱼ| ≤ {c} on the box (interval arithmetic), so "
                 "by Gershgorin vᵀ∇²L v ≤ L‖v‖²",
-                rule,
+                upper,
                 "upper",
             ),
-            Step(-form, "<=", c * norm, "and −vᵀ∇²L v ≤ L‖v‖², so ‖∇²L‖₂ ≤ L", rule, "lower"),
+            Step(-form, "<=", c * norm, "and −vᵀ∇²L v ≤ L‖v‖², so ‖∇²L‖₂ ≤ L", lower, "lower"),
         )
         remark = f"‖∇²L(θ)‖₂ ≤ {c} for every θ in the box: the loss is {c}-smooth there."
         derivation = Derivation(title, pair, facts, remark, conclusions=("upper", "lower"))
