@@ -904,12 +904,20 @@ def markdown(d: Derivation, *, only: Collection[str | int] | None = None, level:
     names = dict(d.names)
     out = [f"{'#' * level} {d.title}", ""]
     shown = _shown(d, only)
-    standing, hypotheses, _ = _premise_groups(d, report, shown)
+    standing, hypotheses, definitions = _premise_groups(d, report, shown)
     if standing:
         out += ["**Assume:** " + "; ".join(_md_fact(f, names) for f in standing) + ".", ""]
     if hypotheses:
         listed = "; ".join(_md_fact(f, names) for f in hypotheses)
         out += [f"**Case hypotheses** (each used only in its case): {listed}.", ""]
+    if only is not None:  # as in latex(): the brief form defines only what its steps use
+        used = _used(d, shown, names)
+        definitions = [f for f in definitions if f.lhs in used]
+    if definitions:  # the same words as latex()'s, whose inline maths Markdown reads too
+        written = "; ".join(
+            tex_text(say(f.text, d)) if f.text else f"${fact_latex(f, names)}$" for f in definitions
+        )
+        out += [f"Write {written}.", ""]
     where = _where_tex(d, names, _used(d, shown, names) if only is not None else None)
     if where:
         out += [f"**Names:** {where}.", ""]
