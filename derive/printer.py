@@ -40,6 +40,7 @@ __all__ = [
     "display_name",
     "latex",
     "ordered_terms",
+    "superscript",
     "unicode",
 ]
 
@@ -83,6 +84,17 @@ SMALL = frozenset({"eta", "alpha", "epsilon", "tau", "t"})
 """Names of the small parameters whose powers order a sum's terms."""
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def superscript(n: int) -> str:
+    """A whole number in superscript digits: ℝ + superscript(100) is ℝ¹⁰⁰.
+
+    >>> superscript(-12)
+    '⁻¹²'
+    """
+    return str(n).translate(_SUPERSCRIPT)
+
+
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 

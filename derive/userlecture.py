@@ -29,8 +29,9 @@ from .library.certify import descent_radius
 from .library.gradient import gradient_descent
 from .library.newton import newton_step
 from .library.stepsize import step_size
+from .library.vector_calculus import vector_calculus
 from .objective import Objective
-from .printer import decimal, display_name, latex, unicode
+from .printer import decimal, display_name, latex, superscript, unicode
 from .taylor import fresh_symbol
 
 __all__ = ["MAX_PARAMS", "user_lecture"]
@@ -80,6 +81,13 @@ def user_lecture(
     """
     if not isinstance(obj, Objective):
         raise OptionError(f"user_lecture() needs an Objective, got {type(obj).__name__}")
+    if any(b.length is not None for b in obj.blocks):
+        if at is not None or data is not None:
+            raise PointError(
+                "a lecture with vector parameters is written in vector form, for every "
+                "length: a starting point or data values apply to scalar parameters only"
+            )
+        return _vector_lecture(obj)
     params = obj.params
     if len(params) > MAX_PARAMS:
         raise DimensionError(
@@ -279,6 +287,81 @@ def user_lecture(
         table,
         header,
         tuple(dataclasses.replace(f, caption=say(f.caption)) for f in figures),
+        stem="lecture-loss",
+    )
+
+
+def _vector_lecture(obj: Objective) -> Lecture:
+    """The lecture for vector parameters: the same argument with θ = [w, b] in blocks
+    (gradient and Hessian blocks, Taylor by blocks, Cauchy–Schwarz without coordinates,
+    w ← w − η∇_wℒ), the same size for every length; no worked example (it would need
+    every component)."""
+    gd = gradient_descent(obj)  # vector form for vector parameters
+    blocks = [b.representative for b in obj.blocks]
+    names = ", ".join(latex(b) for b in blocks)
+    sizes = ", ".join(
+        f"{display_name(b.name)} ∈ ℝ{superscript(b.length)}"
+        for b in obj.blocks
+        if b.length is not None
+    )
+    parts = [
+        Section(
+            "The gradient and the Hessian, by blocks",
+            vector_calculus(obj),
+            f"The parameters are kept whole ({sizes}): each block of the gradient is a vector "
+            "or a number, each block of the Hessian a matrix, a vector or a number, written "
+            "once for every length:",
+        ),
+        Section(
+            "Taylor's theorem and the descent condition",
+            gd,
+            "Move θ to θ + ηu, u = [u_w, …] in the same blocks, with a small learning rate "
+            "η > 0. Taylor's theorem expands the loss after the step; for small η the η term "
+            "decides the sign of the change:",
+            ("taylor", "first-order", "descent-condition", "decrease"),
+            "So the step helps exactly when uᵀ∇ℒ < 0.",
+        ),
+        Section(
+            "Cauchy–Schwarz: the best direction",
+            gd,
+            "Without coordinates: ‖u + tg‖² ≥ 0 for every real t gives |uᵀg| ≤ ‖u‖‖g‖, so "
+            "within ‖u‖ ≤ d the change uᵀg is least, −d‖g‖, exactly at u* = −d g/‖g‖:",
+            ("cauchy-schwarz", "bound", "attained", "unique"),
+        ),
+        Section(
+            "The update equations",
+            gd,
+            "So step against the gradient, block by block:",
+            ("gd-decrease", *(f"update-{b.name}" for b in blocks)),
+        ),
+    ]
+    letters = _letters(obj)
+    return Lecture(
+        0,
+        f"Gradient descent for {obj.describe()}",
+        "This lecture derives gradient descent for your loss in vector form, the way the "
+        "seed lectures do, and the kernel checks every step for vectors of every length. "
+        "The loss"
+        + (
+            f" (data: {', '.join(display_name(b.name) for b in obj.data_blocks)})"
+            if obj.data
+            else ""
+        )
+        + ":",
+        tuple(
+            dataclasses.replace(
+                p, heading=letters(p.heading), text=letters(p.text), after=letters(p.after)
+            )
+            for p in parts
+        ),
+        rf"\mathcal{{L}}({names}) = {latex(obj.structured)}",
+        (
+            "A worked example with numbers, a certified step size and figures need every "
+            "component: they are written for scalar parameters.",
+        ),
+        (),
+        (),
+        (),
         stem="lecture-loss",
     )
 

@@ -237,3 +237,19 @@ def test_a_loss_not_differentiable_at_zero_is_left_unproved_with_its_reason() ->
     report = dv.gradient_descent(dv.Objective("norm(w)", params="w:5")).verify()
     assert not report.ok
     assert "not provably defined and real" in report.summary()
+
+
+def test_a_lecture_on_a_loss_with_vector_parameters_is_in_vector_form() -> None:
+    from derive.errors import PointError
+    from derive.userlecture import user_lecture
+
+    obj = dv.Objective("log(1 + exp(-y*(dot(w, x) + b)))", params="w:1000 b", data="x:1000 y")
+    lec = user_lecture(obj)
+    headings = [p.heading for p in lec.parts]
+    assert headings[0] == "The gradient and the Hessian, by blocks"
+    assert "Cauchy–Schwarz: the best direction" in headings
+    assert all(p.derivation.verify().ok for p in lec.parts)
+    tex = lec.document()
+    assert r"\nabla_{w} \mathcal{L}" in tex and "w_{1}" not in tex
+    with pytest.raises(PointError, match="vector form"):
+        user_lecture(obj, at={"w": 0, "b": 0})

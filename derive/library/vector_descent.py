@@ -26,7 +26,7 @@ from ..kernel import (
     VectorSymbol,
 )
 from ..objective import Objective
-from ..printer import display_name, latex, unicode
+from ..printer import display_name, latex, superscript, unicode
 from ._descent import against_gradient_steps, condition_steps
 from ._space import block_space, display_names, steepest_steps
 from .steepest import angle_steps
@@ -95,7 +95,9 @@ def vector_descent(obj: Objective, rate: str = "eta") -> Derivation:
     )
     eta_tex = latex(eta)
     sizes = ", ".join(
-        f"{names[k]} ∈ ℝ^{b.length}" for k, b in enumerate(blocks) if b.length is not None
+        f"{names[k]} ∈ ℝ{superscript(b.length)}"
+        for k, b in enumerate(blocks)
+        if b.length is not None
     )
     return Derivation(
         f"Gradient descent for {obj.describe()} in vector form",
