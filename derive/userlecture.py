@@ -58,7 +58,8 @@ def user_lecture(
     checked by the kernel.
 
     Args:
-        obj: the loss (at most :data:`MAX_PARAMS` scalar parameters).
+        obj: the loss (at most :data:`MAX_PARAMS` scalar parameters; with vector
+            parameters the lecture is in vector form, without a worked example).
         at: a starting point θ₀ (every parameter); with it, a section proves a step
             size η₀ at θ₀ (every 0 < η ≤ η₀ decreases the loss) and lists the first
             iterates with η₀, and the figures start there. Default: θ₀ = 1 in every
@@ -69,7 +70,8 @@ def user_lecture(
 
     Raises:
         OptionError: ``obj`` is not an Objective.
-        DimensionError: more than :data:`MAX_PARAMS` parameters.
+        DimensionError: more than :data:`MAX_PARAMS` scalar parameters.
+        PointError: ``at`` or ``data`` with vector parameters.
         PointError: ``at`` misses or invents a parameter.
         DomainError: the gradient vanishes at the given ``at`` (no step decreases the
             loss there), or the loss is not smooth along the step.
