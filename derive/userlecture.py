@@ -23,10 +23,9 @@ import sympy
 
 from .derivation import Derivation
 from .errors import DeriveError, DimensionError, DomainError, OptionError, PointError
-from .kernel import Identity, Step
 from .lectures import Figure, Lecture, Section
 from .library.certify import descent_radius
-from .library.gradient import gradient_descent
+from .library.gradient import gradient_descent, partial_steps
 from .library.newton import newton_step
 from .library.stepsize import step_size
 from .library.vector_calculus import vector_calculus
@@ -391,17 +390,7 @@ def _letters(obj: Objective) -> Callable[[str], str]:
 
 
 def _partials(obj: Objective) -> Derivation:
-    steps = tuple(
-        Step(
-            sympy.Derivative(obj.expr, p, evaluate=False),
-            "=",
-            g,
-            f"differentiate with respect to {display_name(p.name)}, holding the others fixed",
-            Identity(),
-            f"partial-{p.name}",
-        )
-        for p, g in zip(obj.params, obj.gradient(), strict=True)
-    )
+    steps = partial_steps(obj, "differentiate with respect to {name}, holding the others fixed")
     return Derivation(
         f"The gradient of {obj.describe()}",
         steps,

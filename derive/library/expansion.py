@@ -19,10 +19,10 @@ from typing import Any
 import sympy
 
 from ..derivation import Derivation
-from ..kernel import Step, Truncation, VectorSymbol
+from ..kernel import Step, Truncation
 from ..objective import Objective
 from ..taylor import _fresh, fresh_symbol, taylor
-from .vector_calculus import vector_taylor
+from .vector_calculus import fresh_namer, vector_taylor
 
 __all__ = ["taylor_expansion"]
 
@@ -75,13 +75,7 @@ def taylor_expansion(
 
 def _vector_expansion(obj: Objective, order: int) -> Derivation:
     loss = obj.structured
-    taken = {s.name for s in loss.free_symbols}
-
-    def fresh(name: str, vector: bool) -> Any:
-        while name in taken:
-            name += "_"
-        taken.add(name)
-        return VectorSymbol(name) if vector else sympy.Symbol(name, real=True)
+    fresh = fresh_namer(loss)
 
     tau = fresh("tau", False)
     theta = [b.representative for b in obj.blocks]

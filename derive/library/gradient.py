@@ -38,7 +38,7 @@ from .newton import hessian_symbols
 from .steepest import angle_steps
 from .vector_descent import vector_descent
 
-__all__ = ["FORMS", "RATES", "gradient_descent"]
+__all__ = ["FORMS", "RATES", "gradient_descent", "partial_steps"]
 
 FORMS = ("lecture", "vector", "disc")
 RATES = ("eta", "alpha")
@@ -100,13 +100,17 @@ def _defines(g: sympy.Symbol, p: sympy.Symbol) -> str:
     return f"{unicode(g)} = ∂L/∂{display_name(p.name)}"
 
 
-def _partials(obj: Objective) -> tuple[Step, ...]:
+def partial_steps(
+    obj: Objective, why: str = "differentiate the loss with respect to {p}"
+) -> tuple[Step, ...]:
+    """One identity step ∂ℒ/∂p = (its value) per parameter p (label 'partial-p'); ``why``
+    may name the parameter as ``{p}`` (as written) or ``{name}`` (as printed)."""
     return tuple(
         Step(
             sympy.Derivative(obj.expr, p, evaluate=False),
             "=",
             g,
-            f"differentiate the loss with respect to {p}",
+            why.format(p=p, name=display_name(p.name)),
             Identity(),
             f"partial-{p}",
         )
@@ -146,7 +150,7 @@ def _lecture(obj: Objective, rate: str = "eta") -> Derivation:
     angle, angle_facts = angle_steps(space, beta)
     stepped = loss.xreplace({p: p - eta * gi for p, gi in zip(params, g, strict=True)})
     steps = (
-        *_partials(obj),
+        *partial_steps(obj),
         Step(
             shifted,
             "=O",

@@ -23,6 +23,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,8 +44,10 @@ from ..kernel import (
 )
 from ..kernel.sums import bilinear
 from ..objective import Objective
+from ..printer import display_name
 
-__all__ = ["VectorTaylor", "block_gradient", "block_hessian", "vector_calculus", "vector_taylor"]
+__all__ = ["VectorTaylor", "block_gradient", "block_hessian", "fresh_namer", "vector_calculus"]
+__all__ += ["vector_taylor"]
 
 
 def _sums(loss: Any, *vectors: Any) -> list[Any]:
@@ -146,7 +149,7 @@ def vector_taylor(
     """The expansion of ``loss`` along ``u`` (one direction block per parameter block,
     ``lengths`` theirs: None for a number) to ``order`` 1 or 2, with the derivative steps
     it rests on, all in vector form."""
-    names = [display(w) for w in theta]
+    names = [display_name(w.name) for w in theta]
     grads = tuple(block_gradient(loss, w) for w in theta)
     pairs = [(i, j) for i in range(len(theta)) for j in range(i, len(theta))]
     hessian = {(i, j): block_hessian(loss, theta[i], theta[j]) for i, j in pairs}
@@ -187,7 +190,7 @@ def vector_taylor(
         )
     shifted = loss.xreplace({w: w + eta * ui for w, ui in zip(theta, u, strict=True)})
     series = loss + eta * first + (eta**2 / 2 * second if order >= 2 else 0)
-    v = display(eta)
+    v = display_name(eta.name)
     words = f"ℒ + {v} uᵀ∇ℒ" + (f" + ({v}²/2) uᵀ∇²ℒ u" if order >= 2 else "")
     expansion = Step(
         shifted,
@@ -200,10 +203,18 @@ def vector_taylor(
     return VectorTaylor(grads, derivatives, expansion, first, second)
 
 
-def display(w: Any) -> str:
-    from ..printer import display_name
+def fresh_namer(loss: Any) -> Callable[..., Any]:
+    """A maker of real symbols (vector symbols with ``vector=True``) whose names neither
+    the loss nor an earlier one uses: ``eta`` becomes ``eta_`` beside a user's eta."""
+    taken = {s.name for s in loss.free_symbols}
 
-    return display_name(w.name)
+    def fresh(name: str, vector: bool = False) -> Any:
+        while name in taken:
+            name += "_"
+        taken.add(name)
+        return VectorSymbol(name) if vector else sympy.Symbol(name, real=True)
+
+    return fresh
 
 
 def vector_calculus(obj: Objective) -> Derivation:

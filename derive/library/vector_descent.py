@@ -13,24 +13,19 @@ True
 
 from __future__ import annotations
 
-from typing import Any
-
-import sympy
-
 from ..derivation import Derivation
 from ..kernel import (
     Fact,
     Step,
     Substitution,
     Truncation,
-    VectorSymbol,
 )
 from ..objective import Objective
 from ..printer import display_name, latex, superscript, unicode
 from ._descent import against_gradient_steps, condition_steps
 from ._space import block_space, display_names, steepest_steps
 from .steepest import angle_steps
-from .vector_calculus import vector_taylor
+from .vector_calculus import fresh_namer, vector_taylor
 
 __all__ = ["vector_descent"]
 
@@ -39,13 +34,7 @@ def vector_descent(obj: Objective, rate: str = "eta") -> Derivation:
     """The derivation of gradient descent for ``obj`` with its vector parameters kept whole
     (see :func:`derive.gradient_descent`, which chooses it for vector parameters)."""
     loss = obj.structured
-    taken = {s.name for s in loss.free_symbols}
-
-    def fresh(name: str, vector: bool = False) -> Any:
-        while name in taken:
-            name += "_"
-        taken.add(name)
-        return VectorSymbol(name) if vector else sympy.Symbol(name, real=True)
+    fresh = fresh_namer(loss)
 
     eta, d, beta = fresh(rate), fresh("d"), fresh("beta")
     blocks = obj.blocks
