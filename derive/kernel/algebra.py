@@ -295,7 +295,7 @@ def _vector_zero(diff: Any, ctx: Context, strict: bool) -> bool:
         if value is None:
             continue
         checked += 1
-        if abs(value) > _TINY * _scale(written):  # relative: e^(wᵀx) makes terms large
+        if abs(value) > _TINY and abs(value) > _TINY * _scale(written):  # relative: e^(wᵀx)
             if proved:
                 raise Failed(f"the exact check said zero but an instance gives {value}")
             if strict:
