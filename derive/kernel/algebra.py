@@ -265,12 +265,28 @@ def zero(diff: Any, ctx: Context, strict: bool = False) -> bool:
                 if strict:
                     raise Failed(f"not an identity: the difference is {value} here", shown(at))
                 return False
-        if not slow_zero(diff):
+        if not (slow_zero(diff) or _signed_zero(diff, ctx)):
             if strict:
                 raise Unproved("could not show the difference is zero, nor find a point where not")
             return False
     witness(diff, None, ctx, fast)
     return True
+
+
+def _signed_zero(diff: Any, ctx: Context) -> bool:
+    """Zero once SymPy is told the signs the premises give its symbols (√(x²) = x for
+    x ≥ 0, log(xy) = log x + log y for x, y > 0); only then are those premises used."""
+    before, flags = set(ctx.used), {}
+    for s in diff.free_symbols:
+        if isinstance(s, sympy.Symbol) and not isinstance(s, VectorSymbol):
+            known = sign(s, ctx)
+            if known:
+                flags[s] = sympy.Dummy(s.name, **{("nonnegative", "positive")[known - 1]: True})
+    signed = sympy.expand_log(diff.xreplace(flags)) if flags else None
+    if signed is not None and (signed == 0 or sympy.simplify(signed) == 0):
+        return True
+    ctx.used = before
+    return False
 
 
 def _vector_zero(diff: Any, ctx: Context, strict: bool) -> bool:
