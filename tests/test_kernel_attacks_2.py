@@ -1,0 +1,252 @@
+"""More attacks on the kernel's promise (a ✓ means proved, premises are stated, verdicts
+cannot be forged, bad input never crashes): each test pins down the correct behaviour and
+is marked xfail(strict) while the hole it shows is open."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from typing import Any, ClassVar
+
+import pytest
+import sympy
+
+import derive as dv
+from derive import Derivation
+from derive.errors import DeriveError, VerificationError
+from derive.kernel import (
+    Fact,
+    Identity,
+    Instantiate,
+    Report,
+    Rule,
+    Sign,
+    Step,
+    StepReport,
+    Substitution,
+    Truncation,
+    verify,
+)
+from derive.kernel.rules import HessianBound
+
+x, y, t, v = sympy.symbols("x y t v", real=True)
+
+
+def statuses(*steps: Step, facts: tuple[Fact, ...] = ()) -> list[str]:
+    return [s.status for s in verify(Derivation("attack 2", steps, facts)).steps]
+
+
+# --- false proofs -------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Step accepts any Rule subclass whose class attribute `kernel` was set to True",
+)
+def test_a_rule_made_outside_the_kernel_cannot_prove_anything() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Liar(Identity):
+        def check(self, step: Step, i: int, ctx: Any) -> str:
+            return "proved"
+
+    Liar.kernel = True
+    try:
+        d = Derivation("liar", (Step(x + 1, "=", x, "", Liar()),))
+    except VerificationError:
+        return  # refused outright: fine
+    assert not d.verify().ok
+    assert "✓" not in d.text()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a Rule subclass that names derive.kernel.rules as its __module__ counts as a kernel rule",
+)
+def test_a_rule_claiming_the_kernels_module_cannot_prove_anything() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Impostor(Identity):
+        __module__ = "derive.kernel.rules"
+        name: ClassVar[str] = "identity"
+
+        def check(self, step: Step, i: int, ctx: Any) -> str:
+            return "proved"
+
+    try:
+        try:
+            d = Derivation("impostor", (Step(x + 1, "=", x, "", Impostor()),))
+        except VerificationError:
+            return
+        assert not d.verify().ok
+    finally:  # leave the kernel's list of rules as it was for the other tests
+        if Impostor in Rule.registry:
+            Rule.registry.remove(Impostor)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="RowSumBound compares with mpmath.mpf(c) at 53 bits, rounded up for c = 1/10: "
+    "(1/10 + 10^-20)·v² ≤ v²/10 is proved",
+)
+def test_a_hessian_bound_a_hair_too_small_is_not_proved() -> None:
+    a = sympy.Rational(1, 10) + sympy.Rational(1, 10**20)
+    rule = HessianBound(
+        a * x**2 / 2, (x,), sympy.Matrix([[a]]), sympy.Matrix([[v]]), sympy.Rational(1, 10)
+    )
+    facts = (Fact(x, ">=", -1, "x ≥ −1"), Fact(x, "<=", 1, "x ≤ 1"))
+    step = Step(a * v**2, "<=", sympy.Rational(1, 10) * v**2, "", rule)
+    assert statuses(step, facts=facts) != ["proved"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="premises are checked satisfiable with |value| < 1e-20 for '=': e^(−x²−100) = 0, "
+    "true nowhere, is accepted and 0 < 0 follows",
+)
+def test_an_equality_premise_that_holds_nowhere_proves_nothing() -> None:
+    tiny = sympy.exp(-(x**2) - 100)
+    facts = (Fact(tiny, "=", 0, "tiny"),)
+    steps = (
+        Step(0, "<", tiny, "", Sign(), "positive"),
+        Step(0, "<", 0, "", Substitution("tiny", into="positive")),
+    )
+    assert statuses(*steps, facts=facts)[-1] != "proved"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Instantiate takes an '=O' premise and sets its O-variable to a number: "
+    "e^5 = 6 + O(…) is proved (and no remainder is recorded)",
+)
+def test_the_variable_of_a_truncation_cannot_be_instantiated() -> None:
+    steps = (
+        Step(sympy.exp(t), "=O", 1 + t, "", Truncation(t, 1), "expansion"),
+        Step(sympy.exp(5), "=O", 6, "", Instantiate("expansion", t, 5)),
+    )
+    assert statuses(*steps)[-1] != "proved"
+
+
+# --- forged verdicts ----------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a sealed report is frozen only against dataclasses.replace: object.__setattr__ on "
+    "the cached report makes a false derivation verified in every renderer",
+)
+def test_a_sealed_report_changed_in_place_no_longer_verifies() -> None:
+    d = Derivation("forged in place", (Step(x + 1, "=", x + 2, "", Identity()),))
+    report = d.verify()
+    assert not report.ok
+    object.__setattr__(report, "steps", (StepReport(0, "", "proved", "identity"),))
+    assert not d.verify().ok
+    assert "✓" not in d.text()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a sealed step verdict can be changed in place with object.__setattr__",
+)
+def test_a_step_verdict_changed_in_place_no_longer_verifies() -> None:
+    d = Derivation("forged step", (Step(x + 1, "=", x + 3, "", Identity()),))
+    report = d.verify()
+    object.__setattr__(report.steps[0], "status", "proved")
+    assert not d.verify().ok
+    assert r"\checkmark" not in d.latex()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the verify cache keys on SymPy objects whose hash is cached: an expression changed "
+    "in place after verification gets the old (verified) report",
+)
+def test_an_expression_changed_after_verification_is_verified_again() -> None:
+    inner = x + 1
+    lhs = inner**2
+    d = Derivation("changed in place", (Step(lhs, "=", x**2 + 2 * x + 1, "", Identity()),))
+    assert d.verify().ok
+    inner._args = (x, sympy.Integer(5))  # now (x + 5)² = x² + 2x + 1, false
+    assert str(d.steps[0].lhs) == "(x + 5)**2"
+    assert not d.verify().ok
+
+
+# --- printed other than proved ------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="display names are not checked: names=((lhs, '0'), (rhs, '1')) prints the proved "
+    "identity as 0 = 1 ✓ (text shows no Names line at all; LaTeX none for long expressions)",
+)
+def test_display_names_cannot_make_a_proved_step_read_as_a_false_one() -> None:
+    a, b, c = sympy.symbols("a b c", real=True)
+    big = (a + b + c + x + y + t) ** 3
+    step = Step(big, "=", sympy.expand(big), "", Identity())
+    try:
+        d = Derivation("renamed", (step,), names=((big, "0"), (sympy.expand(big), "1")))
+        text, tex = d.text(), d.latex()
+    except DeriveError:
+        return
+    assert "0 = 1" not in text
+    assert r"& 0 = 1 \quad \checkmark" not in tex
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a symbol named '-1' prints as -1^{2} in LaTeX: 0 ≤ Symbol('-1')² reads 0 ≤ −1 ✓",
+)
+def test_a_symbol_named_like_a_number_does_not_print_as_a_false_statement() -> None:
+    s = sympy.Symbol("-1")
+    try:
+        d = Derivation("named -1", (Step(0, "<=", s**2, "", Sign()),))
+        tex = d.latex()
+    except DeriveError:
+        return
+    assert r"0 \le -1^{2}" not in tex
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="newton_step on a loss minimised at 0 concludes 'p*_x − p*_x = 0': θ is printed "
+    "with the display name of −p* (θ + p* = 0 reads as a vacuous step)",
+)
+def test_newtons_landing_step_does_not_read_as_two_identical_sides() -> None:
+    d = dv.newton_step(dv.Objective("x**2", params="x"))
+    assert "p*_x − p*_x" not in d.text()
+    assert "p*_x − p*_x" not in d.conclusion
+
+
+# --- crashes ------------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an integer over 4300 digits in a verified derivation crashes every renderer "
+    "(ValueError from str(int))",
+)
+def test_rendering_a_derivation_with_a_huge_integer_does_not_crash() -> None:
+    n = sympy.Integer(10) ** 5000
+    d = Derivation("huge", (Step((x + n) ** 2, "=", x**2 + 2 * n * x + n**2, "", Identity()),))
+    for render in (d.text, d.latex, d.markdown):
+        try:
+            render()
+        except DeriveError:
+            pass
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the loss reader caps each exponent but not a product of powers: "
+    "10**1000 * … (5 times) reaches str(int) > 4300 digits and the CLI exits 3",
+)
+def test_a_product_of_large_powers_is_bad_input_on_the_command_line() -> None:
+    loss = "*".join(["10**1000"] * 5) + "*x**2"
+    run = subprocess.run(
+        [sys.executable, "-m", "derive", "prove", "gradient-descent", "--loss", loss, "--params", "x"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode in (0, 1, 2), run.stderr[-500:]
+    assert "Traceback" not in run.stderr
+    assert "internal error" not in run.stderr
