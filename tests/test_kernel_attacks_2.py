@@ -322,3 +322,43 @@ def test_descend_on_a_towering_loss_answers_within_a_minute() -> None:
     )
     assert run.returncode in (0, 1, 2)
     assert "Traceback" not in run.stderr
+
+
+# --- public API: claims and prints on unusual losses --------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="learning_rate_bound('x**2 + 3*y') returns 1 as the exact supremum of stable steps, "
+    "though y decreases by 3η every step for every η (3*x + 1 and step_size are refused)",
+)
+def test_a_loss_unbounded_below_along_a_flat_direction_has_no_stable_step_size() -> None:
+    with pytest.raises(DeriveError):
+        dv.learning_rate_bound(dv.Objective("x**2 + 3*y", params="x y"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="contraction(x**2, lr=1) concludes '−1 = −1 (step 2)': two identical sides shown "
+    "as the proved conclusion",
+)
+def test_the_contraction_conclusion_does_not_show_two_identical_sides() -> None:
+    result = dv.contraction(dv.Objective("x**2", params="x"), lr=1)
+    d = result.derivation
+    assert d.verify().ok
+    assert "−1 = −1" not in d.text()
+    assert "−1 = −1" not in d.conclusion
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a parameter named e prints like Euler's number: for (e − exp(1))² the update "
+    "reads e − η(2e − 2e), that is e ← e",
+)
+def test_a_parameter_named_e_is_refused_or_told_apart_from_eulers_number() -> None:
+    try:
+        d = dv.gradient_descent(dv.Objective("(e - exp(1))**2", params="e"))
+    except DeriveError:
+        return  # refused like pi: fine
+    assert "2e − 2e" not in d.text()
+    assert r"2 e - 2 e" not in d.latex()
