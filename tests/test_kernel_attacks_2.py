@@ -395,3 +395,31 @@ def test_the_text_rendering_states_the_definitions_a_proof_uses() -> None:
     d = Derivation("defined", (Step(g, ">", 0, "", IntervalBound()),), facts)
     assert d.verify().ok
     assert "exp(x)" in d.text() or "eˣ" in d.text()
+
+
+_HUGE = 10**5000  # an exact number whose decimal string Python refuses to make (> 4300 digits)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda o: dv.taylor(o, order=2, about={"x": _HUGE, "y": 1}).terms,
+        lambda o: dv.newton_step(o, at={"x": _HUGE, "y": 1}).text(),
+        lambda o: dv.smoothness_bound(o, box={"x": (0, _HUGE), "y": (0, 1)}),
+        lambda o: dv.descent_lemma(o, box={"x": (0, _HUGE), "y": (0, 1)}, at={"x": 0, "y": 0}),
+        lambda o: dv.contraction(o, lr=_HUGE).derivation.text(),
+        lambda o: dv.contraction(o, lr=sympy.Rational(1, _HUGE)).derivation.text(),
+    ],
+    ids=["taylor-about", "newton-at", "smoothness-box", "lemma-box", "contraction-lr", "tiny-lr"],
+)
+@pytest.mark.xfail(
+    strict=True,
+    reason="a number over 4300 digits in a point, box or learning rate escapes as ValueError "
+    "(str(int)) instead of a DeriveError",
+)
+def test_a_huge_exact_number_in_the_public_api_is_an_error_not_a_crash(call: Any) -> None:
+    obj = dv.Objective("x**2 + y**2", params="x y")
+    try:
+        call(obj)
+    except DeriveError:
+        pass
