@@ -111,11 +111,12 @@ def user_lecture(
     numeric = not obj.data or data is not None
     names = ", ".join(latex(p) for p in params)
     statement = rf"\mathcal{{L}}({names}) = {latex(obj.expr)}"
-    gd = gradient_descent(obj)
+    named = sigmoid_names(obj)
+    gd = _with_names(gradient_descent(obj), named)
     parts = [
         Section(
             "The gradient",
-            _partials(obj),
+            _with_names(_partials(obj), named),
             "The gradient ∇ℒ collects the partial derivatives of the loss, one per "
             "parameter; it points where the loss rises fastest.",
         ),
@@ -387,6 +388,67 @@ def _letters(obj: Objective) -> Callable[[str], str]:
 
     found = re.compile("|".join(f"({alone(letter)})" for letter in table))
     return lambda text: found.sub(lambda m: table[m.group(0)], text)
+
+
+_LETTERS = ("z", "a", "s", "t", "r")
+"""Candidate names for the argument of a sigmoid, the first one the loss does not use."""
+
+
+def sigmoid_names(obj: Objective) -> tuple[tuple[Any, str], ...]:
+    r"""Display names for the logistic subexpressions of the loss's derivatives, as a
+    lecturer writes them: z for each exponent's argument (z = y(wx + b)), σ(z) for
+    1/(1 + e^{−z}) and e^{z}/(1 + e^{z}), σ(−z) for e^{−z}/(1 + e^{−z}) and 1/(1 + e^{z}),
+    σ′(z) for e^{−z}/(1 + e^{−z})². Display only: the kernel checks the same steps, and a
+    Names line defines each name printed.
+
+    >>> from derive.objective import Objective
+    >>> obj = Objective("log(1 + exp(-y*(w*x + b)))", "w b", data="x y")
+    >>> [tex for _, tex in sigmoid_names(obj)]
+    ['z', '\\sigma(z)', '\\sigma(-z)']
+    """
+    found: list[Any] = []
+    for e in (obj.expr, *obj.gradient()):
+        for power in sorted(sympy.sympify(e).atoms(sympy.exp), key=sympy.default_sort_key):
+            z = power.args[0]
+            z = -z if z.could_extract_minus_sign() else z
+            if not z.is_Symbol and not z.is_Number and z not in found:
+                found.append(z)
+    taken = {display_name(s.name) for s in (*obj.params, *obj.data)}
+    letter = next((c for c in _LETTERS if c not in taken), None)
+    if letter is None or not found:
+        return ()
+    derivatives = (obj.expr, *obj.gradient())
+    names: list[tuple[Any, str]] = []
+    for k, z in enumerate(found, 1):
+        tex = letter if len(found) == 1 else f"{letter}_{{{k}}}"
+        down, up = sympy.exp(-z), sympy.exp(z)
+        names += [
+            (z, tex),
+            (1 / (1 + down), rf"\sigma({tex})"),
+            (up / (1 + up), rf"\sigma({tex})"),
+            (down / (1 + down), rf"\sigma(-{tex})"),
+            (1 / (1 + up), rf"\sigma(-{tex})"),
+            (down / (1 + down) ** 2, rf"\sigma'({tex})"),
+            (up / (1 + up) ** 2, rf"\sigma'({tex})"),
+        ]
+    shown = [(key, tex) for key, tex in names[1:] if _occurs(key, derivatives)]
+    # each z that a σ name uses is named too (its exponent may print it negated)
+    used = {z for z, tex in names if any(f"({tex})" in s or f"(-{tex})" in s for _, s in shown)}
+    return tuple((key, tex) for key, tex in names if key in used or (key, tex) in shown)
+
+
+def _occurs(key: Any, exprs: Any) -> bool:
+    """Is ``key`` a subexpression of one of ``exprs``, or (a product) some of the factors
+    of one of their products?"""
+    factors = set(sympy.Mul.make_args(key))
+    for e in map(sympy.sympify, exprs):
+        if e.has(key) or any(factors <= set(m.args) for m in e.atoms(sympy.Mul)):
+            return True
+    return False
+
+
+def _with_names(d: Derivation, names: tuple[tuple[Any, str], ...]) -> Derivation:
+    return dataclasses.replace(d, names=(*d.names, *names)) if names else d
 
 
 def _partials(obj: Objective) -> Derivation:
