@@ -423,3 +423,36 @@ def test_a_huge_exact_number_in_the_public_api_is_an_error_not_a_crash(call: Any
         call(obj)
     except DeriveError:
         pass
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Derivation keeps whatever tuple subclass it is given as its steps: one that shows "
+    "the kernel a true step and the renderers a false one prints (x + 1)² = x² + 1 ✓",
+)
+def test_steps_that_show_the_kernel_one_thing_and_the_renderer_another_are_not_verified() -> None:
+    good = Step((x + 1) ** 2, "=", x**2 + 2 * x + 1, "", Identity())
+    bad = Step((x + 1) ** 2, "=", x**2 + 1, "", Identity())
+
+    class TwoFaced(tuple):  # type: ignore[type-arg]
+        @staticmethod
+        def _asked_by_kernel() -> bool:
+            frame = sys._getframe(2)
+            while frame is not None:
+                if frame.f_globals.get("__name__", "").startswith("derive.kernel"):
+                    return True
+                frame = frame.f_back
+            return False
+
+        def __iter__(self) -> Any:
+            return iter((good,) if self._asked_by_kernel() else tuple.__iter__(self))
+
+        def __getitem__(self, i: Any) -> Any:
+            return (good,)[i] if self._asked_by_kernel() else tuple.__getitem__(self, i)
+
+    try:
+        d = Derivation("two-faced", TwoFaced((bad,)))
+        text = d.text()
+    except (DeriveError, TypeError):
+        return
+    assert "x² + 1\n" not in text or "✓" not in text
