@@ -456,3 +456,42 @@ def test_steps_that_show_the_kernel_one_thing_and_the_renderer_another_are_not_v
     except (DeriveError, TypeError):
         return
     assert "x² + 1\n" not in text or "✓" not in text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="derive check caps a written exponent at 1000 but not one written as a power: "
+    "x^{10^{10}} ≥ 0 runs for minutes",
+)
+def test_checking_an_exponent_written_as_a_power_answers_within_a_minute(tmp_path: Any) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("$$ x^{10^{10}} \\ge 0 $$\n", encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "derive", "check", str(notes)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode in (0, 1, 2)
+    assert "Traceback" not in run.stderr
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="⟨a, b⟩ counts as real whatever its arguments: with s = √(−1 − x²), positivity and "
+    "bilinearity give 0 ≤ ⟨su, su⟩ = (−1 − x²)⟨u, u⟩, so 0 ≤ (−1 − x²)⟨u, u⟩ is proved",
+)
+def test_an_inner_product_of_arguments_defined_nowhere_proves_nothing() -> None:
+    from derive.kernel import Inner, InnerProduct, Positivity, Transitivity
+
+    u = sympy.Symbol("u", real=True)
+    s = sympy.sqrt(-1 - x**2)
+    square = Inner(s * u, s * u)
+    scaled = (-1 - x**2) * Inner(u, u)
+    steps = (
+        Step(0, "<=", square, "", Positivity(), "positive"),
+        Step(square, "=", scaled, "", InnerProduct((u,)), "bilinear"),
+        Step(0, "<=", scaled, "", Transitivity(("positive", "bilinear"))),
+    )
+    assert statuses(*steps)[-1] != "proved"
