@@ -30,6 +30,7 @@ from .errors import DeriveError
 from .kernel import Derivation, Fact, Report, Step
 from .kernel import verify as _kernel_verify
 from .printer import GREEK, LatexPrinter, ordered_terms, unicode
+from .written import call_form, functions, is_arguments, parameters, written_value
 
 __all__ = [
     "TEXT_WIDTH",
@@ -325,7 +326,9 @@ def _named(expr: Any, names: Mapping[Any, str] | None) -> Any:
     # one symbol per display name (SymPy caches symbols by name: a name shared by two
     # display names would let one overwrite the other's LaTeX)
     table: dict[Any, Any] = {
-        k: _Shown(f"_shown{i}:{v}", v) for i, (k, v) in enumerate(names.items())
+        k: _Shown(f"_shown{i}:{v}", v)
+        for i, (k, v) in enumerate(names.items())
+        if not is_arguments(k)  # θ = (w, b) names no subexpression
     }
     for key, shown in list(table.items()):  # a named square root also names its reciprocal
         if isinstance(key, sympy.Pow) and key.exp == sympy.S.Half:
@@ -723,9 +726,7 @@ def latex(
         used = _used(d, visible, names)
         definitions = [f for f in definitions if f.lhs in used]
     if definitions:
-        shown = "; ".join(
-            tex_text(say(f.text, d)) if f.text else f"${fact_latex(f, names)}$" for f in definitions
-        )
+        shown = "; ".join(_definition_tex(f, d, names) for f in definitions)
         items.append(("text", f"Write {shown}."))
     where = _where_tex(d, names, _used(d, visible, names) if only is not None else None)
     if where:
@@ -791,9 +792,9 @@ def _used_in_name(tex: str, names: Mapping[Any, str]) -> set[Any]:
     if not isinstance(key, sympy.Basic):
         return set()
     used: set[Any] = set(key.free_symbols)
-    if not _defined(key):  # named in the text, its definition not printed
+    if not _defined(key, names):  # named in the text, its definition not printed
         return used
-    rest = {k: v for k, v in names.items() if k is not key and not key.has(k)}
+    rest = {k: v for k, v in _others(key, names).items() if v != tex}  # as printed
     for s in sympy.sympify(_named(key, rest)).free_symbols:
         if isinstance(s, _Shown) and s._tex != tex:
             used |= {s._tex, *_used_in_name(s._tex, names)}
@@ -817,24 +818,81 @@ def name_definitions(d: Derivation, only: Collection[str | int] | None = None) -
     return [item.strip("$") for item in found.split("; ")] if found else []
 
 
-def _defined(key: Any) -> bool:
-    """Is the name of ``key`` defined on a Names line (short, not a matrix)?"""
-    return not isinstance(key, sympy.MatrixBase) and _estimate(key) <= WIDTH * 0.75
+NAMED_WIDTH = WIDTH * 1.2
+"""The widest value a Names line spells out (inline maths breaks at + and −)."""
+
+
+def _defined(key: Any, names: Mapping[Any, str] | None = None, width: float = WIDTH * 0.75) -> bool:
+    """Is the name of ``key`` defined on a Names line (short as printed with the other
+    names, not a matrix)?"""
+    if isinstance(key, sympy.MatrixBase) or is_arguments(key):
+        return False
+    return _estimate(_named(key, _others(key, names or {}))) <= width
+
+
+_FACTOR = re.compile(r"^\\[dt]?frac\s*\{?\d+\}?\s*\{?\d+\}?\s*")
+
+
+def _scaled_copy(tex: str, names: Mapping[Any, str]) -> bool:
+    """Is ``tex`` a number times another name (½(p − p*)ᵀH(p − p*))? Its value is then
+    read from that name's, and not spelled out again."""
+    rest = _FACTOR.sub("", tex)
+    return rest != tex and rest in names.values()
+
+
+def _others(key: Any, names: Mapping[Any, str]) -> dict[Any, str]:
+    """The names that may print ``key``'s value: not its own, nor one whose expression is a
+    whole part of it (‖g‖ = √(g_w² + g_b²), not √‖g‖²); a name for some of the terms of a
+    sum may (m(p) = ℒ + gᵀp + ½pᵀHp)."""
+    if not isinstance(key, sympy.Basic):
+        return dict(names)
+    parts = set(sympy.preorder_traversal(key))
+    return {k: v for k, v in names.items() if k is not key and k not in parts}
+
+
+def _name_tex(key: Any, tex: str, d: Derivation, names: Mapping[Any, str]) -> str | None:
+    """What a Names line says of one name: ``ℒ(θ + ηu) = ℒ(w + ηu_w, b + ηu_b)`` (a call
+    of a named function, checked), ``ℒ(w, b) = …`` for a function of the parameters,
+    ``tex = value`` for a short value; None when it is not printed."""
+    called = call_form(key, tex, d.names)
+    if called is not None:
+        return f"{tex} = {called}"
+    if _scaled_copy(tex, names) or not _defined(key, names, NAMED_WIDTH):
+        return None
+    value = latex_expr(key, _others(key, names))
+    params = parameters(d.names)
+    if params is not None and any(k is key for k, _ in functions(d.names)):
+        listed = ", ".join(latex_expr(p) for p in params)
+        return f"{tex}({listed}) = {value}"
+    return f"{tex} = {value}"
 
 
 def _where_tex(d: Derivation, names: Mapping[Any, str], used: set[Any] | None = None) -> str:
     """The display names that stand for short expressions, each with what it stands for
-    (the loss itself and long expressions are named in the text, not expanded); with
-    ``used``, only the names printed."""
+    (long expressions are named in the text, not expanded; a call of a named function is
+    written by its arguments); with ``used``, only the names printed. Functions of the
+    parameters (the loss) come first: the other names may call them."""
     shown = []
-    for key, tex in d.names:
-        if not _defined(key):
+    called = {id(k) for k, _ in functions(d.names)}
+    ordered = sorted(d.names, key=lambda item: id(item[0]) not in called)
+    for key, tex in ordered:
+        if is_arguments(key) or (used is not None and tex not in used):
             continue
-        if used is not None and tex not in used:
-            continue
-        rest = {k: v for k, v in names.items() if k is not key and not key.has(k)}
-        shown.append(f"${tex} = {latex_expr(key, rest)}$")
+        said = _name_tex(key, tex, d, names)
+        if said is not None:
+            shown.append(f"${said}$")
     return "; ".join(shown)
+
+
+def _definition_tex(f: Fact, d: Derivation, names: Mapping[Any, str]) -> str:
+    """A definition as maths: ``g_w = ∂ℒ/∂w`` when its value is that derivative of a named
+    function (checked), ``name = value`` when the value is short, else its words."""
+    written = written_value(f.rhs, d.names)
+    if written is not None:
+        return f"${latex_expr(f.lhs, names)} = {written}$"
+    if _estimate(_named(f.rhs, names)) <= WIDTH * 0.75:
+        return f"${fact_latex(f, names)}$"
+    return tex_text(say(f.text, d)) if f.text else f"${fact_latex(f, names)}$"
 
 
 def _step_rows(
@@ -914,9 +972,7 @@ def markdown(d: Derivation, *, only: Collection[str | int] | None = None, level:
         used = _used(d, shown, names)
         definitions = [f for f in definitions if f.lhs in used]
     if definitions:  # the same words as latex()'s, whose inline maths Markdown reads too
-        written = "; ".join(
-            tex_text(say(f.text, d)) if f.text else f"${fact_latex(f, names)}$" for f in definitions
-        )
+        written = "; ".join(_definition_tex(f, d, names) for f in definitions)
         out += [f"Write {written}.", ""]
     where = _where_tex(d, names, _used(d, shown, names) if only is not None else None)
     if where:

@@ -373,11 +373,15 @@ def _keyword(lead: str) -> str:
 
 
 def _inline(display: Any, state: _State) -> None:
-    """Inline maths after 'Assume:', 'Case hypotheses', 'Names:' in its paragraph."""
+    """Inline maths after 'Assume:', 'Case hypotheses', 'Names:' in its paragraph; after
+    'Write', also read again with the names the section defines later (as
+    :func:`_prose_row` does)."""
     keyword = _keyword(display.lead)
     if not keyword or not display.rows:
         return
     _stated(keyword, display.rows[0].text, display.line, state)
+    if keyword == "names" and re.match(r"[\s*_]*Write\b", display.lead):
+        state.state("write", display.rows[0].text, display.line)
 
 
 def _stated(keyword: str, text: str, line: int, state: _State) -> None:
@@ -397,12 +401,15 @@ _SIMPLE = re.compile(
 
 
 def _name(text: str, line: int, state: _State) -> None:
-    """``name = value`` stated in words ('Names:', 'Write', 'where'): a section's name."""
+    """``name = value`` stated in words ('Names:', 'Write', 'where'): a section's name;
+    ``f(x, y) = value``: a section's function."""
     found = _named(text, line, state.scope)
     if found is None:
         return
     definition, written = found
-    if written is None:
+    if definition.params is not None:
+        scope = state.scope.define_function(definition.name, definition.params, definition.value)
+    elif written is None:
         scope = state.scope.define_value(definition.symbol, definition.value)
     else:
         scope = state.scope.define_label(written, definition.symbol, definition.value)
@@ -435,10 +442,81 @@ def _named(text: str, line: int, scope: Scope) -> tuple[Definition, str | None] 
         if isinstance(symbol, sympy.Symbol) and symbol not in value.free_symbols:
             return Definition(str(symbol), value, shown, line, symbol), None
         return None
+    function = _function_head(left, value)
+    if function is not None:
+        name, params = function
+        return Definition(name, value, shown, line, None, params), None
+    vector = _vector_head(left, value, scope)
+    if vector is not None:
+        name, params, body = vector
+        return Definition(name, body, shown, line, None, params), None
     symbol = sympy.Symbol(pretty(left))
     if symbol in value.free_symbols:
         return None
     return Definition(str(symbol), value, shown, line, symbol), left
+
+
+_HEAD = re.compile(
+    r"\s*(\\mathcal\s*\{[A-Za-z]\}|\\[A-Za-z]+|[A-Za-z])\s*(?:\\left)?\((.*)(?:\\right)?\)\s*"
+)
+
+
+def _vector_head(
+    left: str, value: Any, scope: Scope
+) -> tuple[str, tuple[Any, ...], Any] | None:
+    """(name, components, value) when ``left`` is ``f(x)`` for a vector x the value uses by
+    its components x_w, x_b (``m(p) = ℒ + gᵀp + ½pᵀHp``, with gᵀp and pᵀHp named by
+    components earlier): f is a function of those components, so that ``m(p^*)`` is its
+    value at p*_w, p*_b. The written forms in the value are put in first."""
+    head = _HEAD.fullmatch(left)
+    if head is None or not _SIMPLE.fullmatch(head.group(2)):
+        return None
+    vector = read_row(head.group(2), Scope())[0].pieces[0].value
+    name = read_row(head.group(1), Scope())[0].pieces[0].value
+    if not isinstance(vector, sympy.Symbol) or not isinstance(name, sympy.Symbol):
+        return None
+    body = value
+    for _ in range(MAX_NESTING):
+        written = {
+            s: scope.values[s]
+            for s in body.free_symbols
+            if s in scope.values and any(mark in s.name for mark in OPAQUE)
+        }
+        if not written:
+            break
+        body = body.xreplace(written)
+    prefix = vector.name + "_"
+    components = tuple(
+        sorted((s for s in body.free_symbols if s.name.startswith(prefix)), key=str)
+    )
+    if not components or vector in body.free_symbols:
+        return None
+    return str(name), components, body
+
+
+MAX_NESTING = 8
+"""How deep written forms are put into a vector function's value (gᵀp inside m(p))."""
+
+
+def _function_head(left: str, value: Any) -> tuple[str, tuple[Any, ...]] | None:
+    """(name, parameters) when ``left`` is ``f(x, y)`` with distinct plain symbols, each
+    used by ``value`` (``ℒ(w, b) = (wx + b − y)²``); None for a written form such as
+    ``m(p)`` whose value uses no p (a name for one value)."""
+    head = _HEAD.fullmatch(left)
+    if head is None:
+        return None
+    params = []
+    for part in head.group(2).removesuffix("\\right").split(","):
+        if not _SIMPLE.fullmatch(part):
+            return None
+        read = read_row(part, Scope())[0].pieces[0].value
+        if not isinstance(read, sympy.Symbol):
+            return None
+        params.append(read)
+    if len(set(params)) != len(params) or not set(params) <= value.free_symbols:
+        return None
+    name = read_row(head.group(1), Scope())[0].pieces[0].value
+    return (str(name), tuple(params)) if isinstance(name, sympy.Symbol) else None
 
 
 _SLASH = re.compile(

@@ -52,6 +52,7 @@ from .tactics import (
     meeting,
     replace_kept,
     split_o,
+    squares_by_definitions,
     substituted,
 )
 
@@ -649,6 +650,7 @@ def _judge(claim: Relation, hypotheses: tuple[Relation, ...], facts: tuple[Fact,
     refutes = not hypotheses
     attempts += [(s, refutes) for s in direct(claim)]
     attempts += [(s, False) for s in by_squares(claim, facts)]
+    attempts += [(s, False) for s in squares_by_definitions(claim, facts)]
     for k, h in enumerate(hypotheses):
         attempts += [(s, False) for s in substituted(claim, h, f"h{k}", hypotheses, facts)]
     attempts += [(s, True) for s in chained(claim, hypotheses)]

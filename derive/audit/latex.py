@@ -582,6 +582,8 @@ class _Reader:
                 k += 2
                 continue
             call = self._call(f, nxt) if nxt is not None else None
+            if call is None and nxt is not None:
+                call = self._derivative_at(f, nxt)
             if call is not None:
                 out = self._capped(node, _times(out, call))
                 k += 2
@@ -649,6 +651,10 @@ class _Reader:
             value = self._big_o(f, args)
         elif base in self.scope.functions:
             params, body = self.scope.functions[base]
+            at = _components(params, args, self.scope) if len(params) != len(args) else None
+            if at is not None:  # m(p^*) for m of p's components p_w, p_b: at p*_w, p*_b
+                value = body.xreplace(at)
+                return value if power is None else self._power(nxt, value, power)
             if len(params) != len(args):  # ℒ(θ + ηu) for ℒ(w, b): a value as written
                 return self._written(f, end=_span(nxt)[1])
             order = len(name) - len(base)
@@ -668,6 +674,31 @@ class _Reader:
         else:
             value = sympy.Function(name)(*args)
         return value if power is None else self._power(nxt, value, power)
+
+    def _derivative_at(self, f: Any, nxt: Any) -> Any:
+        """``\\frac{\\partial f}{\\partial x}(a, b)``: a partial derivative of a function
+        the text defined (of two or more variables), taken at the point in parentheses;
+        None when it is not that."""
+        if not (isinstance(f, Tree) and f.data == "frac" and isinstance(nxt, Tree)):
+            return None
+        if nxt.data != "paren":
+            return None
+        num, den = (c for c in f.children if isinstance(c, Tree))
+        top = self._flat(num)
+        if len(top) != 2 or not (isinstance(top[1], Tree) and top[1].data == "name"):
+            return None
+        name = self.name(top[1])
+        if name not in self.scope.functions:
+            return None
+        params, _ = self.scope.functions[name]
+        args = self.value(nxt)
+        args = args if isinstance(args, tuple) else (args,)
+        if len(params) < 2 or len(args) != len(params):
+            return None
+        derivative = self._derivative(f, num, den)
+        if not isinstance(derivative, sympy.Derivative):
+            return None
+        return sympy.Subs(derivative, params, args)
 
     def _big_o(self, node: Any, args: tuple[Any, ...]) -> Any:
         if len(args) == 1:
@@ -759,6 +790,26 @@ class _Reader:
                 return sympy.Function(label)(*calls[0].args)
             return sympy.Symbol(label)
         return sympy.Derivative(operand, *variables)
+
+
+def _components(
+    params: tuple[Any, ...], args: tuple[Any, ...], scope: Scope
+) -> dict[Any, Any] | None:
+    """For a function of a vector's components (p_w, p_b) called at one vector q: each
+    component of p → that of q (q_w, q_b), when the text gave each of them a value (or q is
+    p itself); None otherwise."""
+    if len(args) != 1 or not isinstance(args[0], sympy.Symbol):
+        return None
+    names = [p.name.rpartition("_") for p in params]
+    vectors = {head for head, _, _ in names}
+    if len(vectors) != 1 or any(not tail for _, _, tail in names):
+        return None
+    (vector,) = vectors
+    target = args[0].name
+    at = {p: sympy.Symbol(f"{target}_{tail}") for p, (_, _, tail) in zip(params, names, strict=True)}
+    if target != vector and not all(v in scope.values for v in at.values()):
+        return None
+    return at
 
 
 def _plus(a: Any, b: Any) -> Any:

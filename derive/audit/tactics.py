@@ -39,7 +39,7 @@ from .latex import OPAQUE, BigO
 
 __all__ = ["Refused", "by_squares", "certificate", "chained", "direct", "evaluated", "expanded"]
 __all__ += ["from_hypothesis", "meeting", "products", "replace_kept", "same", "split_o"]
-__all__ += ["substituted", "summands", "truncation", "variants"]
+__all__ += ["squares_by_definitions", "substituted", "summands", "truncation", "variants"]
 
 FLIP = {">=": "<=", ">": "<"}
 
@@ -87,6 +87,44 @@ def direct(claim: Relation) -> list[tuple[Step, ...]]:
         sign = Step(sympy.Integer(0), le, variant, "the difference", Sign(), "difference")
         out.append((sign, Step(lhs, rel, rhs, why, Affine("difference", 1, lo))))
     return [*out, restated]
+
+
+MAX_DEFINED_OPS = 400
+"""Largest difference (in SymPy operations), definitions put in, searched for squares."""
+
+
+def squares_by_definitions(claim: Relation, facts: tuple[Fact, ...]) -> list[tuple[Step, ...]]:
+    """a ≤ b from a sum-of-squares certificate of b − a found with the text's definitions
+    put in (``0 ≤ ½(p − p^*)^⊤H(p − p^*)`` where the text names that form, p*_w and p*_b by
+    their values); the kernel checks the certificate against the definitions again."""
+    if claim.rel not in ("<", "<=", ">", ">="):
+        return []
+    lhs, rhs = evaluated(claim.lhs), evaluated(claim.rhs)
+    lo, le, hi = (rhs, FLIP[claim.rel], lhs) if claim.rel in FLIP else (lhs, claim.rel, rhs)
+    defined = {f.lhs: f.rhs for f in facts if f.scope == "definition"}
+    left, right = expanded(lhs, defined), expanded(rhs, defined)
+    if (left, right) == (lhs, rhs) or not all(isinstance(v, sympy.Basic) for v in (left, right)):
+        return []
+    if sympy.count_ops(left) + sympy.count_ops(right) > MAX_DEFINED_OPS:
+        return []
+    low, high = (right, left) if claim.rel in FLIP else (left, right)
+    found = certificate(high - low, strict=le == "<")
+    if found is None:
+        return []
+    terms, constant = found
+    why = "with the definitions put in"
+    links, chain = [], []
+    if left != lhs:
+        links.append(Step(claim.lhs, "=", left, why, Identity(), "left"))
+        chain.append("left")
+    rule = SumOfSquares(terms=terms, constant=constant)
+    links.append(Step(left, claim.rel, right, why, rule, "inner"))
+    chain.append("inner")
+    if right != rhs:
+        links.append(Step(right, "=", claim.rhs, why, Identity(), "right"))
+        chain.append("right")
+    back = Step(claim.lhs, claim.rel, claim.rhs, claim.text, Transitivity(tuple(chain)))
+    return [(*links, back)]
 
 
 def substituted(
@@ -334,6 +372,21 @@ def from_hypothesis(claim: Relation, h: Relation, label: str) -> list[tuple[Step
     return out
 
 
+def _polynomial(value: Any) -> bool:
+    """Is ``value`` written as a polynomial in its symbols (no function, no symbol in a
+    denominator or under a root)? A quick look at its tree, before anything is expanded."""
+    if not isinstance(value, sympy.Basic):
+        return False
+    for node in sympy.preorder_traversal(value):
+        if isinstance(node, (sympy.Function, sympy.Derivative, sympy.Subs)):
+            return False
+        if node.is_Pow and node.base.free_symbols:
+            exponent = node.exp
+            if not (exponent.is_Integer and exponent >= 0):
+                return False
+    return True
+
+
 def certificate(
     difference: Any, strict: bool = False
 ) -> tuple[tuple[tuple[Any, Any], ...], Any] | None:
@@ -347,6 +400,8 @@ def certificate(
     >>> certificate(x*y) is None
     True
     """
+    if not _polynomial(difference):  # checked before expanding, which may take minutes
+        return None
     expr = sympy.expand(difference)
     symbols = sorted(expr.free_symbols, key=lambda s: s.name)
     if not symbols or len(symbols) > 12:

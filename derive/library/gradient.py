@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import Any
 
 import sympy
 
@@ -210,9 +211,26 @@ def _lecture(obj: Objective, rate: str = "eta") -> Derivation:
                 stepped,
                 rf"\mathcal{{L}}({theta_tex} - {eta_tex} g)",
             ),
+            *_arguments(
+                params,
+                {
+                    theta_tex: params,
+                    f"{theta_tex} + {eta_tex} u": [p + eta * ui for p, ui in zip(params, u)],
+                    f"{theta_tex} - {eta_tex} g": [p - eta * gi for p, gi in zip(params, g)],
+                },
+            ),
         ),
         ("decrease", "increase", "gd-decrease", *(f"update-{p.name}" for p in params)),
     )
+
+
+def _arguments(params: Any, points: dict[str, Any]) -> tuple[tuple[sympy.Tuple, str], ...]:
+    """Argument lists for the display names (see :mod:`derive.written`): θ by its
+    components and each point the loss is taken at, so that a page can write
+    ℒ(θ + ηu) = ℒ(w + ηu_w, b + ηu_b). One parameter needs none (ℒ(x) is written as is)."""
+    if len(params) < 2:
+        return ()
+    return tuple((sympy.Tuple(*point), tex) for tex, point in points.items())
 
 
 def _disc(obj: Objective) -> Derivation:
@@ -291,6 +309,19 @@ def _disc(obj: Objective) -> Derivation:
         steps,
         (*definitions, *facts),
         "(θ₁, θ₂) = (a, b) − η (u, v): the smallest value of the linear model in the circle.",
-        ((near, r"\mathcal{L}(a + \varepsilon(\theta - a))"),),
+        (
+            (obj.expr, r"\mathcal{L}"),
+            (near, r"\mathcal{L}(a + \varepsilon(\theta - a))"),
+            *_arguments(
+                params,
+                {
+                    r"\theta": params,
+                    "a": a,
+                    r"a + \varepsilon(\theta - a)": [
+                        ai + eps * (p - ai) for p, ai in zip(params, a, strict=True)
+                    ],
+                },
+            ),
+        ),
         tuple(s.label for s in steps if s.label.startswith(("minimiser-", "update-"))),
     )

@@ -191,6 +191,17 @@ def _display_names(
     return tuple(names)
 
 
+def _arguments(params: Sequence[Any], eta: Any, s: sympy.Matrix) -> tuple[Any, ...]:
+    """θ = (w, b) and θ + ηp by components (argument lists, see :mod:`derive.written`), so
+    that a page can write ℒ(θ + ηp) = ℒ(w + ηp_w, b + ηp_b)."""
+    if len(params) < 2:
+        return ()
+    return (
+        (sympy.Tuple(*params), r"\theta"),
+        (sympy.Tuple(*(p + eta * si for p, si in zip(params, s, strict=True))), r"\theta + \eta p"),
+    )
+
+
 def _closing_steps(m_s: Any, m_star: Any, quadratic: Any) -> tuple[Step, ...]:
     return (
         Step(
@@ -289,7 +300,9 @@ def _concrete(obj: Objective, point: tuple[Any, ...]) -> Derivation:
         (),
         f"The Hessian here is H = ∇²L = {unicode(h)}; θ_new = θ₀ − H⁻¹∇L(θ₀) = "
         f"{unicode(sympy.Matrix(point) + star)}",
-        shown + _display_names(m_s, m_star, star, params),
+        shown
+        + _display_names(m_s, m_star, star, params)
+        + (_arguments(params, eta, s) if tuple(point) == tuple(params) else ()),
     )
 
 
@@ -349,5 +362,5 @@ def _symbolic(obj: Objective) -> Derivation:
         ),
         (*definitions, Fact(h, ">0", 0, "the Hessian H = ∇²L is positive definite")),
         "θ_new = θ − (∇²L)⁻¹∇L, wherever the Hessian is positive definite.",
-        shown + _display_names(m_s, m_star, star, params),
+        shown + _display_names(m_s, m_star, star, params) + _arguments(params, eta, s),
     )
