@@ -135,13 +135,20 @@ def _rational(value: Any) -> Any:
 
 
 _LOAD = object()  # the instruction that reads a symbol's interval
-_SPLIT = 16  # pieces of a one-variable chain's argument (see Program._chains)
+_DEPTH, _SLACK = 10, 8  # halvings of a piece of g(z)'s argument z, 2^−8 (see Program._refine)
 _STALL = 8  # halvings without a 0.1% lower bound after which a search stops
 
 
 class Program:
     """``exprs`` compiled into one straight-line program of interval operations over their
     symbols; equal subexpressions (SymPy's structural equality) are computed once.
+
+    Each register has a carrier: the one register all its dependence on the symbols passes
+    through (a symbol, or a sum or product of several such as a sigmoid's argument z). A sum
+    or product whose terms pass through one carrier z is one function g(z), and where it is
+    used with others (with more than MEAN_VALUE_UP_TO symbols) its enclosure is refined on
+    pieces of z's interval (:meth:`_refine`): this repairs the dependency that loosens
+    e^z/(1+e^z) − e^{2z}/(1+e^z)², which bisecting a box of many symbols cannot.
 
     >>> x, y = sympy.symbols("x y")
     >>> program = Program((sympy.exp(x) + y, sympy.exp(x) * y))
@@ -153,6 +160,10 @@ class Program:
         self.smooth = smooth
         self.symbols: list[Any] = []
         self.code: list[tuple[Any, tuple[int, ...]]] = []
+        self.carrier: list[int | None] = []  # see _op
+        self.exprs: dict[int, Any] = {}
+        self.candidates: list[int] = []  # registers g(z) that may be refined (see _emit)
+        self.scaled: set[int] = set()  # c·g(z) for a rational c (see _grouped)
         self._memo: dict[Any, int] = {}
         outputs: list[int | None] = []
         for e in exprs:
@@ -161,51 +172,29 @@ class Program:
             except (_Unsupported, *_FAIL):
                 outputs.append(None)
         self.outputs = tuple(outputs)
+        self.size = len(self.code)  # the derivatives below are run only on pieces
+        self.refined: dict[int, tuple[int, int]] = {}  # register → (z, g'(z)'s register)
+        if len(self.symbols) > MEAN_VALUE_UP_TO:  # with few, bisecting the box repairs it
+            self._derivatives()
         del self._memo
-        # with few symbols, bisecting the box repairs the same looseness more cheaply
-        self.chains = self._chains() if len(self.symbols) > MEAN_VALUE_UP_TO else {}
-
-    def _chains(self) -> dict[int, tuple[int, tuple[int, ...]]]:
-        """Registers that are functions of one other register c alone (c a sum or product
-        of several symbols: the argument of a sigmoid, say), used where that stops: r →
-        (c, the registers from c to r). There the natural enclosure suffers from c
-        appearing several times; splitting c's interval into pieces repairs it."""
-        carrier: list[int | None] = []  # None: a constant
-        for k, (op, args) in enumerate(self.code):
-            if op is _LOAD:
-                carrier.append(k)
-                continue
-            found = {carrier[a] for a in args} - {None}
-            carrier.append(None if not found else found.pop() if len(found) == 1 else k)
-        used_elsewhere = set(k for k in self.outputs if k is not None)
-        for k, (op, args) in enumerate(self.code):
-            if op is not _LOAD:
-                used_elsewhere |= {a for a in args if carrier[a] != carrier[k]}
-        chains = {}
-        for r in sorted(used_elsewhere):
-            c = carrier[r]
-            if c is None or c == r or self.code[c][0] is _LOAD:
-                continue
-            members, stack = set(), [r]
-            while stack:
-                k = stack.pop()
-                if k != c and k not in members:
-                    members.add(k)
-                    stack += [a for a in self.code[k][1] if carrier[a] == c]
-            uses = [a for k in members for a in self.code[k][1] if carrier[a] == c]
-            if len(uses) > len(set(uses)):  # some register used twice: dependency to repair
-                chains[r] = (c, tuple(sorted(members)))
-        return chains
 
     def _op(self, op: Any, args: tuple[int, ...]) -> int:
+        """A new register; its carrier: the carrier all its non-constant arguments share,
+        else itself (a symbol, or an operation on several carriers); None for a constant."""
+        k = len(self.code)
+        found = set() if op is _LOAD else {self.carrier[a] for a in args} - {None}
+        self.carrier.append(k if op is _LOAD or len(found) > 1 else (found or {None}).pop())
         self.code.append((op, args))
-        return len(self.code) - 1
+        return k
 
-    def _emit(self, e: Any) -> int:
+    def _emit(self, e: Any, candidate: bool = True) -> int:
         known = self._memo.get(e)
         if known is not None:
             return known
         register = self._compile(e)
+        self.exprs[register] = e
+        if candidate and (e.is_Add or e.is_Mul) and self.carrier[register] not in (None, register):
+            self.candidates.append(register)
         self._memo[e] = register
         return register
 
@@ -220,8 +209,7 @@ class Program:
             self.symbols.append(e)
             return self._op(_LOAD, (len(self.symbols) - 1,))
         if e.is_Add or e.is_Mul:
-            args = tuple(self._emit(a) for a in e.args)
-            return self._op(_add if e.is_Add else _mul, args)
+            return self._op(_add if e.is_Add else _mul, self._grouped(e))
         if e.is_Pow:
             base, exponent = self._emit(e.args[0]), e.args[1]
             if exponent.is_Integer and exponent > 0:
@@ -238,6 +226,30 @@ class Program:
             raise _Unsupported(e)
         return self._op(f, (self._argument(e.args[0]),))
 
+    def _grouped(self, e: Any) -> tuple[int, ...]:
+        """The registers of a sum's (product's) terms, those through one carrier z first
+        summed (multiplied) into one g(z) — with its rational content taken out — when the
+        terms pass through several carriers."""
+        groups: dict[Any, list[tuple[Any, int]]] = {}
+        for a in e.args:
+            r = self._emit(a)
+            groups.setdefault(self.carrier[r] if self.carrier[r] is not None else -1 - r, []).append((a, r))
+        if len(groups) == 1:
+            return tuple(r for _, r in next(iter(groups.values())))
+        registers = []
+        for group in groups.values():
+            if len(group) == 1:
+                registers.append(group[0][1])
+                continue
+            content, part = e.func(*(a for a, _ in group)).as_content_primitive()
+            if part.could_extract_minus_sign():
+                content, part = -content, -part
+            inner = self._emit(part)
+            if content != 1:
+                self.scaled.add(inner := self._op(_mul, (self._emit(content), inner)))
+            registers.append(inner)
+        return tuple(registers)
+
     def _argument(self, arg: Any) -> int:
         """A function's argument; a sum c·(primitive sum) shares the primitive sum with the
         other multiples of it (exp(−z) and exp(−2z) then depend on one register z)."""
@@ -250,13 +262,51 @@ class Program:
             return self._emit(arg)
         return self._op(_mul, (self._emit(content), self._emit(primitive)))
 
+    def _derivatives(self) -> None:
+        """g'(z) compiled for each candidate g(z) used with other carriers (or an output)
+        whose z reappears in it (the dependency to repair), z's expression known and of
+        constant slope a in a symbol s. g' = (∂g/∂s)/a, written in t = z by putting
+        s = (t − (z − a·s))/a, factored (SymPy), and read with z's register for t."""
+        ends = set(k for k in self.outputs if k is not None)
+        for k, (_, args) in enumerate(self.code):
+            ends |= {a for a in args if self.carrier[a] != self.carrier[k] or k in self.scaled}
+        for r in self.candidates:
+            z = self.carrier[r]
+            if r not in ends or z not in self.exprs or not self._repeats(r, z):
+                continue
+            carrier, t = self.exprs[z], sympy.Dummy("t")
+            slopes = [(s, sympy.diff(carrier, s)) for s in sorted(carrier.free_symbols, key=str)]
+            slopes = [(s, a) for s, a in slopes if a.is_Rational and a != 0]
+            if not slopes:
+                continue
+            (s, a), self._memo[t] = slopes[0], z
+            try:
+                d = sympy.diff(self.exprs[r], s).subs(s, (t - (carrier - a * s)) / a) / a
+                if d.free_symbols == {t}:
+                    self.refined[r] = (z, self._emit(sympy.factor(d), False))
+            except (_Unsupported, *_FAIL):
+                continue
+
+    def _repeats(self, r: int, z: int) -> bool:
+        """Does some register between z and r use another (or z) twice?"""
+        seen, stack, uses = set(), [r], []
+        while stack:
+            k = stack.pop()
+            if k != z and k not in seen and self.carrier[k] == z:
+                seen.add(k)
+                args = self.code[k][1]
+                uses += [a for a in args if self.carrier[a] == z]
+                stack += args
+        return len(uses) > len(set(uses))
+
     def run(self, box: Mapping[Any, Any]) -> list[Any]:
         """The enclosure of each expression on ``box`` (symbol → an mpmath.iv interval, or
         (lo, hi) with exact ends), None where one is not shown defined and finite."""
         values = [_interval(box.get(s)) for s in self.symbols]
         registers: list[Any] = []
         append = registers.append
-        for op, args in self.code:
+        for k in range(self.size):
+            op, args = self.code[k]
             if op is _LOAD:
                 value = values[args[0]]
                 append(None if value is None else value._mpi_)
@@ -271,47 +321,64 @@ class Program:
                 value = None
             if value is not None and (value[0] in _NOT_FINITE or value[1] in _NOT_FINITE):
                 value = None
-            chain = self.chains.get(len(registers))
-            if value is not None and chain is not None:
-                value = self._split(value, chain, registers)
+            if value is not None and k in self.refined:
+                value = self._refine(value, k, registers)
             append(value)
         return [None if k is None else _finite(registers[k]) for k in self.outputs]
 
-    def _split(self, value: Any, chain: tuple[int, tuple[int, ...]], registers: list[Any]) -> Any:
-        """``value`` (a function of register c alone) intersected with the union of its
-        enclosures on _SPLIT pieces of c's interval, which cover it."""
-        c, members = chain
-        lo, hi = registers[c]
-        if libmp.mpf_eq(lo, hi):
+    def _at(self, r: int, z: int, piece: Any, registers: list[Any], cache: dict[int, Any]) -> Any:
+        """Register r (a function of z alone) evaluated with z's interval ``piece``."""
+        if r == z:
+            return piece
+        if r < len(registers) and self.carrier[r] != z:
+            return registers[r]
+        if r not in cache:
+            op, args = self.code[r]
+            value = op(*(self._at(a, z, piece, registers, cache) for a in args))
+            if value[0] in _NOT_FINITE or value[1] in _NOT_FINITE:
+                raise ValueError("not finite")
+            cache[r] = value
+        return cache[r]
+
+    def _refine(self, value: Any, r: int, registers: list[Any]) -> Any:
+        """``value`` (of g(z), register r) intersected with the hull of g's values at the
+        ends and middles m of pieces of z's interval and of the mean-value forms
+        g(m) + g'(piece)·(piece − m) of the pieces: a piece whose form leaves the hull so
+        far is halved, up to _DEPTH times. Every z lies in a piece whose form is in the
+        hull, so g's range does."""
+        (z, d), g = self.refined[r], r
+        lo, hi = registers[z]
+        try:
+            ends = [self._at(g, z, (x, x), registers, {}) for x in (lo, hi)]
+            union, pending = _hull(*ends), [(lo, hi, 0)]
+            while pending:
+                a, b, depth = pending.pop()
+                m = libmp.mpf_shift(libmp.mpf_add(a, b), -1)
+                centre = self._at(g, z, (m, m), registers, {})
+                union = _hull(union, centre)
+                offset = libmpi.mpi_sub((a, b), (m, m), _PREC)
+                slope = self._at(d, z, (a, b), registers, {})
+                part = libmpi.mpi_add(centre, libmpi.mpi_mul(slope, offset, _PREC), _PREC)
+                width = libmp.mpf_sub(union[1], union[0], _PREC)
+                if depth < _DEPTH and not _within(part, union, libmp.mpf_shift(width, -_SLACK)):
+                    pending += [(a, m, depth + 1), (m, b, depth + 1)]
+                else:
+                    union = _hull(union, part)
+        except _FAIL:
             return value
-        width = libmp.mpf_sub(hi, lo, _PREC, libmp.round_ceiling)
-        ends = (
-            [lo]
-            + [
-                libmp.mpf_add(
-                    lo, libmp.mpf_mul(width, libmp.from_rational(j, _SPLIT, _PREC)), _PREC
-                )
-                for j in range(1, _SPLIT)
-            ]
-            + [hi]
-        )
-        union = None
-        for a, b in itertools.pairwise(ends):
-            local = {c: (a, b)}
-            for k in members:
-                op, args = self.code[k]
-                xs = [local.get(x, registers[x]) for x in args]
-                try:
-                    local[k] = op(*xs)
-                except _FAIL:
-                    return value
-            part = local[members[-1]]
-            if part[0] in _NOT_FINITE or part[1] in _NOT_FINITE:
-                return value
-            union = part if union is None else (_low(union[0], part[0]), _high(union[1], part[1]))
-        assert union is not None
         low, high = _high(value[0], union[0]), _low(value[1], union[1])
         return (low, high) if libmp.mpf_le(low, high) else value
+
+
+def _within(x: Any, y: Any, slack: Any) -> bool:
+    """Is x inside y widened by ``slack`` on each side?"""
+    return libmp.mpf_le(libmp.mpf_sub(y[0], slack, _PREC), x[0]) and libmp.mpf_le(
+        x[1], libmp.mpf_add(y[1], slack, _PREC)
+    )
+
+
+def _hull(x: Any, y: Any) -> Any:
+    return _low(x[0], y[0]), _high(x[1], y[1])
 
 
 def _low(a: Any, b: Any) -> Any:
