@@ -503,3 +503,19 @@ def test_an_inner_product_of_arguments_defined_nowhere_proves_nothing() -> None:
         Step(0, "<=", scaled, "", Transitivity(("positive", "bilinear"))),
     )
     assert statuses(*steps)[-1] != "proved"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a vector premise w ≠ 0 is read as 'every wᵢ ≠ 0' but printed as w ≠ 0 (the vector "
+    "is not zero): Assume w ≠ 0; z ≠ 0 ⊢ 0 < Σᵢ wᵢ²zᵢ² ✓, false at w = e₁, z = e₂",
+)
+def test_a_vector_premise_w_not_zero_does_not_make_every_component_nonzero() -> None:
+    from derive.kernel import VectorSum, VectorSymbol
+
+    w, z = VectorSymbol("w"), VectorSymbol("z")
+    facts = (Fact(w, "!=", 0, ""), Fact(z, "!=", 0, ""))
+    d = Derivation("nonzero vectors", (Step(0, "<", VectorSum(w**2 * z**2, 3), "", Sign()),), facts)
+    text = d.text()
+    componentwise = "w_i ≠ 0" in text or "wᵢ ≠ 0" in text
+    assert not d.verify().ok or componentwise
