@@ -519,3 +519,20 @@ def test_a_vector_premise_w_not_zero_does_not_make_every_component_nonzero() -> 
     text = d.text()
     componentwise = "w_i ≠ 0" in text or "wᵢ ≠ 0" in text
     assert not d.verify().ok or componentwise
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a case hypothesis is never checked against the standing premises: Assume x > 0, "
+    "case x < 0 gives 'verified: if x < 0: 0 < 0' (standing premises that clash are refused)",
+)
+def test_a_case_hypothesis_that_contradicts_the_standing_premises_proves_nothing() -> None:
+    from derive.kernel import Assumption, Transitivity
+
+    facts = (Fact(x, ">", 0, "x > 0"), Fact(x, "<", 0, "x < 0", scope="hypothesis"))
+    steps = (
+        Step(x, "<", 0, "", Assumption(), "case"),
+        Step(0, "<", x, "", Sign(), "positive"),
+        Step(0, "<", 0, "", Transitivity(("positive", "case"))),
+    )
+    assert statuses(*steps, facts=facts)[-1] != "proved"
