@@ -376,9 +376,23 @@ def identical(a: Any, b: Any, ctx: Context, strict: bool = False) -> bool:
         diff = sympy.sympify(x) - sympy.sympify(y)
         if zero(diff, ctx, strict and not ctx.definitions):
             continue
-        if not (ctx.definitions and zero(ctx.expand(diff), ctx, strict)):
+        if not (ctx.definitions and (_unfolded_zero(diff, ctx) or zero(ctx.expand(diff), ctx, strict))):
             return False
     return True
+
+
+def _unfolded_zero(diff: Any, ctx: Context) -> bool:
+    """Zero once the names are carried out a level at a time (‖g‖ by √(g_w² + g_b²), g_w
+    kept), before the last level writes every name out: a claim about names rarely
+    needs what the innermost ones stand for, and those expressions can be large."""
+    for _ in range(len(ctx.direct) - 1):
+        unfolded = diff.xreplace(ctx.direct)
+        if unfolded == diff or not (unfolded.free_symbols & ctx.direct.keys()):
+            return False  # nothing more to unfold, or only the full expansion is left
+        diff = unfolded
+        if zero(diff, ctx):
+            return True
+    return False
 
 
 def sign(expr: Any, ctx: Context) -> int:
@@ -527,7 +541,7 @@ def counterexample(step: Any, ctx: Context, cases: Any = ()) -> dict[str, str] |
     diff = prepare(ctx.expand(sympy.sympify(rhs) - sympy.sympify(lhs)))
     if diff.has(*_WHOLE):
         return None  # vector statements are refuted on instances, by the zero test
-    within = [(atomize(ctx.expand(f.lhs - f.rhs)), f.rel) for f in cases if f.rel != ">0"]
+    within = [(prepare(ctx.expand(f.lhs - f.rhs)), f.rel) for f in cases if f.rel != ">0"]
     for at, value in samples(diff, ctx, within):
         big = abs(value) > sympy.Float(10) ** -30
         if (big and (rel == "=" or value < 0)) or (rel == "<" and value == 0):

@@ -9,7 +9,7 @@ from typing import Any
 import sympy
 
 from ..errors import VerificationError
-from .algebra import as_le, atomize, everywhere, holds, not_real, point, real
+from .algebra import as_le, everywhere, holds, not_real, point, prepare, real
 from .sums import GROUPS, VectorSymbol, loose
 from .terms import Derivation, Fact, Step, Unproved
 
@@ -40,6 +40,8 @@ class Context:
         self.used: set[int] = set()
         """The premises the current step relied on."""
         self.definitions: dict[Any, Any] = {}
+        self.direct: dict[Any, Any] = {}
+        """Each definition as stated (in terms of earlier names), for unfolding a level at a time."""
         for k, f in enumerate(self.facts):
             if f.scope == "definition":
                 self._define(f)
@@ -53,7 +55,7 @@ class Context:
                 raise VerificationError(f"the definition of {f.lhs}: " + not_real(f.rhs))
         standing = [f for f in self.facts if not f.scope]
         self.sampled = tuple(
-            (atomize(self.expand(f.lhs - f.rhs)), f.rel)  # defined names carried out
+            (prepare(self.expand(f.lhs - f.rhs)), f.rel)  # defined names carried out
             for f in standing
             if f.rel != ">0" and not isinstance(f.lhs, sympy.MatrixBase)
         )
@@ -75,6 +77,7 @@ class Context:
         if any(name in v.free_symbols for v in self.definitions.values()):
             raise VerificationError(f"{name} is used by an earlier definition; define it first")
         self.definitions[name] = value
+        self.direct[name] = sympy.sympify(f.rhs)
 
     def _satisfiable(self, standing: list[Fact]) -> None:
         """Find a point where every standing premise holds (definitions carried out), or
@@ -82,7 +85,7 @@ class Context:
         conditions = [
             (sympy.ImmutableMatrix(f.lhs).xreplace(self.definitions), ">0")
             if f.rel == ">0"
-            else (atomize(self.expand(f.lhs - f.rhs)), f.rel)
+            else (prepare(self.expand(f.lhs - f.rhs)), f.rel)
             for f in standing
         ]
         symbols = sorted({s for c, _ in conditions for s in c.free_symbols}, key=lambda s: s.name)
