@@ -41,10 +41,6 @@ def statuses(*steps: Step, facts: tuple[Fact, ...] = ()) -> list[str]:
 # --- false proofs -------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Step accepts any Rule subclass whose class attribute `kernel` was set to True",
-)
 def test_a_rule_made_outside_the_kernel_cannot_prove_anything() -> None:
     @dataclasses.dataclass(frozen=True)
     class Liar(Identity):
@@ -60,10 +56,6 @@ def test_a_rule_made_outside_the_kernel_cannot_prove_anything() -> None:
     assert "✓" not in d.text()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a Rule subclass that names derive.kernel.rules as its __module__ counts as a kernel rule",
-)
 def test_a_rule_claiming_the_kernels_module_cannot_prove_anything() -> None:
     @dataclasses.dataclass(frozen=True)
     class Impostor(Identity):
@@ -99,11 +91,6 @@ def test_a_hessian_bound_a_hair_too_small_is_not_proved() -> None:
     assert statuses(step, facts=facts) != ["proved"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="premises are checked satisfiable with |value| < 1e-20 for '=': e^(−x²−100) = 0, "
-    "true nowhere, is accepted and 0 < 0 follows",
-)
 def test_an_equality_premise_that_holds_nowhere_proves_nothing() -> None:
     tiny = sympy.exp(-(x**2) - 100)
     facts = (Fact(tiny, "=", 0, "tiny"),)
@@ -114,11 +101,6 @@ def test_an_equality_premise_that_holds_nowhere_proves_nothing() -> None:
     assert statuses(*steps, facts=facts)[-1] != "proved"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Instantiate takes an '=O' premise and sets its O-variable to a number: "
-    "e^5 = 6 + O(…) is proved (and no remainder is recorded)",
-)
 def test_the_variable_of_a_truncation_cannot_be_instantiated() -> None:
     steps = (
         Step(sympy.exp(t), "=O", 1 + t, "", Truncation(t, 1), "expansion"),
@@ -130,11 +112,6 @@ def test_the_variable_of_a_truncation_cannot_be_instantiated() -> None:
 # --- forged verdicts ----------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a sealed report is frozen only against dataclasses.replace: object.__setattr__ on "
-    "the cached report makes a false derivation verified in every renderer",
-)
 def test_a_sealed_report_changed_in_place_no_longer_verifies() -> None:
     d = Derivation("forged in place", (Step(x + 1, "=", x + 2, "", Identity()),))
     report = d.verify()
@@ -144,10 +121,6 @@ def test_a_sealed_report_changed_in_place_no_longer_verifies() -> None:
     assert "✓" not in d.text()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a sealed step verdict can be changed in place with object.__setattr__",
-)
 def test_a_step_verdict_changed_in_place_no_longer_verifies() -> None:
     d = Derivation("forged step", (Step(x + 1, "=", x + 3, "", Identity()),))
     report = d.verify()
@@ -156,11 +129,6 @@ def test_a_step_verdict_changed_in_place_no_longer_verifies() -> None:
     assert r"\checkmark" not in d.latex()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the verify cache keys on SymPy objects whose hash is cached: an expression changed "
-    "in place after verification gets the old (verified) report",
-)
 def test_an_expression_changed_after_verification_is_verified_again() -> None:
     inner = x + 1
     lhs = inner**2
@@ -174,11 +142,6 @@ def test_an_expression_changed_after_verification_is_verified_again() -> None:
 # --- printed other than proved ------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="display names are not checked: names=((lhs, '0'), (rhs, '1')) prints the proved "
-    "identity as 0 = 1 ✓ (text shows no Names line at all; LaTeX none for long expressions)",
-)
 def test_display_names_cannot_make_a_proved_step_read_as_a_false_one() -> None:
     a, b, c = sympy.symbols("a b c", real=True)
     big = (a + b + c + x + y + t) ** 3
@@ -264,11 +227,6 @@ def test_a_product_of_large_powers_is_bad_input_on_the_command_line() -> None:
 # --- more false proofs --------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a '≻ 0' premise on a matrix that is not symmetric passes the satisfiability check "
-    "by Sylvester's minors, and QuadraticForm then proves 0 ≤ vᵀHv where vᵀHv < 0",
-)
 def test_a_positive_definite_premise_needs_a_symmetric_matrix() -> None:
     from derive.kernel import QuadraticForm
 
@@ -277,7 +235,11 @@ def test_a_positive_definite_premise_needs_a_symmetric_matrix() -> None:
     vector = sympy.ImmutableMatrix([[v1], [v2]])
     form = sympy.expand((vector.T * h * vector)[0, 0])  # −2 at y = 0, v = (1, −1)
     step = Step(0, "<=", form, "", QuadraticForm(h, vector))
-    assert statuses(step, facts=(Fact(h, ">0", 0, "H ≻ 0"),)) != ["proved"]
+    try:
+        premise = Fact(h, ">0", 0, "H ≻ 0")
+    except VerificationError:
+        return  # refused outright: fine
+    assert statuses(step, facts=(premise,)) != ["proved"]
 
 
 @pytest.mark.parametrize(
@@ -289,11 +251,6 @@ def test_a_positive_definite_premise_needs_a_symmetric_matrix() -> None:
     ],
     ids=["(s-1)/(s-1)=1", "sqrt(s)^2=s", "0*log(s)=0"],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="the real-only twin is made with xreplace, which evaluates an unevaluated side: "
-    "(s−1)/(s−1) = 1, (√s)² = s and 0·log s = 0 are proved with no premise for a plain Symbol",
-)
 def test_a_side_undefined_somewhere_is_not_an_identity_for_a_plain_symbol(
     lhs: Any, rhs: Any
 ) -> None:
@@ -304,11 +261,6 @@ def test_a_side_undefined_somewhere_is_not_an_identity_for_a_plain_symbol(
 @pytest.mark.parametrize(
     "claim",
     [r"\frac{x - 1}{x - 1} = 1", r"(\sqrt{x})^2 = x", r"0 \cdot \log x = 0", r"\frac{0}{x} = 0"],
-)
-@pytest.mark.xfail(
-    strict=True,
-    reason="derive check proves identities whose side is undefined at some real x "
-    "(while (x² + x)/x = x + 1 is rightly left unproved without x ≠ 0)",
 )
 def test_checked_notes_do_not_prove_an_identity_with_an_undefined_side(claim: str) -> None:
     result = dv.audit(f"$$ {claim} $$", format="markdown")
@@ -374,11 +326,6 @@ def test_a_parameter_named_e_is_refused_or_told_apart_from_eulers_number() -> No
     assert r"2 e - 2 e" not in d.latex()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Substitution checks no side is defined: with c := 0, c + log(−1 − x²) = "
-    "log(−1 − x²) is proved (Identity refuses it: defined for no real x)",
-)
 def test_substitution_proves_no_identity_between_sides_defined_nowhere() -> None:
     c = sympy.Symbol("c", real=True)
     nowhere = sympy.log(-1 - x**2)
@@ -433,11 +380,6 @@ def test_a_huge_exact_number_in_the_public_api_is_an_error_not_a_crash(call: Any
         call(obj)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Derivation keeps whatever tuple subclass it is given as its steps: one that shows "
-    "the kernel a true step and the renderers a false one prints (x + 1)² = x² + 1 ✓",
-)
 def test_steps_that_show_the_kernel_one_thing_and_the_renderer_another_are_not_verified() -> None:
     good = Step((x + 1) ** 2, "=", x**2 + 2 * x + 1, "", Identity())
     bad = Step((x + 1) ** 2, "=", x**2 + 1, "", Identity())
@@ -485,11 +427,6 @@ def test_checking_an_exponent_written_as_a_power_answers_within_a_minute(tmp_pat
     assert "Traceback" not in run.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="⟨a, b⟩ counts as real whatever its arguments: with s = √(−1 − x²), positivity and "
-    "bilinearity give 0 ≤ ⟨su, su⟩ = (−1 − x²)⟨u, u⟩, so 0 ≤ (−1 − x²)⟨u, u⟩ is proved",
-)
 def test_an_inner_product_of_arguments_defined_nowhere_proves_nothing() -> None:
     from derive.kernel import Inner, InnerProduct, Positivity, Transitivity
 
@@ -505,11 +442,6 @@ def test_an_inner_product_of_arguments_defined_nowhere_proves_nothing() -> None:
     assert statuses(*steps)[-1] != "proved"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a vector premise w ≠ 0 is read as 'every wᵢ ≠ 0' but printed as w ≠ 0 (the vector "
-    "is not zero): Assume w ≠ 0; z ≠ 0 ⊢ 0 < Σᵢ wᵢ²zᵢ² ✓, false at w = e₁, z = e₂",
-)
 def test_a_vector_premise_w_not_zero_does_not_make_every_component_nonzero() -> None:
     from derive.kernel import VectorSum, VectorSymbol
 
@@ -521,11 +453,6 @@ def test_a_vector_premise_w_not_zero_does_not_make_every_component_nonzero() -> 
     assert not d.verify().ok or componentwise
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a case hypothesis is never checked against the standing premises: Assume x > 0, "
-    "case x < 0 gives 'verified: if x < 0: 0 < 0' (standing premises that clash are refused)",
-)
 def test_a_case_hypothesis_that_contradicts_the_standing_premises_proves_nothing() -> None:
     from derive.kernel import Assumption, Transitivity
 

@@ -28,11 +28,11 @@ from .rules import (
     Truncation,
 )
 from .sums import Diag, Gradient, Hessian, Outer, VectorSum, VectorSymbol
-from .terms import RELATIONS, Derivation, Fact, Inner, Rule, Step, exact
+from .terms import RELATIONS, Derivation, Fact, Inner, Rule, Step, exact, seal
 from .verdict import Report, StepReport
 from .verify import verify
 
-RULES = tuple(Rule.registry)
+RULES = seal()
 """Every rule of the kernel, the one list of them."""
 
 __all__ = ["RELATIONS", "RULES", "AbsoluteValue", "Affine", "Assumption", "Derivation", "Fact"]

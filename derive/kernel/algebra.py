@@ -168,6 +168,9 @@ def holds(condition: Any, rel: str, at: Mapping[Any, Any], lenient: bool = False
                 return all(
                     mpmath.det(matrix[:k, :k]) > mpmath.mpf(10) ** -20 for k in range(1, n + 1)
                 )
+        if rel == "=" and not lenient:  # exactly: a value below any margin is not 0
+            exact = sympy.sympify(condition).xreplace(at)
+            return bool(exact == 0 or exact.is_zero is True)
         v = sympy.N(condition.xreplace(at), 30)
         if not v.is_extended_real:
             return False
@@ -412,7 +415,7 @@ def sign(expr: Any, ctx: Context) -> int:
     if isinstance(expr, sympy.Abs):
         return (1 + nonzero(expr.args[0], ctx)) if real(expr.args[0], ctx) else 0
     if isinstance(expr, Inner):
-        return int(expr.args[0] == expr.args[1])
+        return int(expr.args[0] == expr.args[1] and real(expr, ctx))
     if isinstance(expr, VectorSum):  # n ≥ 1 terms, each of the summand's sign
         summand = expr.summand  # as written, or factored: v² − 2vw + w² is (v − w)²
         return sign(summand, ctx) or (sign(sympy.factor(summand), ctx) if summand.is_Add else 0)
@@ -450,8 +453,10 @@ def _real(expr: Any, ctx: Context) -> bool:
         return all(
             real(a, ctx) for a in (expr if isinstance(expr, sympy.MatrixBase) else expr.args)
         )
-    if expr.is_Rational or expr in (sympy.pi, sympy.E) or isinstance(expr, (sympy.Symbol, Inner)):
+    if expr.is_Rational or expr in (sympy.pi, sympy.E) or isinstance(expr, sympy.Symbol):
         return True
+    if isinstance(expr, Inner):  # ⟨a, b⟩ of real vectors a, b
+        return all(real(a, ctx) for a in expr.args)
     if expr.is_Pow:
         base, exponent = expr.args
         if not (real(base, ctx) and real(exponent, ctx)):

@@ -60,6 +60,9 @@ class Context:
             if f.rel != ">0" and not isinstance(f.lhs, sympy.MatrixBase)
         )
         self._satisfiable(standing)
+        for f in self.facts:  # each case is possible under the standing premises
+            if f.scope == "hypothesis" and f.rel in ("<", "<=", ">", ">=", "!="):
+                self._satisfiable([*standing, f])
 
     def _define(self, f: Fact) -> None:
         """A definition names an expression by a fresh symbol: once, and only in terms of
@@ -101,10 +104,12 @@ class Context:
                     at[v] = [
                         at[v] * sympy.Rational(self.rng.randint(1, 9), 5) for _ in range(GROUPS)
                     ]
-            for scale in (1, sympy.Rational(1, 100), sympy.Rational(1, 10**4)):
-                # shrink what no premise makes positive: ‖u‖ ≤ d in ℝⁿ is found at small u
+            for scale, every in _SCALES:
+                # shrink what no premise makes positive: ‖u‖ ≤ d in ℝⁿ is found at small u;
+                # then everything: 0 < η < 1/4 is found at small η
                 tried = {
-                    x: v if ("pos", x) in self.signs else _scaled(v, scale) for x, v in at.items()
+                    x: v if ("pos", x) in self.signs and not every else _scaled(v, scale)
+                    for x, v in at.items()
                 }
                 if all(_holds(c, rel, tried) for c, rel in conditions):
                     return
@@ -159,6 +164,10 @@ class Context:
         return self.derivation.steps[i]
 
 
+_SCALES = [(sympy.Rational(1, 10**k), False) for k in (0, 2, 4)]
+_SCALES += [(sympy.Rational(1, 10**k), True) for k in (2, 4)]
+
+
 def _scaled(value: Any, scale: Any) -> Any:
     return [v * scale for v in value] if isinstance(value, list) else value * scale
 
@@ -194,4 +203,5 @@ def _signs(f: Fact) -> list[tuple[str, Any]]:
         return [("pos" if rel == ">" else "nonneg", lhs)]
     if rel in ("<", "<=") and lhs == 0:
         return [("pos" if rel == "<" else "nonneg", rhs)]
-    return [("nonzero", lhs)] if rel == "!=" and rhs == 0 else []
+    # w ≠ 0 for a vector says the vector is not zero, not that every wᵢ is
+    return [("nonzero", lhs)] if rel == "!=" and rhs == 0 and not loose(lhs) else []

@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import functools
 import heapq
-import itertools
+import math
 from collections.abc import Callable, Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
 import mpmath
+import numpy as np
 import sympy
 from mpmath import iv, libmp
 from mpmath.libmp import libmpi
 
 __all__ = ["Box", "Program", "bisect", "compiled", "enclose", "positive_on", "tight", "tight_on"]
-__all__ += ["RowSumBound", "to_intervals"]
+__all__ += ["NormBound", "norm_below", "positive_definite", "to_intervals"]
 
 Box = Mapping[Any, tuple[Any, Any]]
 DIGITS, MAX_BOXES, MEAN_VALUE_UP_TO = 30, 4096, 4
@@ -571,16 +573,86 @@ def bisect(piece: dict[Any, Any]) -> list[dict[Any, Any]] | None:
 
 
 @functools.lru_cache(maxsize=64)
-def _below(bound: RowSumBound, box: tuple[tuple[Any, tuple[Any, Any]], ...], c: Any) -> bool:
-    """:meth:`RowSumBound.below`, once per matrix, box and bound (the same question asked by
-    the upper and the lower Gershgorin step gets the same answer)."""
+def _below(bound: NormBound, box: tuple[tuple[Any, tuple[Any, Any]], ...], c: Any) -> bool:
+    """:meth:`NormBound.below`, once per matrix, box and bound (the same question asked by
+    the upper and the lower step gets the same answer)."""
     return bound._below(dict(box), c)
 
 
-class RowSumBound:
-    """Upper bounds of a square matrix's absolute row sums max_i Σ_j |H_ij| on boxes, from
-    one compiled program of its entries (enclosures demand smoothness: no absolute value
-    inside an entry), with upward rounding of the sums."""
+def _fraction(x: Any) -> Fraction:
+    """A finite raw mpf as the exact rational it is."""
+    sign, man, exp, _ = x
+    value = Fraction(man * 2 ** max(exp, 0), 2 ** max(-exp, 0))
+    return -value if sign else value
+
+
+def positive_definite(a: Sequence[Sequence[int]]) -> bool:
+    """Is the symmetric integer matrix ``a`` positive definite? Sylvester's criterion: every
+    leading principal minor is positive, each minor being the pivot of fraction-free
+    (Bareiss) elimination, in exact integer arithmetic.
+
+    >>> positive_definite([[2, -1], [-1, 2]]), positive_definite([[1, 2], [2, 1]])
+    (True, False)
+    """
+    a, previous = [list(row) for row in a], 1
+    for k, row in enumerate(a):
+        pivot = row[k]
+        if pivot <= 0:
+            return False
+        for i in range(k + 1, len(a)):
+            other = a[i]
+            for j in range(k + 1, len(a)):
+                other[j] = (other[j] * pivot - other[k] * row[j]) // previous
+        previous = pivot
+    return True
+
+
+def _midpoint_radius(values: Sequence[Any], n: int, bits: int) -> tuple[list[list[int]], list[list[int]], int]:
+    """An interval matrix (raw intervals, row by row) as integers M and R ≥ 0 with every
+    symmetric H in it within (M ± R)/2^e entrywise (each (i, j) and (j, i) from the hull of
+    both enclosures, M rounded to ``bits`` bits of the largest entry, the rounding put in R)."""
+    hulls = [[_hull(values[i * n + j], values[j * n + i]) for j in range(n)] for i in range(n)]
+    ends = [[(_fraction(lo), _fraction(hi)) for lo, hi in row] for row in hulls]
+    largest = max((max(abs(lo), abs(hi)) for row in ends for lo, hi in row), default=Fraction(0))
+    e = bits - (largest.numerator.bit_length() - largest.denominator.bit_length())
+    scale = Fraction(2) ** e
+    middle = [[round((lo + hi) / 2 * scale) for lo, hi in row] for row in ends]
+    radius = [
+        [math.ceil(max(hi * scale - m, m - lo * scale)) for (lo, hi), m in zip(row, mrow, strict=True)]
+        for row, mrow in zip(ends, middle, strict=True)
+    ]
+    return middle, radius, e
+
+
+def norm_below(values: Sequence[Any], n: int, c: Any) -> bool:
+    """Is |vᵀHv| ≤ c·vᵀv for every v and every H in the interval matrix ``values`` (raw
+    intervals of an n×n matrix's entries, row by row; H symmetric, or its symmetric part)?
+    With H within (M ± R)/2^e: |vᵀHv|·2^e ≤ |vᵀMv| + |v|ᵀR|v| ≤ (a + b)‖v‖², where
+    b ≥ ρ(R) by Collatz–Wielandt (b = maxᵢ (Ru)ᵢ/uᵢ for a positive u, R ≥ 0 symmetric) and
+    aI ∓ M ≻ 0 by :func:`positive_definite`, a = c·2^e − b; u (R's Perron vector) is
+    found in floating point, every check is exact."""
+    middle, radius, e = _midpoint_radius(values, n, 30)
+    rho = np.linalg.eigh(np.array(radius, dtype=float))[1][:, -1]
+    top = float(np.max(np.abs(rho))) or 1.0
+    u = [int(max(abs(x) / top, 1e-3) * 2**20) for x in rho]
+    b = max(Fraction(sum(r * w for r, w in zip(row, u, strict=True)), ui) for row, ui in zip(radius, u, strict=True))
+    bound = sympy.Rational(c)
+    a = Fraction(int(bound.p), int(bound.q)) * Fraction(2) ** e - b
+    if a <= 0:
+        return False
+    p, q = a.numerator, a.denominator
+    return all(
+        positive_definite([[p * (i == j) - side * q * m for j, m in enumerate(row)] for i, row in enumerate(middle)])
+        for side in (1, -1)
+    )
+
+
+class NormBound:
+    """Upper bounds of a symmetric matrix's norm max_v |vᵀHv|/vᵀv on boxes, from one
+    compiled program of its entries (enclosures demand smoothness: no absolute value inside
+    an entry): on each piece of a bisection either Gershgorin's absolute row sums
+    max_i Σ_j |H_ij| (upward rounding) or the interval matrix's exact eigenvalue bound
+    (:func:`norm_below`)."""
 
     def __init__(self, matrix: Sequence[Sequence[Any]]) -> None:
         self.n = len(matrix)
@@ -591,27 +663,43 @@ class RowSumBound:
         return hash(self.entries)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, RowSumBound) and other.entries == self.entries
+        return isinstance(other, NormBound) and other.entries == self.entries
 
-    def top(self, piece: Mapping[Any, Any]) -> Any:
-        """max_i Σ_j |H_ij| on ``piece`` from above (an mpf), or None where not bounded."""
+    def _values(self, piece: Mapping[Any, Any]) -> list[Any] | None:
         values = self.program.run(piece)
-        if any(v is None for v in values):
-            return None
-        best = None
+        return None if any(v is None for v in values) else [v._mpi_ for v in values]
+
+    def _rows(self, values: list[Any]) -> Any:
+        """max_i Σ_j |H_ij| from above (a raw mpf)."""
+        best = libmp.fzero
         for i in range(self.n):
             total = libmp.fzero
             for v in values[i * self.n : (i + 1) * self.n]:
-                total = libmp.mpf_add(total, libmpi.mpi_abs(v._mpi_)[1], _PREC, libmp.round_ceiling)
-            best = total if best is None or libmp.mpf_gt(total, best) else best
-        return mpmath.mpf(best)
+                total = libmp.mpf_add(total, libmpi.mpi_abs(v)[1], _PREC, libmp.round_ceiling)
+            best = _high(best, total)
+        return best
+
+    def top(self, piece: Mapping[Any, Any]) -> Any:
+        """A bound of the norm on ``piece`` (an mpf): the row sums, or (if less) the norm of
+        the midpoint matrix plus the radius matrix's, estimated in floating point and raised
+        by 10⁻⁹ relative (what :func:`norm_below` then proves); None where not bounded."""
+        values = self._values(piece)
+        if values is None:
+            return None
+        ends = np.array([[float(mpmath.mpf(lo)), float(mpmath.mpf(hi))] for lo, hi in values])
+        middle = ((ends[:, 0] + ends[:, 1]) / 2).reshape(self.n, self.n)
+        radius = ((ends[:, 1] - ends[:, 0]) / 2).reshape(self.n, self.n)
+        estimate = np.max(np.abs(np.linalg.eigvalsh((middle + middle.T) / 2)))
+        estimate += np.linalg.eigvalsh(np.maximum(radius, radius.T))[-1]
+        return min(mpmath.mpf(self._rows(values)), mpmath.mpf(estimate) * (1 + mpmath.mpf(10) ** -9))
 
     def below(self, box: Box, c: Any) -> bool:
         return _below(self, tuple(sorted(box.items(), key=lambda item: str(item[0]))), c)
 
     def _below(self, box: Box, c: Any) -> bool:
-        """Is every absolute row sum ≤ c on ``box``? Bisection (the widest side first, as
-        :func:`positive_on`) of every piece whose bound exceeds c, at most MAX_BOXES pieces."""
+        """Is |vᵀHv| ≤ c·vᵀv on ``box``? Bisection (the widest side first, as
+        :func:`positive_on`) of every piece where neither the row sums nor
+        :func:`norm_below` show it, at most MAX_BOXES pieces."""
         intervals = to_intervals({s: box[s] for s in sorted(box, key=str)})
         if intervals is None:
             return False
@@ -620,10 +708,10 @@ class RowSumBound:
             if not pending:
                 return True
             piece = pending.pop()
-            top = self.top(piece)
-            if top is None:
+            values = self._values(piece)
+            if values is None:
                 return False
-            if top <= limit:
+            if mpmath.mpf(self._rows(values)) <= limit or norm_below(values, self.n, c):
                 continue
             halves = bisect(piece)
             if halves is None:
@@ -632,7 +720,7 @@ class RowSumBound:
         return False
 
     def search(self, box: Box, budget: int) -> Any:
-        """The least bound found for max_i Σ_j |H_ij| on ``box``: the piece with the largest
+        """The least bound found for the norm on ``box`` (see :meth:`top`): the piece with the largest
         bound is halved (as :meth:`below` would) while ``budget`` pieces last; None if not
         bounded. Any c at or above it passes :meth:`below` on the same pieces or fewer."""
         intervals = to_intervals({s: box[s] for s in sorted(box, key=str)})

@@ -260,6 +260,8 @@ class Substitution(Rule):
         need(bool(loose(x)) == bool(loose(v)), "a number and a vector's components are not equal")
         into = None if self.into is None else ctx.premise(self.into, i)
         need(step.rel == (into.rel if into else "="), "substitution keeps the relation")
+        if into is None:  # the step itself becomes an identity: its sides must be defined
+            require_real(step.lhs, step.rhs, ctx=ctx)
         if into is not None and into.rel == "=O" and self.into is not None:
             var, k = ctx.remainders[ctx.derivation.index(self.into)]
             moved = sympy.sympify(x).free_symbols | sympy.sympify(v).free_symbols
@@ -314,6 +316,10 @@ class Instantiate(FromPremise):
         denominator = sympy.fraction(sympy.together(value))[1]
         need(nonzero(denominator, ctx), "the denominator {} is not provably non-zero", denominator)
         need(step.rel == premise.rel, "instantiation keeps the relation")
+        if premise.rel == "=O":
+            var, k = ctx.remainders[ctx.derivation.index(self.premise)]
+            need(t != var and var not in value.free_symbols, f"O({var}^{k + 1}) is about {var}")
+            ctx.remainders[i] = (var, k)
         at = [
             (step.lhs, premise.lhs.xreplace({t: value})),
             (step.rhs, premise.rhs.xreplace({t: value})),
@@ -524,6 +530,7 @@ class Positivity(Rule):
         lo, rel, hi = as_le(step)
         ok = rel == "<=" and lo == 0 and isinstance(hi, Inner) and hi.args[0] == hi.args[1]
         need(ok, "the positivity axiom reads 0 ≤ ⟨a, a⟩")
+        require_real(hi.args[0], ctx=ctx, why="⟨a, a⟩ ≥ 0 for a real vector a: ")
         return "proved"
 
 
@@ -737,15 +744,17 @@ class DescentLemma(Rule):
 
 @dataclass(frozen=True)
 class HessianBound(Rule):
-    """Gershgorin's theorem on a box for f's Hessian: ``vᵀHv ≤ c·vᵀv`` (``side`` 1) or
-    ``−vᵀHv ≤ c·vᵀv`` (``side`` −1), c the rule's ``bound``, for every real v and every θ
-    in the box the premises give (numeric bounds on each parameter), because every row has
-    Σⱼ |Hᵢⱼ| ≤ c there: shown by interval enclosures of the entries (outward rounding; no
-    enclosure unless f is smooth) on a bisection of the box. ``matrix`` is H = ∇²f written
-    out, checked entry by entry against SymEngine's derivatives (then at random points);
-    v must be free of every premise."""
+    """A bound of f's Hessian on a box: ``vᵀHv ≤ c·vᵀv`` (``side`` 1) or ``−vᵀHv ≤ c·vᵀv``
+    (``side`` −1), c the rule's ``bound``, for every real v and every θ in the box the
+    premises give (numeric bounds on each parameter). On each piece of a bisection of the
+    box, interval enclosures of the entries (outward rounding; no enclosure unless f is
+    smooth) show either that every row has Σⱼ |Hᵢⱼ| ≤ c (Gershgorin) or, with H within
+    M ± R there, that (c − b)I ∓ M ≻ 0 and ρ(R) ≤ b, in exact rational arithmetic
+    (:func:`~.interval.norm_below`). ``matrix`` is H = ∇²f written out, checked entry by
+    entry against SymEngine's derivatives (then at random points); v must be free of every
+    premise."""
 
-    name: ClassVar[str] = "Hessian row sums (Gershgorin)"
+    name: ClassVar[str] = "Hessian bound on a box (Gershgorin or exact eigenvalues)"
     exacts: ClassVar[tuple[str, ...]] = ("loss", "matrix", "vector", "bound")
 
     loss: Any
@@ -756,7 +765,7 @@ class HessianBound(Rule):
     side: int = 1
 
     def check(self, step: Step, i: int, ctx: Context) -> str:
-        from .interval import RowSumBound
+        from .interval import NormBound
 
         h, v = sympy.ImmutableMatrix(self.matrix), sympy.ImmutableMatrix(self.vector)
         n, theta = len(self.params), self.params
@@ -779,8 +788,8 @@ class HessianBound(Rule):
         )
         need(hi == c * norm or identical(hi, c * norm, ctx), f"the bound must be {c}·vᵀv")
         self._hessian(h, ctx)
-        shown = RowSumBound(h.tolist()).below(box, c)
-        need(shown, "interval enclosures on a bisection of the box do not bound every row by c")
+        shown = NormBound(h.tolist()).below(box, c)
+        need(shown, "interval enclosures on a bisection of the box do not bound H by c")
         return "proved"
 
     def _hessian(self, h: Any, ctx: Context) -> None:

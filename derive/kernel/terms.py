@@ -3,6 +3,7 @@ the two ways a check says no (:class:`Unproved`, :class:`Failed`). Plain data on
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -20,6 +21,8 @@ FACT_RELATIONS = ("=", "<=", "<", ">=", ">", "!=", ">0")
 """Relations of premises; '>0' states that a matrix is positive definite."""
 SCOPES = ("", "definition", "hypothesis")
 _ZERO = sympy.Integer(0)
+_NOT_A_NAME = re.compile(r"^\s*[-+.\d]|[=<>≤≥≠]|\\(?:le|ge|ne|leq|geq|neq|lt|gt)(?![a-zA-Z])")
+"""A display name that would print as a number or a relation (0, -1, a = b, x \\le y)."""
 
 
 class Unproved(VerificationError):
@@ -78,6 +81,13 @@ def exact_fields(obj: Any, *names: str) -> None:
         object.__setattr__(obj, name, exact(getattr(obj, name), f"{type(obj).__name__}.{name}"))
 
 
+def _symmetric(h: Any) -> bool:
+    if not isinstance(h, sympy.MatrixBase) or h.shape[0] != h.shape[1]:
+        return False
+    n = h.shape[0]
+    return all(sympy.expand(h[a, b] - h[b, a]) == 0 for a in range(n) for b in range(a))
+
+
 @dataclass(frozen=True)
 class Fact:
     """A premise ``lhs rel rhs`` (d > 0, ‖u‖ ≤ d; H ≻ 0 is written with rel '>0').
@@ -99,6 +109,8 @@ class Fact:
                 f"got {self.rel!r}"
             )
         exact_fields(self, "lhs", "rhs")
+        if self.rel == ">0" and not _symmetric(self.lhs):
+            raise VerificationError("H ≻ 0 is stated of a symmetric square matrix H")
         if not isinstance(self.text, str) or self.scope not in SCOPES:
             raise VerificationError(
                 "an assumption's text is a string; its scope '', 'definition' or 'hypothesis'"
@@ -114,15 +126,16 @@ class Rule:
     """
 
     name: ClassVar[str] = "rule"
-    kernel: ClassVar[bool] = False
-    registry: ClassVar[list[type[Rule]]] = []
+    registry: ClassVar[Any] = []
+    """The kernel's rules: filled while the kernel's modules load, then sealed as a tuple
+    (see :func:`seal`); a class made later, whatever it claims, is not among them."""
     refs: ClassVar[tuple[str, ...]] = ()
     exacts: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls.kernel = cls.__module__ in ("derive.kernel.rules", "derive.kernel.calculus")
-        if cls.kernel and "check" in cls.__dict__:
+        home = cls.__module__ in ("derive.kernel.rules", "derive.kernel.calculus")
+        if isinstance(Rule.registry, list) and home and "check" in cls.__dict__:
             Rule.registry.append(cls)
 
     def __post_init__(self) -> None:
@@ -138,6 +151,18 @@ class Rule:
 
     def check(self, step: Step, i: int, ctx: Any) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+def seal() -> tuple[type[Rule], ...]:
+    """Close the list of the kernel's rules (once its modules are loaded)."""
+    if isinstance(Rule.registry, list):
+        Rule.registry = tuple(Rule.registry)
+    return Rule.registry
+
+
+def is_kernel_rule(rule: Any) -> bool:
+    """Is ``rule`` an instance of exactly one of the kernel's own rules?"""
+    return isinstance(Rule.registry, tuple) and type(rule) in Rule.registry
 
 
 def need(ok: Any, why: str, *shown: Any) -> None:
@@ -163,7 +188,7 @@ class Step:
             raise VerificationError(
                 f"a step's relation must be one of {', '.join(RELATIONS)}; got {self.rel!r}"
             )
-        if not isinstance(self.rule, Rule) or not type(self.rule).kernel:
+        if not is_kernel_rule(self.rule):
             raise VerificationError(
                 f"a step's rule must be one of the kernel's rules, got {self.rule!r}"
             )
@@ -185,6 +210,19 @@ class Derivation:
     names: tuple[tuple[Any, str], ...] = ()
     """Display names (subexpression, LaTeX) for rendering; the kernel ignores them."""
     conclusions: tuple[str | int, ...] = ()
+
+    def __post_init__(self) -> None:
+        # plain tuples, read once: what the kernel checks is what every renderer shows
+        for name, kind in (("steps", Step), ("assumptions", Fact)):
+            items = tuple(getattr(self, name))
+            if not all(isinstance(item, kind) for item in items):
+                raise VerificationError(f"a derivation's {name} must all be {kind.__name__}s")
+            object.__setattr__(self, name, tuple.__new__(tuple, items))
+        object.__setattr__(self, "conclusions", tuple(self.conclusions))
+        object.__setattr__(self, "names", tuple(tuple(pair) for pair in self.names))
+        for _, tex in self.names:
+            if not isinstance(tex, str) or _NOT_A_NAME.search(tex):
+                raise VerificationError(f"{tex!r} reads as a number or a statement, not a name")
 
     def step(self, ref: str | int) -> Step:
         """A step by label or 0-based index."""

@@ -51,7 +51,8 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-_ISSUED: weakref.WeakValueDictionary[int, Report] = weakref.WeakValueDictionary()
+_ISSUED: dict[int, tuple[Any, tuple[Any, ...]]] = {}
+"""id → (a weak reference to the report the kernel issued, its content then)."""
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,10 @@ class Report:
 
     @property
     def genuine(self) -> bool:
-        """Did the kernel issue this report (not a copy, not a hand-built one)?"""
-        return _ISSUED.get(id(self)) is self
+        """Did the kernel issue this report, as it is now (not a copy, not a hand-built
+        one, not one changed in place since)?"""
+        issued = _ISSUED.get(id(self))
+        return issued is not None and issued[0]() is self and issued[1] == _content(self)
 
     @property
     def ok(self) -> bool:
@@ -126,7 +129,14 @@ class Report:
         return "\n".join([*rows, "</table>"])
 
 
+def _content(report: Report) -> tuple[Any, ...]:
+    """Everything a report says, field by field, each verdict's too."""
+    fields = (report.title, report.seconds, report.premises, report.unused)
+    return (*fields, tuple(tuple(vars(s).values()) for s in report.steps))
+
+
 def issue(report: Report) -> Report:
     """Seal ``report`` as the kernel's own (called by the verifier only)."""
-    _ISSUED[id(report)] = report
+    key = id(report)
+    _ISSUED[key] = (weakref.ref(report, lambda _: _ISSUED.pop(key, None)), _content(report))
     return report

@@ -14,6 +14,7 @@ True
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -24,17 +25,20 @@ from ..errors import VerificationError
 from .algebra import counterexample
 from .context import Context
 from .sums import VectorSymbol
-from .terms import Derivation, Fact, Failed, Rule, Step
+from .terms import Derivation, Fact, Failed, Rule, Step, is_kernel_rule
 from .verdict import GOOD, Report, StepReport, issue
 
 __all__ = ["verify"]
 
-_CACHE: dict[Any, Report] = {}
+_CACHE: dict[Any, tuple[Report, Any]] = {}
+_NUMBER_LIKE = re.compile(r"\s*[-+.\d]")
 _CACHE_SIZE = 256
 
 
 def verify(d: Derivation, progress: Callable[[int, int], None] | None = None) -> Report:
-    """The kernel's sealed report for exactly this derivation's content (cached)."""
+    """The kernel's sealed report for exactly this derivation's content (cached: a report
+    is reused only while the derivation's content, walked afresh, is what was verified,
+    and the report is as the kernel issued it)."""
     if not isinstance(d, Derivation):
         raise VerificationError(f"only a Derivation can be verified, got {type(d).__name__}")
     key = (d.title, d.steps, d.assumptions, d.conclusions)
@@ -42,11 +46,29 @@ def verify(d: Derivation, progress: Callable[[int, int], None] | None = None) ->
         cached = _CACHE.get(key)
     except TypeError:  # something unhashable smuggled in: verify without caching
         return _verify(d, progress)
-    if cached is None:
-        cached = _CACHE[key] = _verify(d, progress)
+    content = _shape(key, {})
+    if cached is None or cached[1] != content or not cached[0].genuine:
+        cached = _CACHE[key] = (_verify(d, progress), content)
         if len(_CACHE) > _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
-    return cached
+    return cached[0]
+
+
+def _shape(value: Any, memo: dict[int, Any]) -> Any:
+    """``value``'s content, walked afresh (SymPy caches hashes: an expression changed in
+    place keeps its old one)."""
+    if isinstance(value, sympy.Basic):
+        known = memo.get(id(value))
+        if known is None:
+            parts = tuple(_shape(a, memo) for a in value.args) if value.args else str(value)
+            known = memo[id(value)] = (type(value).__name__, parts)
+        return known
+    if isinstance(value, tuple):
+        return tuple(_shape(v, memo) for v in value)
+    if dataclasses.is_dataclass(value):
+        fields = dataclasses.fields(value)
+        return (type(value).__name__, tuple(_shape(getattr(value, f.name), memo) for f in fields))
+    return value
 
 
 def _real_only(d: Derivation) -> Derivation:
@@ -63,8 +85,12 @@ def _real_only(d: Derivation) -> Derivation:
                 fresh = {s: twins.setdefault(s.name, _twin(s)) for s in symbols}
                 if any(type(t) is not type(s) for s, t in fresh.items()):
                     raise VerificationError("a name stands for both a vector and a number")
+                if any(_NUMBER_LIKE.match(s.name) for s in symbols):
+                    raise VerificationError("a symbol's name reads as a number")
                 fresh = {s: t for s, t in fresh.items() if s != t}
-                seen = memo[id(value)] = (value, value.xreplace(fresh) if fresh else value)
+                with sympy.evaluate(False):  # a side undefined somewhere stays so
+                    twin_ = value.xreplace(fresh) if fresh else value
+                seen = memo[id(value)] = (value, twin_)
             return seen[1]
         if isinstance(value, tuple):
             twins_ = tuple(twin(v) for v in value)
@@ -141,6 +167,8 @@ def _verify(d: Derivation, progress: Callable[[int, int], None] | None) -> Repor
 
 def _check(step: Step, given: Step, i: int, ctx: Context, cases: Any) -> tuple[str, str, Any]:
     """(status, reason, counterexample) for one step; a check that breaks proves nothing."""
+    if not is_kernel_rule(step.rule):
+        return "unproved", "the rule is not one of the kernel's", None
     if given.rel in ("=", "<=", ">=", "=O") and _same(given.lhs, given.rhs):
         return "vacuous", "both sides are the same: there is nothing to prove", None
     try:

@@ -36,7 +36,7 @@ from ..kernel import (
     Transitivity,
 )
 from ..kernel.interval import (
-    RowSumBound,
+    NormBound,
     bisect,
     enclose,
     tight_on,
@@ -307,7 +307,7 @@ def smoothness_bound(
     title = f"A smoothness bound for {work.describe()} on a box"
     if n > _TIDY_UP_TO:  # one step each way: the rule bounds the rows itself
         h = sympy.ImmutableMatrix(n, n, lambda i, j: full[min(i, j), max(i, j)])
-        top = RowSumBound(h.tolist()).search(region, _BUDGET)
+        top = NormBound(h.tolist()).search(region, _BUDGET)
         if top is None:
             raise DomainError("the Hessian is not bounded on the box: the loss is not smooth there")
         c = _round_up(max(top, mpmath.mpf(0)) * (1 + mpmath.mpf(10) ** -6))
