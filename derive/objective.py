@@ -357,7 +357,7 @@ def exact_value(raw: Any, *, what: str = "value") -> sympy.Expr:
     if isinstance(raw, bool):
         raise InvalidValueError(f"{what} must be a number, got {raw!r}")
     if isinstance(raw, int):
-        return sympy.Integer(raw)
+        return _sized(sympy.Integer(raw), what)
     if isinstance(raw, float):
         if raw != raw or raw in (float("inf"), float("-inf")):
             raise refuse()
@@ -403,6 +403,17 @@ def exact_value(raw: Any, *, what: str = "value") -> sympy.Expr:
             imaginary = number.as_real_imag()[1]
             complex_number = imaginary.is_Number and imaginary != 0
             raise refuse(" (it is not real)" if complex_number else " (it is not a number)")
+    return _sized(value, what)
+
+
+MAX_DIGITS = 4000
+"""The most digits of a number a user may give (Python prints no integer over 4,300)."""
+
+
+def _sized(value: sympy.Expr, what: str) -> sympy.Expr:
+    for atom in value.atoms(sympy.Rational):
+        if max(abs(atom.p), atom.q).bit_length() > MAX_DIGITS * 3.33:
+            raise InvalidValueError(f"{what} has a number of over {MAX_DIGITS} digits")
     return value
 
 

@@ -155,10 +155,6 @@ def test_display_names_cannot_make_a_proved_step_read_as_a_false_one() -> None:
     assert r"& 0 = 1 \quad \checkmark" not in tex
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a symbol named '-1' prints as -1^{2} in LaTeX: 0 ≤ Symbol('-1')² reads 0 ≤ −1 ✓",
-)
 def test_a_symbol_named_like_a_number_does_not_print_as_a_false_statement() -> None:
     s = sympy.Symbol("-1")
     try:
@@ -183,24 +179,17 @@ def test_newtons_landing_step_does_not_read_as_two_identical_sides() -> None:
 # --- crashes ------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an integer over 4300 digits in a verified derivation crashes every renderer "
-    "(ValueError from str(int))",
-)
 def test_rendering_a_derivation_with_a_huge_integer_does_not_crash() -> None:
     n = sympy.Integer(10) ** 5000
-    d = Derivation("huge", (Step((x + n) ** 2, "=", x**2 + 2 * n * x + n**2, "", Identity()),))
+    try:
+        d = Derivation("huge", (Step((x + n) ** 2, "=", x**2 + 2 * n * x + n**2, "", Identity()),))
+    except DeriveError:
+        return  # refused outright: fine
     for render in (d.text, d.latex, d.markdown):
         with contextlib.suppress(DeriveError):
             render()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the loss reader caps each exponent but not a product of powers: "
-    "10**1000 * … (5 times) reaches str(int) > 4300 digits and the CLI exits 3",
-)
 def test_a_product_of_large_powers_is_bad_input_on_the_command_line() -> None:
     loss = "*".join(["10**1000"] * 5) + "*x**2"
     run = subprocess.run(
@@ -368,11 +357,6 @@ _HUGE = 10**5000  # an exact number whose decimal string Python refuses to make 
         lambda o: dv.contraction(o, lr=sympy.Rational(1, _HUGE)).derivation.text(),
     ],
     ids=["taylor-about", "newton-at", "smoothness-box", "lemma-box", "contraction-lr", "tiny-lr"],
-)
-@pytest.mark.xfail(
-    strict=True,
-    reason="a number over 4300 digits in a point, box or learning rate escapes as ValueError "
-    "(str(int)) instead of a DeriveError",
 )
 def test_a_huge_exact_number_in_the_public_api_is_an_error_not_a_crash(call: Any) -> None:
     obj = dv.Objective("x**2 + y**2", params="x y")

@@ -21,6 +21,10 @@ FACT_RELATIONS = ("=", "<=", "<", ">=", ">", "!=", ">0")
 """Relations of premises; '>0' states that a matrix is positive definite."""
 SCOPES = ("", "definition", "hypothesis")
 _ZERO = sympy.Integer(0)
+_DIGITS = 4000
+_BITS = int(_DIGITS * 3.33)
+NUMBER_LIKE = re.compile(r"\s*[-+.\d]")
+"""A symbol name that would print as a number (-1, 2, .5)."""
 _NOT_A_NAME = re.compile(r"^\s*[-+.\d]|[=<>≤≥≠]|\\(?:le|ge|ne|leq|geq|neq|lt|gt)(?![a-zA-Z])")
 """A display name that would print as a number or a relation (0, -1, a = b, x \\le y)."""
 
@@ -72,6 +76,11 @@ def exact(value: Any, what: str = "a value") -> Any:
         raise VerificationError(f"{what} holds a floating-point number ({value}): use exact ones")
     if value.has(sympy.I, sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
         raise VerificationError(f"{what} is not a finite real expression: {value}")
+    for atom in value.atoms(sympy.Symbol, sympy.Rational):
+        if isinstance(atom, sympy.Symbol) and NUMBER_LIKE.match(atom.name):
+            raise VerificationError(f"{what} has a symbol whose name reads as a number")
+        if isinstance(atom, sympy.Rational) and max(abs(atom.p), atom.q).bit_length() > _BITS:
+            raise VerificationError(f"{what} holds a number of over {_DIGITS} digits")
     return value
 
 

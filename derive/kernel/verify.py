@@ -14,7 +14,6 @@ True
 from __future__ import annotations
 
 import dataclasses
-import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -25,13 +24,12 @@ from ..errors import VerificationError
 from .algebra import counterexample
 from .context import Context
 from .sums import VectorSymbol
-from .terms import Derivation, Fact, Failed, Rule, Step, is_kernel_rule
+from .terms import NUMBER_LIKE, Derivation, Fact, Failed, Rule, Step, is_kernel_rule
 from .verdict import GOOD, Report, StepReport, issue
 
 __all__ = ["verify"]
 
 _CACHE: dict[Any, tuple[Report, Any]] = {}
-_NUMBER_LIKE = re.compile(r"\s*[-+.\d]")
 _CACHE_SIZE = 256
 
 
@@ -85,7 +83,7 @@ def _real_only(d: Derivation) -> Derivation:
                 fresh = {s: twins.setdefault(s.name, _twin(s)) for s in symbols}
                 if any(type(t) is not type(s) for s, t in fresh.items()):
                     raise VerificationError("a name stands for both a vector and a number")
-                if any(_NUMBER_LIKE.match(s.name) for s in symbols):
+                if any(NUMBER_LIKE.match(s.name) for s in symbols):
                     raise VerificationError("a symbol's name reads as a number")
                 fresh = {s: t for s, t in fresh.items() if s != t}
                 with sympy.evaluate(False):  # a side undefined somewhere stays so
