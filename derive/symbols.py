@@ -32,6 +32,10 @@ def check_name(name: str, *, what: str = "name") -> str:
             f"{what} {name!r} is not allowed: use ASCII letters, digits and single "
             "underscores, starting with a letter (for example 'theta_1')"
         )
+    if name == "e":
+        raise ParseError(
+            f"{what} 'e' would print as Euler's number e = exp(1): choose another name ('e_1')"
+        )
     if keyword.iskeyword(name):
         raise ParseError(f"{what} {name!r} is a Python keyword: choose another name ('lam')")
     return name

@@ -120,9 +120,25 @@ def learning_rate_bound(
         region = _region_bound(obj, at, data, box)
         if region is not None:
             return 1 / region
-    _, hessian = _hessian(obj, at, data)
+    work, hessian = _hessian(obj, at, data)
     largest, _ = _largest_eigenvalue(hessian)
+    if not work.hessian().free_symbols & set(work.params):
+        _bounded_below(work, hessian)
     return sympy.radsimp(2 / largest)
+
+
+def _bounded_below(work: Objective, hessian: sympy.Matrix) -> None:
+    """A quadratic ½θᵀHθ + bᵀθ + c with b outside the range of H (b = ∇L(0)) falls
+    without end along the null space of H: there every step moves θ by −η times the same
+    vector, for every η, and gradient descent converges for no step size."""
+    at_zero = {p: 0 for p in work.params}
+    b = sympy.Matrix([sympy.sympify(g).xreplace(at_zero) for g in work.gradient()])
+    if hessian.rank() < hessian.row_join(b).rank():
+        raise DomainError(
+            "the loss is unbounded below: it decreases without end along a direction where "
+            "it has no curvature (the gradient has a constant part outside the range of the "
+            "Hessian), so gradient descent converges for no step size"
+        )
 
 
 def _region_bound(
