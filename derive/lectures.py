@@ -49,7 +49,7 @@ from .library.stepsize import step_size
 from .objective import Objective
 from .printer import decimal
 from .printer import latex as latex_math
-from .render import latex, markdown, tex_text
+from .render import latex, markdown, md_heading, tex_text
 
 __all__ = ["LECTURES", "Exercise", "Figure", "Lecture", "Section", "lecture"]
 
@@ -157,6 +157,7 @@ class Lecture:
             r"\usepackage[margin=2cm]{geometry}",
             r"\usepackage{amsmath,amssymb,graphicx}",
             r"\allowdisplaybreaks",
+            r"\setlength{\emergencystretch}{3em}",
             r"\setlength{\parindent}{0pt}\setlength{\parskip}{3pt}",
             r"\AtBeginDocument{\setlength{\abovedisplayskip}{4pt}"
             r"\setlength{\belowdisplayskip}{4pt}\setlength{\jot}{2pt}}",
@@ -219,11 +220,11 @@ class Lecture:
     def markdown(self, *, full: bool = False, figures: Mapping[str, str] | None = None) -> str:
         """The lecture as MyST/Markdown (math in $…$ and $$…$$); ``figures`` maps a
         figure's name to its image file (see :meth:`write`)."""
-        out = [f"# {self.title}", "", self.note, ""]
+        out = [f"# {md_heading(self.title)}", "", self.note, ""]
         if self.example:
             out += [f"$$ {self.example} $$", ""]
         for part in self.parts:
-            out += [f"## {part.heading}", ""]
+            out += [f"## {md_heading(part.heading)}", ""]
             if part.text:
                 out += [part.text, ""]
             out.append(markdown(part.derivation, only=part.shown(), level=3))
@@ -641,7 +642,8 @@ def _lecture_2() -> Lecture:
             Section(
                 "Inside the red circle: the linear model",
                 _disc(obj),
-                "Write s = ℒ(a, b), u = ∂ℒ(a, b)/∂θ₁ and v = ∂ℒ(a, b)/∂θ₂. Taylor's theorem, "
+                "Let s = ℒ(a, b) be the loss at (a, b), and u = ∂ℒ(a, b)/∂θ₁ and "
+                "v = ∂ℒ(a, b)/∂θ₂ its partial derivatives there. Taylor's theorem, "
                 "scaled by ε towards (a, b), gives the linear model; on the circle "
                 "(θ₁ − a)² + (θ₂ − b)² ≤ d² its smallest value is at the point opposite to "
                 "(u, v):",

@@ -30,7 +30,7 @@ from .errors import DeriveError
 from .kernel import Derivation, Fact, Report, Step
 from .kernel import verify as _kernel_verify
 from .printer import GREEK, LatexPrinter, ordered_terms, unicode
-from .written import call_form, functions, is_arguments, parameters, written_value
+from .written import arguments, call_form, functions, is_arguments, parameters, written_value
 
 __all__ = [
     "TEXT_WIDTH",
@@ -673,13 +673,31 @@ def _premise_groups(
     used: set[Fact] | None = None
     if report is not None and shown is not None and len(shown) < len(d.steps):
         used = set()
-        for i in shown:
+        for i in _rests_on(d, shown):
             used |= set(report.steps[i].premises) | set(report.steps[i].cases)
     groups: dict[str, list[Fact]] = {"": [], "hypothesis": [], "definition": []}
     for f in d.assumptions:
         if used is None or f.scope == "definition" or f in used:
             groups[f.scope].append(f)
     return groups[""], groups["hypothesis"], groups["definition"]
+
+
+def _rests_on(d: Derivation, shown: Collection[int]) -> set[int]:
+    """The steps shown and every earlier step they cite, and those cite, …: a step shown
+    in a brief form rests on the premises of the hidden steps it follows from too."""
+    out: set[int] = set()
+    todo = list(shown)
+    while todo:
+        i = todo.pop()
+        if i in out or not 0 <= i < len(d.steps):
+            continue
+        out.add(i)
+        for ref in d.steps[i].rule.premises:
+            try:
+                todo.append(d.index(ref))
+            except DeriveError:
+                continue
+    return out
 
 
 def _shown(d: Derivation, only: Collection[str | int] | None) -> list[int]:
@@ -791,8 +809,12 @@ def _used_in_name(tex: str, names: Mapping[Any, str]) -> set[Any]:
     key = next((k for k, v in names.items() if v == tex), None)
     if not isinstance(key, sympy.Basic):
         return set()
+    if call_form(key, tex, tuple(names.items())) is not None:  # ℒ(w + ηu_w, …): its arguments
+        return {s for a, _ in arguments(tuple(names.items())) for s in a.free_symbols}
     used: set[Any] = set(key.free_symbols)
-    if not _defined(key, names):  # named in the text, its definition not printed
+    listed = tuple(names.items())
+    loss = any(k is key for k, _ in functions(listed))  # a long loss is stated in the text
+    if not _defined(key, names) or (loss and not _defined(key)):  # its definition not printed
         return used
     rest = {k: v for k, v in _others(key, names).items() if v != tex}  # as printed
     for s in sympy.sympify(_named(key, rest)).free_symbols:
@@ -818,8 +840,9 @@ def name_definitions(d: Derivation, only: Collection[str | int] | None = None) -
     return [item.strip("$") for item in found.split("; ")] if found else []
 
 
-NAMED_WIDTH = WIDTH * 1.2
-"""The widest value a Names line spells out (inline maths breaks at + and −)."""
+NAMED_WIDTH = WIDTH * 2.5
+"""The widest value a Names line spells out (inline maths breaks at + and −, so a long
+one runs over two lines of the paragraph)."""
 
 
 def _defined(key: Any, names: Mapping[Any, str] | None = None, width: float = WIDTH * 0.75) -> bool:
@@ -831,6 +854,20 @@ def _defined(key: Any, names: Mapping[Any, str] | None = None, width: float = WI
 
 
 _FACTOR = re.compile(r"^\\[dt]?frac\s*\{?\d+\}?\s*\{?\d+\}?\s*")
+
+
+_CALL = re.compile(r"^([A-Za-z])\((.+)\)$")
+
+
+def _at_another_point(tex: str, names: Mapping[Any, str]) -> bool:
+    """Is ``tex`` a one-letter function at a point, m(p*), when m(p) is named before it?
+    The reader takes m(p*) from m(p) (by components); it is not spelled out again."""
+    call = _CALL.match(tex.replace(" ", ""))
+    if call is None:
+        return False
+    texts = list(names.values())
+    earlier = (_CALL.match(v.replace(" ", "")) for v in texts[: texts.index(tex)])
+    return any(o is not None and o.group(1) == call.group(1) for o in earlier)
 
 
 def _scaled_copy(tex: str, names: Mapping[Any, str]) -> bool:
@@ -857,11 +894,15 @@ def _name_tex(key: Any, tex: str, d: Derivation, names: Mapping[Any, str]) -> st
     called = call_form(key, tex, d.names)
     if called is not None:
         return f"{tex} = {called}"
-    if _scaled_copy(tex, names) or not _defined(key, names, NAMED_WIDTH):
+    if _scaled_copy(tex, names) or _at_another_point(tex, names):
+        return None
+    if not _defined(key, names, NAMED_WIDTH):
         return None
     value = latex_expr(key, _others(key, names))
     params = parameters(d.names)
     if params is not None and any(k is key for k, _ in functions(d.names)):
+        if not _defined(key):  # a long loss is stated in the text, not spelled out here
+            return None
         listed = ", ".join(latex_expr(p) for p in params)
         return f"{tex}({listed}) = {value}"
     return f"{tex} = {value}"
@@ -955,12 +996,72 @@ def _md_fact(f: Fact, names: Mapping[Any, str]) -> str:
     return f"{core} ({gloss(f)})" if gloss(f) else core
 
 
+_MATH_CHARS = re.compile(r"[^\x00-\x7F’—–…]|[=+<>*/^_\d]|^-$")
+_EDGE = re.compile(r"^([(\[]*)(.*?)([:;,.?!]*)$")
+_ARTICLES = ("a", "A", "I")
+
+
+def _mathish(word: str) -> bool:
+    """Is this word (its edge punctuation aside) maths rather than prose?"""
+    core = _EDGE.match(word).group(2).rstrip(")]")  # type: ignore[union-attr]
+    if core.isdigit():
+        return False  # "Exercise 1"
+    called = re.search(r"[A-Za-z]\(", core) is not None  # f(x
+    return bool(core) and (bool(_MATH_CHARS.search(core)) or len(core) == 1 or called)
+
+
+def md_heading(text: str) -> str:
+    r"""A title or heading for Markdown (MyST) with its maths in ``$…$``: each run of
+    mathematical words becomes one inline formula (words of prose stay words).
+
+    >>> md_heading("Gradient descent for ℒ(w, b) = (b + wx − y)²")
+    'Gradient descent for $\\mathcal{L}(w, b) = (b + wx - y)^2$'
+    >>> md_heading("The angle β: how negative can uᵀ∇ℒ be?")
+    'The angle $\\beta$: how negative can $u^\\top \\nabla \\mathcal{L}$ be?'
+    >>> md_heading("Gradient descent on a disc of radius d")
+    'Gradient descent on a disc of radius $d$'
+    """
+    words = text.split(" ")
+    marks = [_mathish(w) for w in words]
+    for k, w in enumerate(words):  # an article is prose; a short word between maths is not
+        between = 0 < k < len(words) - 1 and marks[k - 1] and marks[k + 1]
+        if marks[k] and w in _ARTICLES and not between:
+            marks[k] = False
+        elif not marks[k] and between and w.isalpha() and not set(w) & set("aeiou"):
+            marks[k] = True  # wx in b + wx − y
+        elif not marks[k] and k > 0 and marks[k - 1] and _EDGE.match(w).group(2).isdigit():  # type: ignore[union-attr]
+            marks[k] = True  # the 1 of w = 1
+    out: list[str] = []
+    k = 0
+    while k < len(words):
+        if not marks[k]:
+            out.append(words[k])
+            k += 1
+            continue
+        j = k
+        while j + 1 < len(words) and marks[j + 1]:
+            so_far = " ".join(words[k : j + 1])
+            inside = so_far.count("(") > so_far.count(")")  # ℒ(w, b): one formula
+            if _EDGE.match(words[j]).group(3) and not inside:  # type: ignore[union-attr]
+                break
+            j += 1
+        run = " ".join(words[k : j + 1])
+        lead, core, tail = _EDGE.match(run).groups()  # type: ignore[union-attr]
+        if lead and ")" not in core and "]" not in core:
+            core, lead = lead + core, ""
+        tex = re.sub(r"\$", "", tex_text(lead + core))
+        tex = re.sub(r" (?=[\^_])|(?<=[\^_]) ", "", tex)
+        out.append(f"${tex}${tail}")
+        k = j + 1
+    return " ".join(out)
+
+
 def markdown(d: Derivation, *, only: Collection[str | int] | None = None, level: int = 2) -> str:
     """MyST/Markdown: the title, premises, and each step as a reason and a ``$$`` block,
     with the kernel's own verdicts (``only``: the brief form, as in :func:`latex`)."""
     report = verify(d)
     names = dict(d.names)
-    out = [f"{'#' * level} {d.title}", ""]
+    out = [f"{'#' * level} {md_heading(d.title)}", ""]
     shown = _shown(d, only)
     standing, hypotheses, definitions = _premise_groups(d, report, shown)
     if standing:
@@ -1229,13 +1330,14 @@ def document(
 def preamble(title: str) -> list[str]:
     r"""The opening lines of every standalone document derive writes (amsmath only).
 
-    >>> preamble("Notes")[3]
+    >>> preamble("Notes")[4]
     '\\title{Notes}'
     """
     return [
         r"\documentclass[10pt]{article}",
         r"\usepackage{amsmath,amssymb}",
         r"\allowdisplaybreaks",
+        r"\setlength{\emergencystretch}{3em}",  # a long Names line: loose, never over the margin
         rf"\title{{{tex_text(title)}}}",
         r"\author{derive}",
         r"\date{}",

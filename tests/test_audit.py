@@ -396,3 +396,46 @@ def test_the_left_side_of_an_implication_proves_nothing_after_it() -> None:
     assert [s.status for s in dv.audit(text).steps] == ["assumed", "proved", "failed"]
     cases = "$$ u < 0 \\quad \\text{(assumed)} $$\n\n$$ u > 0 \\quad \\text{(assumed)} $$\n\n$$ 1 < 0 $$\n"
     assert dv.audit(cases).steps[-1].status == "failed"
+
+
+def test_a_function_defined_on_a_names_line_is_called_at_other_arguments() -> None:
+    page = (
+        "**Names:** $\\mathcal{L}(w, b) = (w + 2b)^2$; "
+        "$\\mathcal{L}(\\theta + \\eta u) = \\mathcal{L}(w + \\eta u_w, b + \\eta u_b)$.\n\n"
+        "$$ \\mathcal{L}(\\theta + \\eta u) - \\mathcal{L} = 2 \\eta (w + 2b)(u_w + 2u_b)"
+        " + O(\\eta^2) $$\n\n"
+        "$$ \\mathcal{L}(\\theta + \\eta u) - \\mathcal{L} = 3 \\eta (w + 2b)(u_w + 2u_b)"
+        " + O(\\eta^2) $$\n"
+    )
+    statuses = [s.status for s in dv.audit(page).steps]
+    assert statuses == ["proved", "failed"]
+
+
+def test_markdown_write_lines_define_partial_derivatives_also_at_a_point() -> None:
+    page = (
+        "$$ f(x, y) = x^2 y $$\n\n"
+        "Write $g_x = \\frac{\\partial f}{\\partial x}$; $u = \\frac{\\partial f}{\\partial y}(a, b)$.\n\n"
+        "$$ g_x = 2xy $$\n\n$$ u = a^2 $$\n\n$$ u = b^2 $$\n"
+    )
+    statuses = [s.status for s in dv.audit(page).steps]
+    assert statuses == ["proved", "proved", "failed"]
+
+
+def test_a_function_of_a_vectors_components_is_taken_at_another_vector() -> None:
+    page = (
+        "**Names:** $q^*_a = 1$; $q^*_b = 2$; $m(q) = q_a^2 + q_b^2$.\n\n"
+        "$$ m(q^*) = 5 $$\n\n$$ m(q^*) = 4 $$\n"
+    )
+    statuses = [s.status for s in dv.audit(page).steps]
+    assert statuses[0] == "proved" and statuses[1] in ("failed", "unproved")
+
+
+def test_a_quadratic_form_is_non_negative_under_a_positive_definite_premise() -> None:
+    page = (
+        "**Assume:** $\\left[\\begin{matrix}A & B\\\\B & C\\end{matrix}\\right] \\succ 0$.\n\n"
+        "**Names:** $x^\\top H x = A x_1^2 + 2 B x_1 x_2 + C x_2^2$.\n\n"
+        "$$ 0 \\le x^\\top H x $$\n"
+    )
+    assert [s.status for s in dv.audit(page).steps] == ["proved"]
+    unassumed = page.split("\n\n", 1)[1]
+    assert [s.status for s in dv.audit(unassumed).steps] != ["proved"]

@@ -193,7 +193,7 @@ def test_a_lecture_on_a_two_parameter_loss_has_the_seed_sections_and_figures() -
     assert lec.table[1][1:3] == (sympy.Rational(-11, 100), sympy.Rational(-277, 500))
     assert isinstance(lec.table[2][1], sympy.Float)
     md = lec.markdown()
-    assert "ℒ(x, y) = x⁴ + xy + 3y²" in md and "η₀ = 0.222" in md
+    assert "$\\mathcal{L}(x, y) = x^4 + xy + 3y^2$" in md and "η₀ = 0.222" in md
 
 
 def test_a_lecture_on_a_quadratic_adds_step_sizes_and_newton() -> None:

@@ -396,7 +396,7 @@ def _stated(keyword: str, text: str, line: int, state: _State) -> None:
 
 _SIMPLE = re.compile(
     r"\s*(\\mathcal\s*\{[A-Za-z]\}|\\[A-Za-z]+|[A-Za-z])\s*(\^\s*\{?\s*\*\s*\}?)?"
-    r"(_\s*(\{[A-Za-z0-9 ]+\}|[A-Za-z0-9]))?\s*"
+    r"(_\s*(\{(?:[A-Za-z0-9 ]|\\[A-Za-z]+)+\}|[A-Za-z0-9]))?\s*"
 )
 
 
@@ -443,7 +443,7 @@ def _named(text: str, line: int, scope: Scope) -> tuple[Definition, str | None] 
             return Definition(str(symbol), value, shown, line, symbol), None
         return None
     function = _function_head(left, value)
-    if function is not None:
+    if function is not None and function[0] not in scope.functions:  # σ(z₁) names a value
         name, params = function
         return Definition(name, value, shown, line, None, params), None
     vector = _vector_head(left, value, scope)
@@ -461,9 +461,7 @@ _HEAD = re.compile(
 )
 
 
-def _vector_head(
-    left: str, value: Any, scope: Scope
-) -> tuple[str, tuple[Any, ...], Any] | None:
+def _vector_head(left: str, value: Any, scope: Scope) -> tuple[str, tuple[Any, ...], Any] | None:
     """(name, components, value) when ``left`` is ``f(x)`` for a vector x the value uses by
     its components x_w, x_b (``m(p) = ℒ + gᵀp + ½pᵀHp``, with gᵀp and pᵀHp named by
     components earlier): f is a function of those components, so that ``m(p^*)`` is its
@@ -486,9 +484,7 @@ def _vector_head(
             break
         body = body.xreplace(written)
     prefix = vector.name + "_"
-    components = tuple(
-        sorted((s for s in body.free_symbols if s.name.startswith(prefix)), key=str)
-    )
+    components = tuple(sorted((s for s in body.free_symbols if s.name.startswith(prefix)), key=str))
     if not components or vector in body.free_symbols:
         return None
     return str(name), components, body

@@ -62,9 +62,10 @@ RELATIONS = {
     "=": "=", "<": "<", ">": ">", "<=": "<=", ">=": ">=", "!=": "!=",
     r"\le": "<=", r"\leq": "<=", r"\leqslant": "<=", r"\ge": ">=", r"\geq": ">=",
     r"\geqslant": ">=", r"\ne": "!=", r"\neq": "!=", r"\approx": "~", r"\lt": "<",
-    r"\gt": ">",
+    r"\gt": ">", r"\succ": ">0",
 }  # fmt: skip
-"""Relation spellings → '=', '<', '<=', '>', '>=', '!=' or '~' (≈, reported, never proved)."""
+r"""Relation spellings → '=', '<', '<=', '>', '>=', '!=', '~' (≈, reported, never proved) or
+'>0' (``H \succ 0``: a matrix positive definite, read as a premise)."""
 ARROWS = {
     r"\implies": "=>", r"\Rightarrow": "=>", r"\Longrightarrow": "=>", r"\iff": "<=>",
     r"\Leftrightarrow": "<=>", r"\Longleftrightarrow": "<=>",
@@ -147,7 +148,7 @@ frac: FRAC "{" expr "}" "{" expr "}"
 sqrt: SQRT ("[" expr "]")? "{" expr "}"
 func: FUNC ("^" sup)? power_nobar
 
-REL: "<=" | ">=" | "!=" | "=" | "<" | ">" | /\\(leqslant|geqslant|leq|geq|le|ge|neq|ne|approx|lt|gt)(?![A-Za-z])/
+REL: "<=" | ">=" | "!=" | "=" | "<" | ">" | /\\(leqslant|geqslant|leq|geq|le|ge|neq|ne|approx|lt|gt|succ)(?![A-Za-z])/
 ARROW: /\\(implies|Longrightarrow|Rightarrow|iff|Longleftrightarrow|Leftrightarrow)(?![A-Za-z])/
 _SEP: "," | ";" | "." | /\\(qquad|quad)(?![A-Za-z])/
 TEXT: /\\(text|mbox|textrm|textit|emph)\s*\{[^{}]*\}/

@@ -50,6 +50,7 @@ from .tactics import (
     expanded,
     from_hypothesis,
     meeting,
+    positive_definite,
     replace_kept,
     split_o,
     squares_by_definitions,
@@ -218,7 +219,9 @@ def _judge_all(
         if r is not None and (_free(r.lhs) | _free(r.rhs)) & mentioned
     )
     stated = tuple(  # the premises themselves: a claim may follow from one of them
-        (a, "") for a in assumptions if (_free(a.lhs) | _free(a.rhs)) & mentioned and a.rel != "~"
+        (a, "")
+        for a in assumptions
+        if (_free(a.lhs) | _free(a.rhs)) & mentioned and a.rel not in ("~", ">0")
     )
     outright = tuple(r for r, case in (*known, *stated) if r is not None and not case)
     if len(known) >= 2 and claim.rel in ("<", "<=", ">", ">="):
@@ -291,6 +294,8 @@ def _judge_relation(
         )
     if any(h.rel == "~" for h in hypotheses):
         return Verdict("unproved", "an approximate (≈) hypothesis implies nothing exactly")
+    if claim.rel == ">0" or any(h.rel == ">0" for h in hypotheses):
+        return Verdict("unproved", "≻ 0 (positive definite) is read as a premise only")
     parts = [claim.lhs, claim.rhs, *(h.lhs for h in hypotheses), *(h.rhs for h in hypotheses)]
     if any(isinstance(p, sympy.Basic) and p.has(UNSTATED) for p in parts):
         return Verdict("unproved", "'…' leaves terms unstated: write + O(x^k) to have it checked")
@@ -598,6 +603,8 @@ def _norms(
 
 
 def _fact(r: Relation, scope: str = "") -> Fact:
+    if r.rel == ">0" and isinstance(r.lhs, sympy.MatrixBase) and r.rhs == 0 and not scope:
+        return Fact(sympy.ImmutableMatrix(r.lhs), ">0", 0, r.text)  # H ≻ 0, a premise
     if r.rel not in ("=", "<", "<=", ">", ">=", "!="):
         raise Refused(f"the assumption {r.text} is not a relation the kernel takes")
     return Fact(r.lhs, r.rel, r.rhs, r.text, scope)
@@ -651,6 +658,7 @@ def _judge(claim: Relation, hypotheses: tuple[Relation, ...], facts: tuple[Fact,
     attempts += [(s, refutes) for s in direct(claim)]
     attempts += [(s, False) for s in by_squares(claim, facts)]
     attempts += [(s, False) for s in squares_by_definitions(claim, facts)]
+    attempts += [(s, False) for s in positive_definite(claim, facts)]
     for k, h in enumerate(hypotheses):
         attempts += [(s, False) for s in substituted(claim, h, f"h{k}", hypotheses, facts)]
     attempts += [(s, True) for s in chained(claim, hypotheses)]

@@ -806,7 +806,9 @@ def _components(
         return None
     (vector,) = vectors
     target = args[0].name
-    at = {p: sympy.Symbol(f"{target}_{tail}") for p, (_, _, tail) in zip(params, names, strict=True)}
+    at = {
+        p: sympy.Symbol(f"{target}_{tail}") for p, (_, _, tail) in zip(params, names, strict=True)
+    }
     if target != vector and not all(v in scope.values for v in at.values()):
         return None
     return at

@@ -15,6 +15,7 @@ by a chain of two steps (:func:`chained`). Nothing here decides anything: only
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,6 +28,7 @@ from ..kernel import (
     Fact,
     Identity,
     Power,
+    QuadraticForm,
     Sign,
     Step,
     Substitution,
@@ -39,7 +41,14 @@ from .latex import OPAQUE, BigO
 
 __all__ = ["Refused", "by_squares", "certificate", "chained", "direct", "evaluated", "expanded"]
 __all__ += ["from_hypothesis", "meeting", "products", "replace_kept", "same", "split_o"]
-__all__ += ["squares_by_definitions", "substituted", "summands", "truncation", "variants"]
+__all__ += [
+    "positive_definite",
+    "squares_by_definitions",
+    "substituted",
+    "summands",
+    "truncation",
+    "variants",
+]
 
 FLIP = {">=": "<=", ">": "<"}
 
@@ -100,8 +109,8 @@ def squares_by_definitions(claim: Relation, facts: tuple[Fact, ...]) -> list[tup
     if claim.rel not in ("<", "<=", ">", ">="):
         return []
     lhs, rhs = evaluated(claim.lhs), evaluated(claim.rhs)
-    lo, le, hi = (rhs, FLIP[claim.rel], lhs) if claim.rel in FLIP else (lhs, claim.rel, rhs)
-    defined = {f.lhs: f.rhs for f in facts if f.scope == "definition"}
+    le = FLIP.get(claim.rel, claim.rel)
+    defined = {f.lhs: f.rhs for f in facts if f.scope == "definition" and _polynomial(f.rhs)}
     left, right = expanded(lhs, defined), expanded(rhs, defined)
     if (left, right) == (lhs, rhs) or not all(isinstance(v, sympy.Basic) for v in (left, right)):
         return []
@@ -125,6 +134,68 @@ def squares_by_definitions(claim: Relation, facts: tuple[Fact, ...]) -> list[tup
         chain.append("right")
     back = Step(claim.lhs, claim.rel, claim.rhs, claim.text, Transitivity(tuple(chain)))
     return [(*links, back)]
+
+
+def positive_definite(claim: Relation, facts: tuple[Fact, ...]) -> list[tuple[Step, ...]]:
+    """0 ≤ vᵀHv for a matrix H of symbols the text assumes positive definite (H ≻ 0): the
+    claim's side, with the written forms it names put in, is read as a quadratic form in
+    H's entries, v from its coefficients (H₁₁'s is v₁², H₁₂'s is 2v₁v₂); the kernel's
+    positive-definite rule checks vᵀHv against the side again."""
+    if claim.rel not in ("<=", ">=") or 0 not in (claim.lhs, claim.rhs):
+        return []
+    side = claim.rhs if claim.rel == "<=" else claim.lhs
+    if side == 0 or not isinstance(side, sympy.Basic):
+        return []
+    written = {
+        f.lhs: f.rhs
+        for f in facts
+        if f.scope == "definition" and any(mark in str(f.lhs) for mark in OPAQUE)
+    }
+    form = sympy.expand(expanded(side, written))
+    out: list[tuple[Step, ...]] = []
+    for f in facts:
+        if f.rel != ">0" or not isinstance(f.lhs, sympy.MatrixBase) or f.lhs.rows > 4:
+            continue
+        vector = _form_vector(form, sympy.ImmutableMatrix(f.lhs))
+        if vector is not None:
+            rule = QuadraticForm(f.lhs, vector)
+            out.append((Step(claim.lhs, claim.rel, claim.rhs, claim.text, rule),))
+    return out
+
+
+def _form_vector(form: Any, h: sympy.ImmutableMatrix) -> sympy.ImmutableMatrix | None:
+    """v with vᵀHv = ``form`` for a symmetric H of distinct symbols, or None."""
+    n = h.rows
+    entries = [h[i, j] for i in range(n) for j in range(i, n)]
+    if not all(isinstance(e, sympy.Symbol) for e in entries) or len(set(entries)) != len(entries):
+        return None
+    if h != h.T or not form.free_symbols & set(entries):
+        return None
+    v: list[Any] = []
+    for i in range(n):
+        root = _square_root(form.coeff(h[i, i]))
+        if root is None:
+            return None
+        v.append(root)
+    for i in range(n):
+        for j in range(i + 1, n):
+            wanted = sympy.expand(form.coeff(h[i, j]))
+            if sympy.expand(2 * v[i] * v[j] - wanted) != 0:
+                v[j] = -v[j] if j > i and sympy.expand(-2 * v[i] * v[j] - wanted) == 0 else v[j]
+    return sympy.ImmutableMatrix(v)
+
+
+def _square_root(value: Any) -> Any:
+    """r with r² = value for a perfect square (a square number times squared factors)."""
+    constant, factors = sympy.factor_list(sympy.expand(value))
+    root = sympy.sqrt(constant)
+    if not constant.is_Rational or constant < 0 or not root.is_Rational:
+        return None
+    for factor, power in factors:
+        if power % 2:
+            return None
+        root *= factor ** (power // 2)
+    return root
 
 
 def substituted(
@@ -372,6 +443,7 @@ def from_hypothesis(claim: Relation, h: Relation, label: str) -> list[tuple[Step
     return out
 
 
+@functools.lru_cache(maxsize=1024)
 def _polynomial(value: Any) -> bool:
     """Is ``value`` written as a polynomial in its symbols (no function, no symbol in a
     denominator or under a root)? A quick look at its tree, before anything is expanded."""

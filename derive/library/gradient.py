@@ -215,8 +215,12 @@ def _lecture(obj: Objective, rate: str = "eta") -> Derivation:
                 params,
                 {
                     theta_tex: params,
-                    f"{theta_tex} + {eta_tex} u": [p + eta * ui for p, ui in zip(params, u)],
-                    f"{theta_tex} - {eta_tex} g": [p - eta * gi for p, gi in zip(params, g)],
+                    f"{theta_tex} + {eta_tex} u": [
+                        p + eta * ui for p, ui in zip(params, u, strict=True)
+                    ],
+                    f"{theta_tex} - {eta_tex} g": [
+                        p - eta * gi for p, gi in zip(params, g, strict=True)
+                    ],
                 },
             ),
         ),

@@ -30,7 +30,7 @@ from ..kernel import (
     Truncation,
 )
 from ..objective import Objective, exact_value
-from ..printer import display_name, unicode
+from ..printer import display_name, latex, unicode
 from ..taylor import _fresh, fresh_symbol
 
 __all__ = ["MAX_SYMBOLIC", "hessian_symbols", "newton_step", "substitute_data"]
@@ -168,6 +168,7 @@ def _model_steps(
         (loss0, r"\mathcal{L}"),
         ((g.T * s)[0, 0], r"g^\top p"),
         ((s.T * h * s)[0, 0], r"p^\top H p"),
+        ((s.T * h * s)[0, 0] / 2, r"\tfrac12 p^\top H p"),  # in m(p), as ½ pᵀHp
         (steps[1].lhs, r"\nabla m(p^*)"),
         (quadratic, r"\tfrac12 (p - p^*)^\top H (p - p^*)"),
         (2 * quadratic, r"(p - p^*)^\top H (p - p^*)"),
@@ -176,16 +177,17 @@ def _model_steps(
 
 
 def _display_names(
-    m_s: Any, m_star: Any, star: sympy.Matrix, params: Sequence[Any]
+    m_s: Any, m_star: Any, star: sympy.Matrix, step: Sequence[Any]
 ) -> tuple[Any, ...]:
-    """m(p), m(p*) for the model and p*_w, … for the minimiser's symbolic components
-    (numbers are never named: that would rename every equal number)."""
+    """m(p), m(p*) for the model and p*_w, … for the minimiser's symbolic components,
+    subscripted as the step's components p_w, … are (numbers are never named: that would
+    rename every equal number)."""
     names: list[tuple[Any, str]] = [(m_s, "m(p)")]
     if sympy.sympify(m_star).free_symbols:
         names.append((m_star, "m(p^*)"))
     names += [
-        (c, rf"p^*_{{{sympy.latex(p)}}}")
-        for c, p in zip(star, params, strict=True)
+        (c, latex(p).replace("p_", "p^*_", 1))
+        for c, p in zip(star, step, strict=True)
         if sympy.sympify(c).free_symbols
     ]
     return tuple(names)
@@ -301,7 +303,7 @@ def _concrete(obj: Objective, point: tuple[Any, ...]) -> Derivation:
         f"The Hessian here is H = ∇²L = {unicode(h)}; θ_new = θ₀ − H⁻¹∇L(θ₀) = "
         f"{unicode(sympy.Matrix(point) + star)}",
         shown
-        + _display_names(m_s, m_star, star, params)
+        + _display_names(m_s, m_star, star, tuple(s))
         + (_arguments(params, eta, s) if tuple(point) == tuple(params) else ()),
     )
 
@@ -362,5 +364,5 @@ def _symbolic(obj: Objective) -> Derivation:
         ),
         (*definitions, Fact(h, ">0", 0, "the Hessian H = ∇²L is positive definite")),
         "θ_new = θ − (∇²L)⁻¹∇L, wherever the Hessian is positive definite.",
-        shown + _display_names(m_s, m_star, star, params) + _arguments(params, eta, s),
+        shown + _display_names(m_s, m_star, star, tuple(s)) + _arguments(params, eta, s),
     )
