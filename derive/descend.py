@@ -324,11 +324,13 @@ class _Run:
             else:
                 p, q = (int(x) for x in v.as_numer_denom()) if v.is_Rational else (0, 1)
                 big = abs(p) > MAX_MAGNITUDE * q
-            if big:
+            if big:  # left out of the run: too large to print, and of no use
+                if self.done and self.done[-1].k == k:
+                    self.done.pop()
                 self._stop(
                     k,
-                    "the iterate passed 10**100 in absolute value: the run diverges; try "
-                    "a smaller lr",
+                    f"the iterate passed 10**100 in absolute value ({_brief(v)}): the run "
+                    "diverges; try a smaller lr",
                 )
 
     def _stop(self, k: int, reason: str) -> NoReturn:
@@ -369,9 +371,18 @@ def _not_rational(k: int, rate: sympy.Expr, point: list[Any], g: list[Any]) -> s
 
 
 def _brief(value: sympy.Expr) -> str:
-    """A value for a message: exact when short, else 12 significant digits."""
+    """A value for a message: exact when short, else 12 significant digits; a decimal
+    too large to print in full by its order of magnitude."""
+    if isinstance(value, (mpmath.mpf, sympy.Float)):
+        magnitude = mpmath.mag(mpmath.mpmathify(value))  # |value| < 2^magnitude, at once
+        if magnitude > 400:
+            digits = magnitude * 30103 // 100000
+            sign = "-" if value < 0 else ""
+            return f"about {sign}10^{digits}" if digits < 10**15 else f"{sign}over 10^(10^15)"
     text = str(value)
-    return text if len(text) <= 40 else sympy.Float(value, 12).__str__()
+    if len(text) <= 40:
+        return text
+    return mpmath.nstr(value, 12) if isinstance(value, mpmath.mpf) else str(sympy.N(value, 12))
 
 
 def _guards(exprs: list[Any]) -> list[_Guard]:

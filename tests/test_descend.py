@@ -241,3 +241,14 @@ def test_cli_descend_bad_or_undefined_input_exits_2(
     code, _, err = run(["descend", argv[0], "--params", "x", *argv[1:]], capsys)
     assert code == 2 and err.startswith(f"derive: error: {message}")
     assert "Traceback" not in err
+
+
+def test_a_diverging_exact_run_stops_with_its_magnitude_not_a_crash():
+    with pytest.raises(DescentError, match=r"passed 10\*\*100 .*\(4\.48415508584e\+100\)"):
+        descend(Objective("x**2", "x"), {"x": 1}, 3, 300)
+
+
+def test_an_iterate_too_large_to_print_is_left_out_and_named_by_its_magnitude():
+    with pytest.raises(DescentError, match=r"over 10\^\(10\^15\)") as caught:
+        descend(Objective("exp(exp(exp(x)))", "x"), {"x": 10}, 1, 3)
+    assert [it.k for it in caught.value.partial.iterates] == [0]

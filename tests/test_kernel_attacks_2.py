@@ -259,10 +259,6 @@ def test_checked_notes_do_not_prove_an_identity_with_an_undefined_side(claim: st
 # --- hangs --------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="descend on exp(exp(exp(x))) from x = 10 runs for minutes (no magnitude guard)",
-)
 def test_descend_on_a_towering_loss_answers_within_a_minute() -> None:
     run = subprocess.run(
         [*_DERIVE, "descend", "exp(exp(exp(x)))", "--params", "x", "--at", "x=10", "--lr", "1"],
