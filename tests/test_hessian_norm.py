@@ -5,6 +5,7 @@ not, and makes smoothness bounds of logistic-type losses track ‖∇²L‖₂."
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import mpmath
 import numpy as np
@@ -14,7 +15,8 @@ from mpmath import libmp
 
 import derive as dv
 from derive.kernel.interval import norm_below, positive_definite
-from derive.library.certify import smoothness_bound
+from derive.kernel.rules import HessianBound
+from derive.library.certify import SmoothnessBound, smoothness_bound
 
 
 def _point_matrix(m: list[list[float]]) -> list[tuple[object, object]]:
@@ -34,6 +36,13 @@ def _logistic(n: int, rows: int, seed: int) -> dv.Objective:
         for k in range(rows)
     ]
     return dv.Objective(f"({' + '.join(terms)})/{rows}", " ".join(names))
+
+
+@functools.lru_cache(maxsize=4)
+def _bound(n: int, rows: int, seed: int) -> tuple[dv.Objective, SmoothnessBound]:
+    """The logistic loss and its smoothness bound on [−1, 1]ⁿ (built once per module)."""
+    obj = _logistic(n, rows, seed)
+    return obj, smoothness_bound(obj, box={p.name: (-1, 1) for p in obj.params})
 
 
 def test_positive_definite_agrees_with_eigenvalues_on_random_integer_matrices() -> None:
@@ -69,9 +78,7 @@ def test_the_radius_of_the_enclosure_counts_against_the_bound() -> None:
 def test_sampled_hessian_norms_of_logistic_losses_stay_below_a_bound_that_tracks_them(
     n: int, rows: int, seed: int
 ) -> None:
-    obj = _logistic(n, rows, seed)
-    box = {p.name: (-1, 1) for p in obj.params}
-    bound = smoothness_bound(obj, box=box)
+    obj, bound = _bound(n, rows, seed)
     assert bound.derivation.verify().ok, bound.derivation.verify().summary()
     hessian = sympy.lambdify(obj.params, obj.hessian(), "mpmath")
     rng = np.random.default_rng(seed)
@@ -87,16 +94,14 @@ def test_sampled_hessian_norms_of_logistic_losses_stay_below_a_bound_that_tracks
 
 
 def test_a_hessian_bound_made_too_small_is_not_proved() -> None:
-    obj = _logistic(5, 8, 0)
-    bound = smoothness_bound(obj, box={p.name: (-1, 1) for p in obj.params})
+    obj, bound = _bound(5, 8, 0)
     d = bound.derivation
-    at_zero = np.array(
-        sympy.lambdify(obj.params, obj.hessian(), "numpy")(*[0] * 5), dtype=float
-    )
+    at_zero = np.array(sympy.lambdify(obj.params, obj.hessian(), "numpy")(*[0] * 5), dtype=float)
     attained = sympy.Rational(np.linalg.norm(at_zero, 2)).limit_denominator(10**6)
     for label in ("upper", "lower"):
         step = d.step(label)
         small = attained * 99 / 100  # below ‖∇²L(0)‖₂: false on the box
+        assert isinstance(step.rule, HessianBound)
         rule = dataclasses.replace(step.rule, bound=small)
         shrunk = dataclasses.replace(step, rhs=step.rhs / bound.L * small, rule=rule)
         status = d.replace_step(label, shrunk).verify().steps[d.index(label)].status
@@ -104,12 +109,16 @@ def test_a_hessian_bound_made_too_small_is_not_proved() -> None:
 
 
 def test_a_matrix_that_is_not_the_hessian_is_refused_whatever_its_bound() -> None:
-    obj = _logistic(5, 8, 0)
-    d = smoothness_bound(obj, box={p.name: (-1, 1) for p in obj.params}).derivation
+    d = _bound(5, 8, 0)[1].derivation
     step = d.step("upper")
+    assert isinstance(step.rule, HessianBound)
     half = sympy.ImmutableMatrix(step.rule.matrix) / 2
     form = sum(
-        (half[a, b] * step.rule.vector[a] * step.rule.vector[b] for a in range(5) for b in range(5)),
+        (
+            half[a, b] * step.rule.vector[a] * step.rule.vector[b]
+            for a in range(5)
+            for b in range(5)
+        ),
         sympy.Integer(0),
     )
     rule = dataclasses.replace(step.rule, matrix=half)

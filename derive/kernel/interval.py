@@ -235,7 +235,9 @@ class Program:
         groups: dict[Any, list[tuple[Any, int]]] = {}
         for a in e.args:
             r = self._emit(a)
-            groups.setdefault(self.carrier[r] if self.carrier[r] is not None else -1 - r, []).append((a, r))
+            groups.setdefault(
+                self.carrier[r] if self.carrier[r] is not None else -1 - r, []
+            ).append((a, r))
         if len(groups) == 1:
             return tuple(r for _, r in next(iter(groups.values())))
         registers = []
@@ -594,20 +596,22 @@ def positive_definite(a: Sequence[Sequence[int]]) -> bool:
     >>> positive_definite([[2, -1], [-1, 2]]), positive_definite([[1, 2], [2, 1]])
     (True, False)
     """
-    a, previous = [list(row) for row in a], 1
-    for k, row in enumerate(a):
+    rows, previous = [list(row) for row in a], 1
+    for k, row in enumerate(rows):
         pivot = row[k]
         if pivot <= 0:
             return False
-        for i in range(k + 1, len(a)):
-            other = a[i]
-            for j in range(k + 1, len(a)):
+        for i in range(k + 1, len(rows)):
+            other = rows[i]
+            for j in range(k + 1, len(rows)):
                 other[j] = (other[j] * pivot - other[k] * row[j]) // previous
         previous = pivot
     return True
 
 
-def _midpoint_radius(values: Sequence[Any], n: int, bits: int) -> tuple[list[list[int]], list[list[int]], int]:
+def _midpoint_radius(
+    values: Sequence[Any], n: int, bits: int
+) -> tuple[list[list[int]], list[list[int]], int]:
     """An interval matrix (raw intervals, row by row) as integers M and R ≥ 0 with every
     symmetric H in it within (M ± R)/2^e entrywise (each (i, j) and (j, i) from the hull of
     both enclosures, M rounded to ``bits`` bits of the largest entry, the rounding put in R)."""
@@ -618,7 +622,10 @@ def _midpoint_radius(values: Sequence[Any], n: int, bits: int) -> tuple[list[lis
     scale = Fraction(2) ** e
     middle = [[round((lo + hi) / 2 * scale) for lo, hi in row] for row in ends]
     radius = [
-        [math.ceil(max(hi * scale - m, m - lo * scale)) for (lo, hi), m in zip(row, mrow, strict=True)]
+        [
+            math.ceil(max(hi * scale - m, m - lo * scale))
+            for (lo, hi), m in zip(row, mrow, strict=True)
+        ]
         for row, mrow in zip(ends, middle, strict=True)
     ]
     return middle, radius, e
@@ -635,14 +642,22 @@ def norm_below(values: Sequence[Any], n: int, c: Any) -> bool:
     rho = np.linalg.eigh(np.array(radius, dtype=float))[1][:, -1]
     top = float(np.max(np.abs(rho))) or 1.0
     u = [int(max(abs(x) / top, 1e-3) * 2**20) for x in rho]
-    b = max(Fraction(sum(r * w for r, w in zip(row, u, strict=True)), ui) for row, ui in zip(radius, u, strict=True))
+    b = max(
+        Fraction(sum(r * w for r, w in zip(row, u, strict=True)), ui)
+        for row, ui in zip(radius, u, strict=True)
+    )
     bound = sympy.Rational(c)
     a = Fraction(int(bound.p), int(bound.q)) * Fraction(2) ** e - b
     if a <= 0:
         return False
     p, q = a.numerator, a.denominator
     return all(
-        positive_definite([[p * (i == j) - side * q * m for j, m in enumerate(row)] for i, row in enumerate(middle)])
+        positive_definite(
+            [
+                [p * (i == j) - side * q * m for j, m in enumerate(row)]
+                for i, row in enumerate(middle)
+            ]
+        )
         for side in (1, -1)
     )
 
@@ -686,12 +701,15 @@ class NormBound:
         values = self._values(piece)
         if values is None:
             return None
-        ends = np.array([[float(mpmath.mpf(lo)), float(mpmath.mpf(hi))] for lo, hi in values])
+        rows = mpmath.mpf(self._rows(values))
+        ends = np.array([[libmp.to_float(lo), libmp.to_float(hi)] for lo, hi in values])
+        if not np.all(np.isfinite(ends)):
+            return rows
         middle = ((ends[:, 0] + ends[:, 1]) / 2).reshape(self.n, self.n)
         radius = ((ends[:, 1] - ends[:, 0]) / 2).reshape(self.n, self.n)
         estimate = np.max(np.abs(np.linalg.eigvalsh((middle + middle.T) / 2)))
         estimate += np.linalg.eigvalsh(np.maximum(radius, radius.T))[-1]
-        return min(mpmath.mpf(self._rows(values)), mpmath.mpf(estimate) * (1 + mpmath.mpf(10) ** -9))
+        return min(rows, mpmath.mpf(float(estimate)) * (1 + mpmath.mpf(10) ** -9))
 
     def below(self, box: Box, c: Any) -> bool:
         return _below(self, tuple(sorted(box.items(), key=lambda item: str(item[0]))), c)
