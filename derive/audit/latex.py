@@ -515,6 +515,8 @@ class _Reader:
         if isinstance(base, (_Derivative, tuple)):
             raise self.fail(node, "this cannot be raised to a power")
         exponent = self._sup(sup) if exponent is None else exponent
+        if isinstance(exponent, sympy.Pow) and exponent.is_number:  # 10^{10}: its value
+            exponent = exponent.doit()
         if exponent in (sympy.Symbol("T"), sympy.Symbol("⊤")) and not base.is_number:
             raise self.fail(
                 node, "transposes (vectors, matrices) are outside what derive check reads"
