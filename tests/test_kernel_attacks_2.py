@@ -165,11 +165,6 @@ def test_a_symbol_named_like_a_number_does_not_print_as_a_false_statement() -> N
     assert r"0 \le -1^{2}" not in tex
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="newton_step on a loss minimised at 0 concludes 'p*_x − p*_x = 0': θ is printed "
-    "with the display name of −p* (θ + p* = 0 reads as a vacuous step)",
-)
 def test_newtons_landing_step_does_not_read_as_two_identical_sides() -> None:
     d = dv.newton_step(dv.Objective("x**2", params="x"))
     assert "p*_x − p*_x" not in d.text()

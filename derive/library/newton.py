@@ -181,14 +181,14 @@ def _display_names(
 ) -> tuple[Any, ...]:
     """m(p), m(p*) for the model and p*_w, … for the minimiser's symbolic components,
     subscripted as the step's components p_w, … are (numbers are never named: that would
-    rename every equal number)."""
+    rename every equal number; nor is ±a symbol: θ = −p* would print θ + p* as p* − p*)."""
     names: list[tuple[Any, str]] = [(m_s, "m(p)")]
     if sympy.sympify(m_star).free_symbols:
         names.append((m_star, "m(p^*)"))
     names += [
         (c, latex(p).replace("p_", "p^*_", 1))
         for c, p in zip(star, step, strict=True)
-        if sympy.sympify(c).free_symbols
+        if sympy.sympify(c).free_symbols and not (c.is_Symbol or (-c).is_Symbol)
     ]
     return tuple(names)
 
