@@ -198,16 +198,16 @@ def test_a_box_must_name_every_parameter_with_rational_ends() -> None:
         smoothness_bound(dv.Objective("log(x)", "x"), box={"x": (0, 1)})
 
 
-FIVE = ("a**2 + b**2 + c**2 + d**2 + exp(e) + a*b", "a b c d e")
+FIVE = ("a**2 + b**2 + c**2 + d**2 + exp(g) + a*b", "a b c d g")
 
 
 def test_beyond_four_parameters_one_rule_bounds_the_hessian_and_rejects_a_small_bound() -> None:
     obj = dv.Objective(*FIVE)
-    box = {k: (-1, 1) for k in "abcde"}
+    box = {k: (-1, 1) for k in "abcdg"}
     bound = smoothness_bound(obj, box=box)
     d = bound.derivation
     assert d.verify().ok and [s.label for s in d.steps] == ["upper", "lower"]
-    assert sympy.E <= bound.L <= 2 * sympy.E + 1  # rows: 3 for a and b, e^e for e
+    assert sympy.E <= bound.L <= 2 * sympy.E + 1  # rows: 3 for a and b, e^g for g
     upper = d.step("upper")
     small = dataclasses.replace(upper.rule, bound=bound.L / 2)
     (norm_factor,) = {upper.rhs / bound.L}
@@ -222,6 +222,6 @@ def test_beyond_four_parameters_one_rule_bounds_the_hessian_and_rejects_a_small_
 def test_every_single_step_corruption_of_a_large_smoothness_bound_is_rejected() -> None:
     from .mutation import run_mutations
 
-    d = smoothness_bound(dv.Objective(*FIVE), box={k: (-1, 1) for k in "abcde"}).derivation
+    d = smoothness_bound(dv.Objective(*FIVE), box={k: (-1, 1) for k in "abcdg"}).derivation
     counts = run_mutations(d)
     assert counts.tried >= 8 and counts.escaped == []

@@ -3,7 +3,8 @@
 :func:`descent_radius` proves that every step 0 < η ≤ η₀ along u decreases the loss
 (Taylor with Lagrange's remainder and an interval bound on the curvature along the
 segment); :func:`smoothness_bound` proves ‖∇²L(θ)‖₂ ≤ L on a box (interval bounds on the
-Hessian's row sums and Gershgorin's theorem). Both return exact rationals and a derivation
+Hessian: Gershgorin's row sums, or beyond four parameters also the interval matrix's exact
+eigenvalue bound). Both return exact rationals and a derivation
 the kernel verifies. :func:`read_box` reads a box for them and for the descent lemma.
 
 >>> from derive import Objective
@@ -283,8 +284,11 @@ def smoothness_bound(
 
     Up to _TIDY_UP_TO parameters the derivation shows the Hessian and one bound per row
     (entries over one denominator, bounded with mean-value forms); beyond, one rule
-    (HessianBound) checks H = ∇²L and bounds every row itself, from one compiled interval
-    program of the entries. The box is halved where its bound is largest while that helps.
+    (HessianBound) checks H = ∇²L and bounds it itself, from one compiled interval program
+    of the entries: on each piece of the box by the row sums or, where less, by the exact
+    eigenvalue bound of the interval matrix (midpoint ± radius), so dense mixed-sign
+    Hessians such as logistic regression's get a bound near ‖∇²L‖₂. The box is halved
+    where its bound is largest while that helps.
 
     >>> from derive import Objective
     >>> smoothness_bound(Objective("x**2 + x*y + 3*y**2", "x y"), {"x": (0, 1), "y": (0, 1)}).L
