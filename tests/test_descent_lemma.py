@@ -23,11 +23,11 @@ CASES = [
     ("x**2 + y**2/2", "x y", {"x": (-2, 2), "y": (-2, 2)}, {"x": 1, "y": 1}),
     ("log(exp(x) + exp(y) + exp(-x - y))", "x y", {"x": (-3, 3), "y": (-3, 3)}, {"x": 1, "y": 0}),
     ("x**4 - x**2 + y**2 + x*y/2", "x y", {"x": (-2, 2), "y": (-2, 2)}, {"x": 1, "y": 1}),
-    (  # five parameters: the smoothness premise comes by the Hessian row-sum rule
-        "a**2 + b**2 + c**2 + d**2 + e**4 + a*b/2",
-        "a b c d e",
-        {k: (-2, 2) for k in "abcde"},
-        {k: "1/2" for k in "abcde"},
+    (  # five parameters: the smoothness premise comes by the Hessian bound rule
+        "a**2 + b**2 + c**2 + d**2 + g**4 + a*b/2",
+        "a b c d g",
+        {k: (-2, 2) for k in "abcdg"},
+        {k: "1/2" for k in "abcdg"},
     ),
 ]
 
