@@ -613,6 +613,10 @@ def _case_text(report: Report, i: int) -> str:
     return f"if {' and '.join(_core(f) for f in cases)}: " if cases else ""
 
 
+def _plain_fact(f: Fact, names: Mapping[Any, str]) -> str:
+    return f"{_plain(_named(f.lhs, names))} = {_plain(_named(f.rhs, names))}"
+
+
 def _statement_text(step: Step, names: Mapping[Any, str] | None = None) -> str:
     suffix = " + O(…)" if step.rel == "=O" else ""
     lhs, rhs = _plain(_named(step.lhs, names)), _plain(_named(step.rhs, names))
@@ -1223,12 +1227,21 @@ def text(d: Derivation, *, flat: bool | None = None) -> str:
     report = verify(d)
     names = dict(d.names)
     out = [d.title, "=" * min(len(d.title), 78)]
-    standing, hypotheses, _ = _premise_groups(d)
+    standing, hypotheses, definitions = _premise_groups(d)
     if standing:
         out.append("Assume: " + "; ".join(statement(f) for f in standing))
     if hypotheses:
         listed = "; ".join(statement(f).replace(" [case hypothesis]", "") for f in hypotheses)
         out.append("Case hypotheses (each used only in its case): " + listed)
+    if definitions:  # what the steps' names stand for, as Markdown and LaTeX say it
+        out.append("Write " + "; ".join(_plain_fact(f, names) for f in definitions))
+    where = [
+        f"{_tex_to_text(tex)} = {_plain(_named(key, _others(key, names)))}"
+        for key, tex in d.names
+        if not is_arguments(key) and _defined(key, names)
+    ]
+    if where:
+        out.append("Names: " + "; ".join(where))
     for i, step in enumerate(d.steps):
         status = report.steps[i].status
         mark = _TEXT_MARKS.get(status, " ")

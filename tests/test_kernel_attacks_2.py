@@ -306,11 +306,6 @@ def test_substitution_proves_no_identity_between_sides_defined_nowhere() -> None
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the text rendering leaves out definitions: 'g > 0 ✓' is printed with nothing "
-    "saying g = e^x (Markdown and LaTeX write it)",
-)
 def test_the_text_rendering_states_the_definitions_a_proof_uses() -> None:
     from derive.kernel import IntervalBound
 

@@ -158,7 +158,7 @@ def test_objective_and_lecture_have_rich_displays() -> None:
     lec = lecture(3)
     assert repr(lec) == "<Lecture 3: Gradient descent on f(x) = 2x² (3 sections, verified)>"
     assert len(repr(lec)) < 100
-    assert lec._repr_markdown_().startswith("# Gradient descent on f(x) = 2x²")
+    assert lec._repr_markdown_().startswith("# Gradient descent on $f(x) = 2x^2$")
 
 
 def test_terminal_text_draws_compound_fractions_in_2d_and_flat_on_request() -> None:
