@@ -631,6 +631,16 @@ def _midpoint_radius(
     return middle, radius, e
 
 
+def _at_most(x: Any, c: Any) -> bool:
+    """Is the raw mpf ``x`` at most the rational ``c``, compared exactly (c as an mpf
+    could round up: 1/10 does at 53 bits)?"""
+    if x in _NOT_FINITE:
+        return False
+    sign, man, exp, _ = x
+    bound = sympy.Rational(c)
+    return (-1) ** sign * Fraction(man) * Fraction(2) ** exp <= Fraction(int(bound.p), int(bound.q))
+
+
 def norm_below(values: Sequence[Any], n: int, c: Any) -> bool:
     """Is |vᵀHv| ≤ c·vᵀv for every v and every H in the interval matrix ``values`` (raw
     intervals of an n×n matrix's entries, row by row; H symmetric, or its symmetric part)?
@@ -721,7 +731,7 @@ class NormBound:
         intervals = to_intervals({s: box[s] for s in sorted(box, key=str)})
         if intervals is None:
             return False
-        limit, pending = mpmath.mpf(c), [intervals]
+        pending = [intervals]
         for _ in range(MAX_BOXES):
             if not pending:
                 return True
@@ -729,7 +739,7 @@ class NormBound:
             values = self._values(piece)
             if values is None:
                 return False
-            if mpmath.mpf(self._rows(values)) <= limit or norm_below(values, self.n, c):
+            if _at_most(self._rows(values), c) or norm_below(values, self.n, c):
                 continue
             halves = bisect(piece)
             if halves is None:
