@@ -253,7 +253,7 @@ REGISTRY: dict[str, Kind] = {
             "smoothness",
             lambda o: smoothness_bound(_objective(o), _needed(o, "box", "smoothness")).derivation,
             (*LOSS, Option("box", parse_box, "a range per parameter, e.g. 'x=-1:1, y=0:2'")),
-            "a proved bound L on ‖∇²L‖₂ over a box (Gershgorin on interval bounds)",
+            "a proved bound L on ‖∇²L‖₂ over a box (interval enclosures of the Hessian)",
         ),
         Kind(
             "taylor",
