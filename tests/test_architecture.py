@@ -73,6 +73,7 @@ def test_the_kernel_imports_only_sympy_symengine_mpmath_and_derives_errors() -> 
                 "math",
                 "operator",
                 "random",
+                "re",
                 "time",
                 "typing",
                 "weakref",

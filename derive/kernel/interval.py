@@ -11,14 +11,12 @@ boxes as a bisection needs: no SymPy tree is walked per box."""
 from __future__ import annotations
 
 import functools
-import heapq
 import math
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
 import mpmath
-import numpy as np
 import sympy
 from mpmath import iv, libmp
 from mpmath.libmp import libmpi
@@ -138,7 +136,6 @@ def _rational(value: Any) -> Any:
 
 _LOAD = object()  # the instruction that reads a symbol's interval
 _DEPTH, _SLACK = 10, 8  # halvings of a piece of g(z)'s argument z, 2^−8 (see Program._refine)
-_STALL = 8  # halvings without a 0.1% lower bound after which a search stops
 
 
 class Program:
@@ -641,6 +638,19 @@ def _at_most(x: Any, c: Any) -> bool:
     return (-1) ** sign * Fraction(man) * Fraction(2) ** exp <= Fraction(int(bound.p), int(bound.q))
 
 
+def _perron(r: list[list[float]], rounds: int = 60) -> list[float]:
+    """An approximate Perron vector of a non-negative matrix (power iteration): any
+    positive vector gives a valid bound below, a good one a tight bound."""
+    u = [1.0] * len(r)
+    for _ in range(rounds):
+        w = [sum(a * b for a, b in zip(row, u, strict=True)) for row in r]
+        top = max(w)
+        if top <= 0:
+            return u
+        u = [x / top for x in w]
+    return u
+
+
 def norm_below(values: Sequence[Any], n: int, c: Any) -> bool:
     """Is |vᵀHv| ≤ c·vᵀv for every v and every H in the interval matrix ``values`` (raw
     intervals of an n×n matrix's entries, row by row; H symmetric, or its symmetric part)?
@@ -649,9 +659,9 @@ def norm_below(values: Sequence[Any], n: int, c: Any) -> bool:
     aI ∓ M ≻ 0 by :func:`positive_definite`, a = c·2^e − b; u (R's Perron vector) is
     found in floating point, every check is exact."""
     middle, radius, e = _midpoint_radius(values, n, 30)
-    rho = np.linalg.eigh(np.array(radius, dtype=float))[1][:, -1]
-    top = float(np.max(np.abs(rho))) or 1.0
-    u = [int(max(abs(x) / top, 1e-3) * 2**20) for x in rho]
+    rho = _perron([[float(r) for r in row] for row in radius])
+    top = max(rho) or 1.0
+    u = [int(max(x / top, 1e-3) * 2**20) for x in rho]
     b = max(
         Fraction(sum(r * w for r, w in zip(row, u, strict=True)), ui)
         for row, ui in zip(radius, u, strict=True)
@@ -704,23 +714,6 @@ class NormBound:
             best = _high(best, total)
         return best
 
-    def top(self, piece: Mapping[Any, Any]) -> Any:
-        """A bound of the norm on ``piece`` (an mpf): the row sums, or (if less) the norm of
-        the midpoint matrix plus the radius matrix's, estimated in floating point and raised
-        by 10⁻⁹ relative (what :func:`norm_below` then proves); None where not bounded."""
-        values = self._values(piece)
-        if values is None:
-            return None
-        rows = mpmath.mpf(self._rows(values))
-        ends = np.array([[libmp.to_float(lo), libmp.to_float(hi)] for lo, hi in values])
-        if not np.all(np.isfinite(ends)):
-            return rows
-        middle = ((ends[:, 0] + ends[:, 1]) / 2).reshape(self.n, self.n)
-        radius = ((ends[:, 1] - ends[:, 0]) / 2).reshape(self.n, self.n)
-        estimate = np.max(np.abs(np.linalg.eigvalsh((middle + middle.T) / 2)))
-        estimate += np.linalg.eigvalsh(np.maximum(radius, radius.T))[-1]
-        return min(rows, mpmath.mpf(float(estimate)) * (1 + mpmath.mpf(10) ** -9))
-
     def below(self, box: Box, c: Any) -> bool:
         return _below(self, tuple(sorted(box.items(), key=lambda item: str(item[0]))), c)
 
@@ -747,28 +740,3 @@ class NormBound:
             pending += halves
         return False
 
-    def search(self, box: Box, budget: int) -> Any:
-        """The least bound found for the norm on ``box`` (see :meth:`top`): the piece with the largest
-        bound is halved (as :meth:`below` would) while ``budget`` pieces last; None if not
-        bounded. Any c at or above it passes :meth:`below` on the same pieces or fewer."""
-        intervals = to_intervals({s: box[s] for s in sorted(box, key=str)})
-        if intervals is None:
-            return None
-        top = self.top(intervals)
-        if top is None:
-            return None
-        heap, count, since = [(-top, 0, intervals)], 1, 0
-        while count + 2 <= min(budget, MAX_BOXES) and since < _STALL:
-            worst_top, _, worst = heapq.heappop(heap)
-            halves = bisect(worst)
-            bounds: list[Any] = [self.top(h) for h in halves] if halves is not None else [None]
-            if halves is None or any(b is None for b in bounds):
-                heapq.heappush(heap, (worst_top, 0, worst))  # as it was
-                break
-            for half, b in zip(halves, bounds, strict=True):
-                count += 1
-                heapq.heappush(heap, (-b, count, half))
-            lower = -heap[0][0]  # halving the worst pieces stopped helping: stop
-            since = 0 if lower < top * (1 - mpmath.mpf(10) ** -3) else since + 1
-            top = min(top, lower)
-        return -heap[0][0]
