@@ -1235,13 +1235,6 @@ def text(d: Derivation, *, flat: bool | None = None) -> str:
         out.append("Case hypotheses (each used only in its case): " + listed)
     if definitions:  # what the steps' names stand for, as Markdown and LaTeX say it
         out.append("Write " + "; ".join(_plain_fact(f, names) for f in definitions))
-    where = [
-        f"{_tex_to_text(tex)} = {_plain(_named(key, _others(key, names)))}"
-        for key, tex in d.names
-        if not is_arguments(key) and _defined(key, names)
-    ]
-    if where:
-        out.append("Names: " + "; ".join(where))
     for i, step in enumerate(d.steps):
         status = report.steps[i].status
         mark = _TEXT_MARKS.get(status, " ")

@@ -68,7 +68,7 @@ def test_input_errors_stay_value_errors_and_numeric_ones_arithmetic_errors() -> 
 
 
 WIDE = " ".join(f"t{i}" for i in range(60))
-QUARTIC_5 = "a**4 + b**4 + c**4 + d**4 + e**4"
+QUARTIC_5 = "a**4 + b**4 + c**4 + d**4 + f**4"
 
 # (what goes wrong, the call, the exact class, words of the message)
 CASES: list[tuple[str, Callable[[], object], type[dv.DeriveError], str]] = [
@@ -153,7 +153,7 @@ CASES: list[tuple[str, Callable[[], object], type[dv.DeriveError], str]] = [
     ),
     (
         "too many parameters for a symbolic Newton step",
-        lambda: dv.newton_step(dv.Objective(QUARTIC_5, "a b c d e")),
+        lambda: dv.newton_step(dv.Objective(QUARTIC_5, "a b c d f")),
         dv.DimensionError,
         "up to 4 parameters",
     ),

@@ -170,7 +170,7 @@ def test_data_named_like_mpmath_checks_like_a_neutral_name(name: str) -> None:
     assert mine.ok and signature(mine) == signature(neutral)
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", [n for n in NAMES if n != "e"])  # e is refused as a name
 def test_parameter_named_like_mpmath_checks_like_a_neutral_name(name: str) -> None:
     template = "({p} - y)**2/3 + sin({p}) + {p}**4/10"
     mine = dv.emit(dv.Objective(template.format(p=name), name), "newton").check(theta0=[0.3])

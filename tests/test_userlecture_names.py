@@ -42,7 +42,7 @@ def test_every_name_a_section_prints_is_defined_on_its_names_line():
 def test_no_names_without_exponentials_and_no_clash_with_the_users_letters():
     assert sigmoid_names(Objective("x**4 + y**2", "x y")) == ()
     clash = Objective("log(1 + exp(-z*(w + a)))", "w a", data="z")
-    assert [tex for _, tex in sigmoid_names(clash)][0] == "s"
+    assert next(tex for _, tex in sigmoid_names(clash)) == "s"
 
 
 def test_two_different_exponents_get_numbered_names():

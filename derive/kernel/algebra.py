@@ -280,13 +280,16 @@ def _signed_zero(diff: Any, ctx: Context) -> bool:
     """Zero once SymPy is told the signs the premises give its symbols (√(x²) = x for
     x ≥ 0, log(xy) = log x + log y for x, y > 0); only then are those premises used."""
     before, flags = set(ctx.used), {}
+    powers = diff.atoms(sympy.Pow)
+    if not (diff.has(sympy.Abs, sympy.log) or any(not p.exp.is_Integer for p in powers)):
+        return False  # signs matter only to |·|, logarithms and roots
     for s in diff.free_symbols:
         if isinstance(s, sympy.Symbol) and not isinstance(s, VectorSymbol):
             known = sign(s, ctx)
             if known:
                 flags[s] = sympy.Dummy(s.name, **{("nonnegative", "positive")[known - 1]: True})
     signed = sympy.expand_log(diff.xreplace(flags)) if flags else None
-    if signed is not None and (signed == 0 or sympy.simplify(signed) == 0):
+    if signed is not None and (signed == 0 or sympy.expand(signed) == 0):
         return True
     ctx.used = before
     return False
@@ -379,7 +382,9 @@ def identical(a: Any, b: Any, ctx: Context, strict: bool = False) -> bool:
         diff = sympy.sympify(x) - sympy.sympify(y)
         if zero(diff, ctx, strict and not ctx.definitions):
             continue
-        if not (ctx.definitions and (_unfolded_zero(diff, ctx) or zero(ctx.expand(diff), ctx, strict))):
+        if not (
+            ctx.definitions and (_unfolded_zero(diff, ctx) or zero(ctx.expand(diff), ctx, strict))
+        ):
             return False
     return True
 

@@ -739,4 +739,3 @@ class NormBound:
                 return False
             pending += halves
         return False
-
