@@ -124,6 +124,7 @@ def judge_local(
     ...             (Relation(c, "<", 0, "c < 0", 0),), ()).status
     'proved'
     """
+    _spent.set(0)  # a fresh budget for this claim, as judge_relation gives
     if claim.rel not in ("<", ">") or 0 not in (claim.lhs, claim.rhs):
         return None
     if claim.rhs == 0:
