@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import sys
+from pathlib import Path
 
 import mpmath
 import numpy as np
@@ -18,30 +20,19 @@ from derive.kernel.interval import norm_below, positive_definite
 from derive.kernel.rules import HessianBound
 from derive.library.certify import SmoothnessBound, smoothness_bound
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from bench_certify import logistic  # the benchmark's losses, one definition
+
 
 def _point_matrix(m: list[list[float]]) -> list[tuple[object, object]]:
     """A matrix of floats as raw point intervals, row by row."""
     return [(libmp.from_float(x),) * 2 for row in m for x in row]
 
 
-def _logistic(n: int, rows: int, seed: int) -> dv.Objective:
-    """Logistic regression on ``rows`` random data points with entries in [−3/4, 3/4]."""
-    rng = np.random.default_rng(seed)
-    x, y = rng.integers(-3, 4, size=(rows, n)), rng.choice([-1, 1], size=rows)
-    names = [f"w{i}" for i in range(n)]
-    terms = [
-        f"log(1 + exp({-y[k]}*("
-        + " + ".join(f"{x[k, i]}*{w}/4" for i, w in enumerate(names) if x[k, i])
-        + ")))"
-        for k in range(rows)
-    ]
-    return dv.Objective(f"({' + '.join(terms)})/{rows}", " ".join(names))
-
-
 @functools.lru_cache(maxsize=4)
 def _bound(n: int, rows: int, seed: int) -> tuple[dv.Objective, SmoothnessBound]:
     """The logistic loss and its smoothness bound on [−1, 1]ⁿ (built once per module)."""
-    obj = _logistic(n, rows, seed)
+    obj = logistic(n, rows, seed)
     return obj, smoothness_bound(obj, box={p.name: (-1, 1) for p in obj.params})
 
 
