@@ -270,11 +270,6 @@ def test_a_loss_unbounded_below_along_a_flat_direction_has_no_stable_step_size()
         dv.learning_rate_bound(dv.Objective("x**2 + 3*y", params="x y"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="contraction(x**2, lr=1) concludes '−1 = −1 (step 2)': two identical sides shown "
-    "as the proved conclusion",
-)
 def test_the_contraction_conclusion_does_not_show_two_identical_sides() -> None:
     result = dv.contraction(dv.Objective("x**2", params="x"), lr=1)
     d = result.derivation

@@ -47,6 +47,21 @@ class Contraction:
     derivation: Derivation
 
 
+def _times(c: sympy.Expr, x: sympy.Expr) -> sympy.Expr:
+    """c·x written as it reads (x alone when c = 1, 0 when c = 0), left unevaluated."""
+    return x if c == 1 else sympy.Integer(0) if c == 0 else sympy.Mul(c, x, evaluate=False)
+
+
+def _power(c: sympy.Expr, k: int) -> sympy.Expr:
+    """cᵏ written as a power, left unevaluated (ρ²ᴷ reads better than its digits)."""
+    return sympy.Pow(c, k, evaluate=False)
+
+
+def _squares(vector: Any) -> sympy.Expr:
+    """The sum of the squares of a vector's non-zero entries, left unevaluated."""
+    return sympy.Add(*(sympy.Pow(x, 2, evaluate=False) for x in vector if x != 0), evaluate=False)
+
+
 def contraction(
     obj: Objective, lr: Any, tol: Any = None, data: Mapping[str, Any] | None = None
 ) -> Contraction:
@@ -97,33 +112,30 @@ def contraction(
         return Step(  # written unevaluated: ‖Me‖² may equal ρ²‖e‖² term by term
             sympy.Add(*(sympy.Pow(x, 2, evaluate=False) for x in image), evaluate=False),
             "=" if equal else "<=",
-            sympy.Mul(rho ** (2 * power), (e.T * e)[0, 0], evaluate=False),
+            _times(rho ** (2 * power), (e.T * e)[0, 0]),
             why.replace("≤", "=") if equal else why,
             Identity() if equal else SumOfSquares(tuple(terms)),
             label,
         )
 
     v_star = pairs[worst][1]
+    t = fresh_symbol(work, "t")
+    along = step * v_star * t  # (I − ηH)(t·v)
     steps = [
         bound(step, 1, "contracts", f"‖(I − ηH)e‖² ≤ ρ²‖e‖² for every e, ρ = {rho}"),
-        Step(
-            sympy.Matrix(
-                [
-                    sympy.Add(
-                        *(sympy.Mul(step[i, j], v_star[j], evaluate=False) for j in range(n)),
-                        evaluate=False,
-                    )
-                    for i in range(n)
-                ]
-            ),
-            "=",
-            factors[worst] * v_star,
-            f"and along the eigenvector {list(v_star)} the factor is {factors[worst]}: "
-            "equality, so ρ is exact",
-            Identity(),
-            "attained",
-        ),
     ]
+    if rho != 0:  # ρ = 0 needs no witness: a norm is never below 0
+        steps.append(
+            Step(  # the lower bound: every e = t·v on the eigenvector's line reaches ρ
+                _squares(along),
+                "=",
+                _times(rho**2, _squares(t * v_star)),
+                f"and for e = t·v along the eigenvector v = ({', '.join(map(str, v_star))}) (factor "
+                f"{factors[worst]}): ‖(I − ηH)e‖² = ρ²‖e‖², so ρ is exact".replace("-", "−"),
+                Identity(),
+                "attained",
+            )
+        )
     k_steps = None
     if tol is not None:
         epsilon = exact_value(tol, what="tol")
@@ -134,17 +146,18 @@ def contraction(
                 f"ρ = {rho} ≥ 1: along its eigenvector the error never shrinks, so no number "
                 f"of steps reaches tol (take 0 < lr < {2 / max(v for v, _ in pairs)})"
             )
-        k_steps = int(sympy.ceiling(sympy.log(epsilon) / sympy.log(rho)))
+        k_steps = 1 if rho == 0 else int(sympy.ceiling(sympy.log(epsilon) / sympy.log(rho)))
         while k_steps > 1 and sympy.N(rho ** (k_steps - 1), 60) <= epsilon:
             k_steps -= 1
         while sympy.N(rho**k_steps, 60) > epsilon:
             k_steps += 1
         norm_e = (e.T * e)[0, 0]
+        plural, reach = ("", "reaches") if k_steps == 1 else ("s", "reach")
         steps.append(
             Step(
-                rho ** (2 * k_steps),
+                _power(rho, 2 * k_steps),
                 "<=",
-                epsilon**2,
+                _power(epsilon, 2),
                 f"ρ²ᴷ ≤ tol² for K = {k_steps}",
                 IntervalBound(),
                 "tolerance",
@@ -155,7 +168,7 @@ def contraction(
                 step**k_steps,
                 k_steps,
                 "k-steps",
-                f"after K = {k_steps} steps: ‖(I − ηH)ᴷe‖² ≤ ρ²ᴷ‖e‖²",
+                f"after K = {k_steps} step{plural}: ‖(I − ηH)ᴷe‖² ≤ ρ²ᴷ‖e‖²",
             )
             steps += [
                 k_bound,
@@ -171,7 +184,7 @@ def contraction(
                     k_bound.lhs,
                     "<=",
                     epsilon**2 * norm_e,
-                    f"so K = {k_steps} steps reach tol from every start",
+                    f"so K = {k_steps} step{plural} {reach} tol from every start",
                     Transitivity(("k-steps", "scaled")),
                     "reached",
                 ),
@@ -181,33 +194,33 @@ def contraction(
             length = (v_star.T * v_star)[0, 0]
             steps += [
                 Step(
-                    epsilon**2,
+                    _power(epsilon, 2),
                     "<",
-                    rho ** (2 * k_steps - 2),
+                    _power(rho, 2 * k_steps - 2),
                     "but ρ²⁽ᴷ⁻¹⁾ > tol²",
                     IntervalBound(),
                     "not-sooner",
                 ),
                 Step(
-                    epsilon**2 * length,
+                    _times(length, _power(epsilon, 2)),
                     "<",
-                    rho ** (2 * k_steps - 2) * length,
+                    _times(length, _power(rho, 2 * k_steps - 2)),
                     f"times ‖v‖² = {length} for the eigenvector v",
                     Affine("not-sooner", length),
                     "not-sooner-scaled",
                 ),
                 Step(
-                    rho ** (2 * k_steps - 2) * length,
+                    _times(length, _power(rho, 2 * k_steps - 2)),
                     "=",
-                    sympy.Add(*(sympy.Pow(x, 2, evaluate=False) for x in worst), evaluate=False),
+                    _squares(worst),
                     "and ‖(I − ηH)ᴷ⁻¹v‖² = ρ²⁽ᴷ⁻¹⁾‖v‖² along it",
                     Identity(),
                     "worst-start",
                 ),
                 Step(
-                    epsilon**2 * length,
+                    _times(length, _power(epsilon, 2)),
                     "<",
-                    sympy.Add(*(sympy.Pow(x, 2, evaluate=False) for x in worst), evaluate=False),
+                    _squares(worst),
                     "so from θ₀ − θ* = v, K − 1 steps do not reach tol",
                     Transitivity(("not-sooner-scaled", "worst-start")),
                     "too-few",
@@ -219,7 +232,7 @@ def contraction(
         f"With η = {eta} each step multiplies ‖θ − θ*‖ by at most ρ = {rho}, exactly (reached "
         f"along an eigenvector): gradient descent {converges}"
         + (
-            f"; {k_steps} steps reach tol = {tol} from every start, and from the worst start no "
+            f"; {k_steps} step{plural} {reach} tol = {tol} from every start, and from the worst start no "
             "fewer do."
             if k_steps is not None
             else "."
