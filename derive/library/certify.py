@@ -175,7 +175,7 @@ def descent_radius(
         )
     eta = fresh_symbol(work, "eta")
     phi = work.expr.xreplace({p: theta[p] + eta * ui for p, ui in zip(work.params, u, strict=True)})
-    curvature = sympy.diff(phi, eta, 2)
+    curvature = sympy.diff(phi, eta, 2, simplify=False)
     start = enclose(curvature, {eta: (0, 0)})
     bend = mpmath.mpf(start._mpi_[1]) if start is not None else mpmath.mpf(1)
     guess = -2 * mpmath.mpf(sympy.N(slope, 30)) / bend if bend > 0 else mpmath.mpf(1)
@@ -205,7 +205,7 @@ def _radius(
     facts = (Fact(eta, ">", 0, "η > 0"), Fact(eta, "<=", eta0, f"η ≤ {eta0}"))
     steps = (
         Step(
-            sympy.diff(phi, eta, 2),
+            sympy.diff(phi, eta, 2, simplify=False),
             "<=",
             m,
             f"along the segment the curvature uᵀ∇²L(θ + ηu)u is at most M = {m} (interval arithmetic)",
