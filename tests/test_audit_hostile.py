@@ -107,3 +107,16 @@ def test_the_seed_notes_are_read_without_a_crash() -> None:
     # … and proved with it
     text = (SEEDS / "003_8e815a82aebcd188.txt").read_text()
     assert dv.audit(text, assume="x_0 = 1").ok
+
+
+def test_a_matrix_equation_after_another_is_judged_without_a_crash() -> None:
+    # the second display was tried as the first scaled by a quotient of two matrices
+    text = (
+        "**Names:** $m(p) = g_{1} p_{1} + g_{2} p_{2} + p_{1}^2 + p_{2}^2$.\n\n"
+        "$$ \\left[\\begin{matrix}\\frac{\\partial m(p)}{\\partial p_{1}}\\\\ "
+        "\\frac{\\partial m(p)}{\\partial p_{2}}\\end{matrix}\\right] = "
+        "\\left[\\begin{matrix}g_{1} + 2 p_{1}\\\\ g_{2} + 2 p_{2}\\end{matrix}\\right] $$\n\n"
+        "$$ \\left[\\begin{matrix}g_{1} + 2 q_{1}\\\\ g_{2} + 2 q_{2}\\end{matrix}\\right] = "
+        "\\left[\\begin{matrix}0\\\\0\\end{matrix}\\right] $$\n"
+    )
+    assert [s.status for s in dv.audit(text).steps] == ["proved", "failed"]

@@ -432,6 +432,8 @@ def from_hypothesis(claim: Relation, h: Relation, label: str) -> list[tuple[Step
             out.append((Step(claim.lhs, claim.rel, claim.rhs, why, AbsoluteValue(label)),))
     ha, _, hb = (h.rhs, "", h.lhs) if h.rel in FLIP else (h.lhs, "", h.rhs)
     ba, _, bb = (claim.rhs, "", claim.lhs) if claim.rel in FLIP else (claim.lhs, "", claim.rhs)
+    if any(isinstance(side, (sympy.MatrixBase, sympy.MatrixExpr)) for side in sides):
+        return out  # a matrix (or vector) equation is not scaled by a quotient of sides
     gap = sympy.expand(hb - ha)
     if gap == 0 or claim.rel in ("!=", "~"):
         return out
